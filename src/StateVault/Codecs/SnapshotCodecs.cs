@@ -1,0 +1,140 @@
+using System.IO.Compression;
+
+namespace StateVault.Codecs;
+
+/// <summary>
+/// The payload codecs. Names are stored in every snapshot header, so they never change:
+/// <c>identity</c> (the JSON as is), <c>gzip</c>, <c>brotli</c>, <c>zstd</c>.
+/// </summary>
+public static class SnapshotCodecs
+{
+    /// <summary>The payload is the state's JSON, readable with ordinary tools.</summary>
+    public const string Identity = "identity";
+
+    /// <summary>RFC 1952 gzip.</summary>
+    public const string Gzip = "gzip";
+
+    /// <summary>Brotli (RFC 7932).</summary>
+    public const string Brotli = "brotli";
+
+    /// <summary>Zstandard, through ZstdSharp.</summary>
+    public const string Zstd = "zstd";
+
+    /// <summary>All codec names this version can read and write.</summary>
+    public static IReadOnlyList<string> All { get; } = [Identity, Gzip, Brotli, Zstd];
+
+    /// <summary>Whether <paramref name="codec"/> is a known codec name.</summary>
+    public static bool IsKnown(string? codec) => codec is not null && All.Contains(codec, StringComparer.Ordinal);
+
+    /// <summary>Encodes <paramref name="raw"/> with the named codec.</summary>
+    public static ReadOnlyMemory<byte> Encode(string codec, ReadOnlyMemory<byte> raw)
+    {
+        switch (codec)
+        {
+            case Identity:
+                return raw;
+            case Gzip:
+                return Compress(raw, s => new GZipStream(s, CompressionLevel.Fastest, leaveOpen: true));
+            case Brotli:
+                return Compress(raw, s => new BrotliStream(s, CompressionLevel.Fastest, leaveOpen: true));
+            case Zstd:
+                using (var compressor = new ZstdSharp.Compressor(3))
+                {
+                    return compressor.Wrap(raw.Span).ToArray();
+                }
+
+            default:
+                throw new ArgumentException($"Unknown codec '{codec}'. Known: {string.Join(", ", All)}.", nameof(codec));
+        }
+    }
+
+    /// <summary>Decodes a payload. <paramref name="expectedLength"/> bounds the output, so a damaged payload cannot expand without limit.</summary>
+    /// <exception cref="InvalidDataException">The payload does not decode to exactly <paramref name="expectedLength"/> bytes.</exception>
+    public static ReadOnlyMemory<byte> Decode(string codec, ReadOnlyMemory<byte> stored, long expectedLength)
+    {
+        if (expectedLength > Array.MaxLength)
+        {
+            throw new InvalidDataException("raw length out of range");
+        }
+
+        byte[] result;
+        switch (codec)
+        {
+            case Identity:
+                if (stored.Length != expectedLength)
+                {
+                    throw new InvalidDataException("raw length mismatch");
+                }
+
+                return stored;
+            case Gzip:
+                result = Decompress(stored, expectedLength, s => new GZipStream(s, CompressionMode.Decompress));
+                break;
+            case Brotli:
+                result = Decompress(stored, expectedLength, s => new BrotliStream(s, CompressionMode.Decompress));
+                break;
+            case Zstd:
+                using (var decompressor = new ZstdSharp.Decompressor())
+                {
+                    result = new byte[expectedLength];
+                    int written;
+                    try
+                    {
+                        written = decompressor.Unwrap(stored.Span, result);
+                    }
+                    catch (ZstdSharp.ZstdException ex)
+                    {
+                        throw new InvalidDataException("zstd payload does not decode", ex);
+                    }
+
+                    if (written != expectedLength)
+                    {
+                        throw new InvalidDataException("raw length mismatch");
+                    }
+                }
+
+                break;
+            default:
+                throw new InvalidDataException($"unknown codec '{codec}'");
+        }
+
+        return result;
+    }
+
+    private static byte[] Compress(ReadOnlyMemory<byte> raw, Func<Stream, Stream> wrap)
+    {
+        using var output = new MemoryStream(capacity: Math.Max(256, raw.Length / 4));
+        using (var compressor = wrap(output))
+        {
+            compressor.Write(raw.Span);
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[] Decompress(ReadOnlyMemory<byte> stored, long expectedLength, Func<Stream, Stream> wrap)
+    {
+        var result = new byte[expectedLength];
+        using var input = new MemoryStream(stored.ToArray(), writable: false);
+        using var decompressor = wrap(input);
+        var total = 0;
+        while (total < result.Length)
+        {
+            var read = decompressor.Read(result, total, result.Length - total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        Span<byte> probe = stackalloc byte[1];
+        if (total != expectedLength || decompressor.Read(probe) != 0)
+        {
+            throw new InvalidDataException("raw length mismatch");
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using StateVault.Storage;
+
+namespace StateVault.Envelope;
+
+/// <summary>
+/// Reads and writes the snapshot envelope, the same bytes on every store:
+/// <code>
+/// SVSNAP/1 &lt;sha256 of the header line, lowercase hex&gt;\n
+/// {one-line JSON header}\n
+/// payload (stored_length bytes; for the identity codec, the state's JSON)
+/// </code>
+/// The magic line's checksum covers the header; the header's length and SHA-256 cover the payload.
+/// A flipped byte anywhere or a truncation at any length fails <see cref="Decode"/>.
+/// </summary>
+public static class SnapshotEnvelope
+{
+    /// <summary>The magic and format version at the start of every envelope.</summary>
+    public const string Magic = "SVSNAP/1";
+
+    private const int HashHexLength = 64;
+    private const int MagicLineLength = 8 + 1 + HashHexLength + 1; // "SVSNAP/1 " + hex + '\n'
+    private const int MaxHeaderLength = 1 << 20;
+
+    private static readonly byte[] s_magicPrefix = Encoding.ASCII.GetBytes(Magic + " ");
+    private static readonly JsonSerializerOptions s_headerJson = new()
+    {
+        WriteIndented = false,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Builds the envelope of a payload under a header (whose length and SHA-256 must describe the payload).</summary>
+    public static EnvelopeBytes Create(SnapshotHeader header, ReadOnlyMemory<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        if (header.StoredLength != payload.Length)
+        {
+            throw new ArgumentException("The header's stored length does not match the payload.", nameof(header));
+        }
+
+        // The relaxed encoder never emits a raw line feed: control characters inside strings are escaped.
+        var headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, s_headerJson);
+        var head = new byte[MagicLineLength + headerBytes.Length + 1];
+        s_magicPrefix.CopyTo(head, 0);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(headerBytes, hash);
+        WriteHex(hash, head.AsSpan(s_magicPrefix.Length, HashHexLength));
+        head[MagicLineLength - 1] = (byte)'\n';
+        headerBytes.CopyTo(head, MagicLineLength);
+        head[^1] = (byte)'\n';
+        return new EnvelopeBytes(head, payload);
+    }
+
+    /// <summary>The SHA-256 of <paramref name="data"/> as lowercase hex.</summary>
+    public static string Sha256Hex(ReadOnlySpan<byte> data)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(data, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>
+    /// Parses and verifies only the header (the magic line's checksum), without checking the payload.
+    /// Use it for listing; use <see cref="Decode"/> before trusting any payload byte.
+    /// </summary>
+    /// <exception cref="EnvelopeFormatException">The magic line or header is damaged.</exception>
+    public static SnapshotHeader ReadHeader(ReadOnlySpan<byte> envelope) => ParseHead(envelope, out _);
+
+    /// <summary>Verifies the whole envelope and returns the header and the stored payload (still encoded).</summary>
+    /// <exception cref="EnvelopeFormatException">Any check failed; the message says which.</exception>
+    public static (SnapshotHeader Header, ReadOnlyMemory<byte> Payload) Decode(ReadOnlyMemory<byte> envelope)
+    {
+        var header = ParseHead(envelope.Span, out var payloadOffset);
+        var payload = envelope[payloadOffset..];
+        if (payload.Length != header.StoredLength)
+        {
+            throw new EnvelopeFormatException($"payload is {payload.Length} bytes, the header says {header.StoredLength} (truncated or extended)");
+        }
+
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(payload.Span, hash);
+        Span<byte> hex = stackalloc byte[HashHexLength];
+        WriteHex(hash, hex);
+        if (header.Sha256.Length != HashHexLength || !Encoding.ASCII.GetBytes(header.Sha256).AsSpan().SequenceEqual(hex))
+        {
+            throw new EnvelopeFormatException("payload checksum mismatch");
+        }
+
+        return (header, payload);
+    }
+
+    private static SnapshotHeader ParseHead(ReadOnlySpan<byte> envelope, out int payloadOffset)
+    {
+        if (envelope.Length < MagicLineLength || !envelope[..s_magicPrefix.Length].SequenceEqual(s_magicPrefix))
+        {
+            throw new EnvelopeFormatException("not a StateVault snapshot (bad magic line)");
+        }
+
+        if (envelope[MagicLineLength - 1] != (byte)'\n')
+        {
+            throw new EnvelopeFormatException("bad magic line terminator");
+        }
+
+        var expectedHex = envelope.Slice(s_magicPrefix.Length, HashHexLength);
+        var rest = envelope[MagicLineLength..];
+        var end = rest[..Math.Min(rest.Length, MaxHeaderLength)].IndexOf((byte)'\n');
+        if (end < 0)
+        {
+            throw new EnvelopeFormatException("header line is not terminated (truncated)");
+        }
+
+        var headerBytes = rest[..end];
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(headerBytes, hash);
+        Span<byte> actualHex = stackalloc byte[HashHexLength];
+        WriteHex(hash, actualHex);
+        if (!actualHex.SequenceEqual(expectedHex))
+        {
+            throw new EnvelopeFormatException("header checksum mismatch");
+        }
+
+        SnapshotHeader? header;
+        try
+        {
+            header = JsonSerializer.Deserialize<SnapshotHeader>(headerBytes, s_headerJson);
+        }
+        catch (JsonException ex)
+        {
+            throw new EnvelopeFormatException("header is not valid JSON", ex);
+        }
+
+        if (header is null || header.Sequence < 1 || header.StoredLength < 0 || header.RawLength < 0)
+        {
+            throw new EnvelopeFormatException("header fields are out of range");
+        }
+
+        payloadOffset = MagicLineLength + end + 1;
+        return header;
+    }
+
+    private static void WriteHex(ReadOnlySpan<byte> bytes, Span<byte> destination)
+    {
+        const string Digits = "0123456789abcdef";
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            destination[2 * i] = (byte)Digits[bytes[i] >> 4];
+            destination[(2 * i) + 1] = (byte)Digits[bytes[i] & 0xF];
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using StateVault.Serialization;
+
+namespace StateVault.Secrets;
+
+/// <summary>
+/// Finds secret-looking values in serialized state: every string value and property name is matched
+/// against the formats of common credentials. Findings carry the JSON path and kind, never the value.
+/// </summary>
+public static partial class SecretScanner
+{
+    // Group names of the pattern below and the kind each reports.
+    private static readonly (string Group, string Kind)[] s_kinds =
+    [
+        ("anthropic", "anthropic-key"), ("openai", "openai-key"), ("aws", "aws-access-key-id"), ("github", "github-token"),
+        ("slack", "slack-token"), ("google", "google-api-key"), ("stripe", "stripe-live-key"), ("jwt", "jwt"), ("pem", "private-key"),
+    ];
+
+    /// <summary>Scans a serialized JSON document.</summary>
+    /// <returns>Every finding, in document order; empty when clean.</returns>
+    public static IReadOnlyList<SecretFinding> Scan(ReadOnlySpan<byte> json)
+    {
+        List<SecretFinding>? findings = null;
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var path = new List<PathSegment>();
+        var buffer = ArrayPool<char>.Shared.Rent(256);
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                    case JsonTokenType.StartArray:
+                        MarkValueConsumed(path);
+                        path.Add(new PathSegment(reader.TokenType == JsonTokenType.StartArray, null, -1));
+                        break;
+                    case JsonTokenType.EndObject:
+                    case JsonTokenType.EndArray:
+                        path.RemoveAt(path.Count - 1);
+                        break;
+                    case JsonTokenType.PropertyName:
+                        {
+                            var name = reader.GetString()!;
+                            path[^1] = path[^1] with { Property = name };
+                            var kind = Classify(name);
+                            if (kind is not null)
+                            {
+                                (findings ??= []).Add(new SecretFinding(FormatPath(path, includeLast: false) + "{key}", kind));
+                            }
+
+                            break;
+                        }
+
+                    case JsonTokenType.String:
+                        {
+                            MarkValueConsumed(path);
+                            var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+                            if (buffer.Length < length)
+                            {
+                                ArrayPool<char>.Shared.Return(buffer);
+                                buffer = ArrayPool<char>.Shared.Rent(length);
+                            }
+
+                            var written = reader.CopyString(buffer);
+                            var kind = Classify(buffer.AsSpan(0, written));
+                            if (kind is not null)
+                            {
+                                (findings ??= []).Add(new SecretFinding(FormatPath(path, includeLast: true), kind));
+                            }
+
+                            break;
+                        }
+
+                    default:
+                        MarkValueConsumed(path);
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+
+        return findings ?? (IReadOnlyList<SecretFinding>)[];
+    }
+
+    /// <summary>
+    /// Replaces every secret-looking string value with <c>[REDACTED:&lt;kind&gt;:&lt;first 8 hex of its SHA-256&gt;]</c>.
+    /// </summary>
+    /// <returns>The redacted document and what was replaced. A secret-looking property name cannot be redacted and is returned as a finding with <c>{key}</c> in its path.</returns>
+    public static (byte[] Json, IReadOnlyList<SecretFinding> Redacted, IReadOnlyList<SecretFinding> Unredactable) Redact(ReadOnlySpan<byte> json)
+    {
+        var node = JsonNode.Parse(json);
+        var redacted = new List<SecretFinding>();
+        var unredactable = new List<SecretFinding>();
+        var replaced = Walk(node, "$", redacted, unredactable);
+        var output = JsonSerializer.SerializeToUtf8Bytes(replaced);
+        return (output, redacted, unredactable);
+    }
+
+    /// <summary>Returns the kind of secret <paramref name="value"/> looks like, or <see langword="null"/>.</summary>
+    public static string? Classify(ReadOnlySpan<char> value)
+    {
+        if (value.Length < 16)
+        {
+            return null;
+        }
+
+        if (!SecretPattern().IsMatch(value))
+        {
+            return null;
+        }
+
+        var groups = SecretPattern().Match(value.ToString()).Groups;
+        foreach (var (group, kind) in s_kinds)
+        {
+            if (groups[group].Success)
+            {
+                return kind;
+            }
+        }
+
+        return null;
+    }
+
+    private static JsonNode? Walk(JsonNode? node, string path, List<SecretFinding> redacted, List<SecretFinding> unredactable)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToList())
+                {
+                    if (Classify(key) is { } keyKind)
+                    {
+                        unredactable.Add(new SecretFinding(path + "{key}", keyKind));
+                    }
+
+                    var childPath = JsonPath.Property(path, key);
+                    var replacement = Walk(value, childPath, redacted, unredactable);
+                    if (!ReferenceEquals(replacement, value))
+                    {
+                        obj[key] = replacement;
+                    }
+                }
+
+                return obj;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    var value = array[i];
+                    var replacement = Walk(value, JsonPath.Index(path, i), redacted, unredactable);
+                    if (!ReferenceEquals(replacement, value))
+                    {
+                        array[i] = replacement;
+                    }
+                }
+
+                return array;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                var text = value.GetValue<string>();
+                if (Classify(text) is { } kind)
+                {
+                    redacted.Add(new SecretFinding(path, kind));
+                    var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
+                    return JsonValue.Create($"[REDACTED:{kind}:{Convert.ToHexStringLower(hash.AsSpan(0, 4))}]");
+                }
+
+                return value;
+            default:
+                return node;
+        }
+    }
+
+    private static void MarkValueConsumed(List<PathSegment> path)
+    {
+        if (path.Count > 0 && path[^1].IsArray)
+        {
+            path[^1] = path[^1] with { Index = path[^1].Index + 1 };
+        }
+    }
+
+    private static string FormatPath(List<PathSegment> path, bool includeLast)
+    {
+        var builder = new StringBuilder("$");
+        for (var i = 0; i < path.Count; i++)
+        {
+            var segment = path[i];
+            if (segment.IsArray)
+            {
+                builder.Append('[').Append(Math.Max(segment.Index, 0)).Append(']');
+            }
+            else if (segment.Property is not null && (includeLast || i < path.Count - 1))
+            {
+                builder.Append(JsonPath.Property(string.Empty, segment.Property));
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private readonly record struct PathSegment(bool IsArray, string? Property, int Index);
+
+    [GeneratedRegex(
+        """
+        (?<anthropic>(?<![A-Za-z0-9])sk-ant-(?:api|admin|oat)[0-9]{2}-[A-Za-z0-9_\-]{20,})
+        |(?<openai>(?<![A-Za-z0-9])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,})
+        |(?<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))
+        |(?<github>(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))
+        |(?<slack>(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9\-]{10,})
+        |(?<google>(?<![A-Za-z0-9])AIza[0-9A-Za-z_\-]{35})
+        |(?<stripe>(?<![A-Za-z0-9])(?:sk|rk)_live_[0-9A-Za-z]{20,})
+        |(?<jwt>(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})
+        |(?<pem>-----BEGIN[A-Z\x20]*PRIVATE\x20KEY(?:\x20BLOCK)?-----)
+        """,
+        RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
+    private static partial Regex SecretPattern();
+}

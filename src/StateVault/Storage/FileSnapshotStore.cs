@@ -1,0 +1,478 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace StateVault.Storage;
+
+/// <summary>
+/// The embedded default store: <c>&lt;root&gt;/&lt;system&gt;/&lt;system&gt;-&lt;sequence, 19 digits&gt;.svsnap</c>.
+/// Names sort in sequence order; temporary and lock files start with <c>.</c>; damaged snapshots are moved to
+/// <c>&lt;root&gt;/&lt;system&gt;/.quarantine/</c>.
+/// </summary>
+/// <remarks>
+/// Sequence allocation and the write happen under a per-system lock: a semaphore inside the process and an exclusive
+/// <c>flock</c> on <c>&lt;system&gt;/.lock</c> across processes, so two processes never take the same number.
+/// </remarks>
+internal sealed class FileSnapshotStore : ISnapshotStore
+{
+    internal const string Extension = ".svsnap";
+    private const string LockFileName = ".lock";
+    private const string HighWaterFileName = ".highwater";
+    private const string TempPrefix = ".tmp-";
+    internal const string QuarantineFolder = ".quarantine";
+
+    private readonly string _root;
+    private readonly bool _durable;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    public FileSnapshotStore(FileSnapshotStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.RootPath);
+        _root = Path.GetFullPath(options.RootPath);
+        _durable = options.Durable;
+    }
+
+    public string Kind => "file";
+
+    public string RootPath => _root;
+
+    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
+
+    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(createEnvelope);
+        var dir = SystemDirectory(system);
+        return await WithSystemLockAsync(system, dir, async () =>
+        {
+            CleanTemporaryFiles(dir);
+            var latest = LatestSequence(dir);
+            if (expectedLatestSequence is { } expected && expected != latest)
+            {
+                throw new SnapshotConcurrencyException(system, expected, latest);
+            }
+
+            var sequence = latest + 1;
+            await WriteDurablyAsync(dir, FinalPath(dir, system, sequence), createEnvelope(sequence), cancellationToken).ConfigureAwait(false);
+            return sequence;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        var dir = SystemDirectory(system);
+        return await WithSystemLockAsync(system, dir, async () =>
+        {
+            CleanTemporaryFiles(dir);
+            var path = FinalPath(dir, system, sequence);
+            if (File.Exists(path) || File.Exists(QuarantinePath(dir, system, sequence)))
+            {
+                return false;
+            }
+
+            await WriteDurablyAsync(dir, path, envelope, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
+    {
+        var path = FinalPath(SystemDirectory(system), system, sequence);
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (IOException ex)
+        {
+            throw new SnapshotStoreException($"Reading snapshot {sequence} of '{system}' failed: {ex.Message}", isTransient: false, ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new SnapshotStoreException($"Reading snapshot {sequence} of '{system}' was denied: {ex.Message}", isTransient: false, ex);
+        }
+    }
+
+    public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var dir = SystemDirectory(system);
+        if (!Directory.Exists(dir))
+        {
+            yield break;
+        }
+
+        var refs = new List<StoredSnapshotRef>();
+        foreach (var file in new DirectoryInfo(dir).EnumerateFiles("*" + Extension))
+        {
+            if (TryParseSequence(file.Name, system, out var sequence))
+            {
+                refs.Add(new StoredSnapshotRef(sequence, file.Length));
+            }
+        }
+
+        refs.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        foreach (var item in refs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return item;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken)
+    {
+        var dir = SystemDirectory(system);
+        return Task.FromResult(Directory.Exists(dir) ? LatestSequence(dir) : 0);
+    }
+
+    public async Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken)
+    {
+        var dir = SystemDirectory(system);
+        if (!Directory.Exists(dir))
+        {
+            return false;
+        }
+
+        return await WithSystemLockAsync(system, dir, () =>
+        {
+            var path = FinalPath(dir, system, sequence);
+            if (!File.Exists(path))
+            {
+                return Task.FromResult(false);
+            }
+
+            // Record the high-water mark first: the newest file is what sequence allocation counts from,
+            // so deleting it without this would let the next append reuse its number.
+            var latest = LatestSequence(dir);
+            if (sequence == latest)
+            {
+                WriteHighWater(dir, latest);
+            }
+
+            File.Delete(path);
+            return Task.FromResult(true);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken)
+    {
+        var dir = SystemDirectory(system);
+        if (!Directory.Exists(dir))
+        {
+            return false;
+        }
+
+        return await WithSystemLockAsync(system, dir, () =>
+        {
+            var path = FinalPath(dir, system, sequence);
+            if (!File.Exists(path))
+            {
+                return Task.FromResult(false);
+            }
+
+            var quarantine = Path.Combine(dir, QuarantineFolder);
+            Directory.CreateDirectory(quarantine);
+            var target = QuarantinePath(dir, system, sequence);
+            if (File.Exists(target))
+            {
+                target = Path.Combine(quarantine, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}");
+            }
+
+            File.Move(path, target);
+            File.WriteAllText(target + ".reason", reason);
+            if (_durable)
+            {
+                NativeMethods.FsyncDirectory(quarantine);
+                NativeMethods.FsyncDirectory(dir);
+            }
+
+            return Task.FromResult(true);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<string> ListSystemsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_root))
+        {
+            yield break;
+        }
+
+        var names = Directory.EnumerateDirectories(_root)
+            .Select(Path.GetFileName)
+            .Where(name => SystemName.IsValid(name))
+            .Select(name => name!)
+            .Where(name => LatestSequence(Path.Combine(_root, name)) > 0)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        foreach (var name in names)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return name;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var semaphore in _locks.Values)
+        {
+            semaphore.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private string SystemDirectory(string system)
+    {
+        SystemName.Validate(system);
+        var dir = Path.Combine(_root, system);
+        // Defence in depth: a valid name is one safe segment, but never trust that alone for a path.
+        if (!Path.GetFullPath(dir).StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"System '{system}' resolves outside the store root.", nameof(system));
+        }
+
+        return dir;
+    }
+
+    private static string FileName(string system, long sequence) =>
+        $"{system}-{sequence.ToString("D19", CultureInfo.InvariantCulture)}{Extension}";
+
+    private static string FinalPath(string dir, string system, long sequence) => Path.Combine(dir, FileName(system, sequence));
+
+    private static string QuarantinePath(string dir, string system, long sequence) => Path.Combine(dir, QuarantineFolder, FileName(system, sequence));
+
+    private static bool TryParseSequence(string fileName, string system, out long sequence)
+    {
+        sequence = 0;
+        var prefixLength = system.Length + 1;
+        return fileName.Length == prefixLength + 19 + Extension.Length
+            && fileName.StartsWith(system + "-", StringComparison.Ordinal)
+            && fileName.EndsWith(Extension, StringComparison.Ordinal)
+            && long.TryParse(fileName.AsSpan(prefixLength, 19), NumberStyles.None, CultureInfo.InvariantCulture, out sequence)
+            && sequence > 0;
+    }
+
+    private static long LatestSequence(string dir)
+    {
+        var system = Path.GetFileName(dir);
+        long latest = 0;
+        if (!Directory.Exists(dir))
+        {
+            return 0;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(dir, "*" + Extension))
+        {
+            if (TryParseSequence(Path.GetFileName(file), system, out var sequence) && sequence > latest)
+            {
+                latest = sequence;
+            }
+        }
+
+        var quarantine = Path.Combine(dir, QuarantineFolder);
+        if (Directory.Exists(quarantine))
+        {
+            foreach (var file in Directory.EnumerateFiles(quarantine, "*" + Extension))
+            {
+                if (TryParseSequence(Path.GetFileName(file), system, out var sequence) && sequence > latest)
+                {
+                    latest = sequence;
+                }
+            }
+        }
+
+        var highWater = Path.Combine(dir, HighWaterFileName);
+        if (File.Exists(highWater)
+            && long.TryParse(File.ReadAllText(highWater).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var mark)
+            && mark > latest)
+        {
+            latest = mark;
+        }
+
+        return latest;
+    }
+
+    private void WriteHighWater(string dir, long sequence)
+    {
+        var path = Path.Combine(dir, HighWaterFileName);
+        var temp = Path.Combine(dir, $"{TempPrefix}highwater-{Guid.NewGuid():N}");
+        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(sequence.ToString(CultureInfo.InvariantCulture)));
+            if (_durable)
+            {
+                stream.Flush(flushToDisk: true);
+            }
+        }
+
+        File.Move(temp, path, overwrite: true);
+        if (_durable)
+        {
+            NativeMethods.FsyncDirectory(dir);
+        }
+    }
+
+    private static void CleanTemporaryFiles(string dir)
+    {
+        // Called under the system lock: every writer holds the lock while its temp file exists,
+        // so any temp file seen now was left by a writer that crashed.
+        foreach (var file in Directory.EnumerateFiles(dir, TempPrefix + "*"))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // Another cleaner got there first; harmless.
+            }
+        }
+    }
+
+    private async Task WriteDurablyAsync(string dir, string finalPath, EnvelopeBytes envelope, CancellationToken cancellationToken)
+    {
+        var temp = Path.Combine(dir, $"{TempPrefix}{Path.GetFileName(finalPath)}-{Guid.NewGuid():N}");
+        try
+        {
+            // 1. Write the whole snapshot to a temp file in the same folder (same file system, so the rename is atomic).
+            var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                PreallocationSize = envelope.Length,
+                BufferSize = 0,
+                Options = FileOptions.Asynchronous,
+            });
+            await using (stream.ConfigureAwait(false))
+            {
+                await envelope.WriteToAsync(stream, cancellationToken).ConfigureAwait(false);
+                // 2. fsync the file: the data must be on disk before the name points at it, or a crash can leave a
+                //    complete-looking name over missing data.
+                if (_durable)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            // 3. Rename into place without overwriting: readers see the old state or the whole new file, never a torn one.
+            File.Move(temp, finalPath, overwrite: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            TryDelete(temp);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw new SnapshotStoreException($"Writing snapshot file '{Path.GetFileName(finalPath)}' failed: {ex.Message}", isTransient: ex is IOException && !File.Exists(finalPath), ex);
+        }
+
+        // 4. fsync the directory: the rename is only durable once the directory entry is on disk.
+        //    The append is acknowledged only after this returns.
+        if (_durable)
+        {
+            try
+            {
+                NativeMethods.FsyncDirectory(dir);
+            }
+            catch (IOException ex)
+            {
+                throw new SnapshotStoreException($"Flushing folder of '{Path.GetFileName(finalPath)}' failed: {ex.Message}", isTransient: true, ex);
+            }
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Left for the next append's cleanup.
+        }
+    }
+
+    private async Task<T> WithSystemLockAsync<T>(string system, string dir, Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        var semaphore = _locks.GetOrAdd(system, _ => new SemaphoreSlim(1, 1));
+        await semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            try
+            {
+                Directory.CreateDirectory(dir);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new SnapshotStoreException($"Creating folder for '{system}' failed: {ex.Message}", isTransient: false, ex);
+            }
+
+            var lockPath = Path.Combine(dir, LockFileName);
+            if (!NativeMethods.IsPosix)
+            {
+                return await WithWindowsLockAsync(lockPath, action, cancellationToken).ConfigureAwait(false);
+            }
+
+            // flock blocks the calling thread; the semaphore above keeps that to one thread per system in this process.
+            int fd;
+            try
+            {
+                fd = await Task.Run(() => NativeMethods.LockFile(lockPath), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw new SnapshotStoreException($"Locking '{system}' failed: {ex.Message}", isTransient: true, ex);
+            }
+
+            try
+            {
+                return await action().ConfigureAwait(false);
+            }
+            finally
+            {
+                NativeMethods.Unlock(fd);
+            }
+        }
+        finally
+        {
+            semaphore.Release();
+        }
+    }
+
+    private static async Task<T> WithWindowsLockAsync<T>(string lockPath, Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            FileStream? handle = null;
+            try
+            {
+                handle = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                // Held by another process: back off and try again.
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(50, delay.TotalMilliseconds * 2));
+                continue;
+            }
+
+            await using (handle.ConfigureAwait(false))
+            {
+                return await action().ConfigureAwait(false);
+            }
+        }
+    }
+}

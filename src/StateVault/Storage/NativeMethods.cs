@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+
+namespace StateVault.Storage;
+
+/// <summary>POSIX calls .NET does not expose: fsync of a directory and a blocking, whole-file advisory lock.</summary>
+internal static partial class NativeMethods
+{
+    private const int ORdOnly = 0;
+    private const int ORdWr = 2;
+    private const int OCreat = 0x40; // Linux value; O_CREAT differs on macOS, where 0x200 is used.
+    private const int OCreatMac = 0x200;
+    private const int OCloexecLinux = 0x80000;
+    private const int OCloexecMac = 0x1000000;
+    private const int LockEx = 2;
+    private const int LockUn = 8;
+    private const int EIntr = 4;
+
+    public static bool IsPosix => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
+
+    /// <summary>
+    /// fsync on the directory itself: a rename is only durable once the directory entry is on disk.
+    /// Without it, a power loss after the rename can bring back the old directory state.
+    /// </summary>
+    public static void FsyncDirectory(string directory)
+    {
+        if (!IsPosix)
+        {
+            return; // NTFS journals metadata; Windows has no directory handle fsync.
+        }
+
+        var fd = Open(directory, ORdOnly | Cloexec, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"open of directory for fsync failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    /// <summary>Opens (creating if needed) a lock file and takes an exclusive flock on it, blocking until granted.</summary>
+    /// <returns>The descriptor to pass to <see cref="Unlock"/>.</returns>
+    public static int LockFile(string path)
+    {
+        var fd = Open(path, ORdWr | (OperatingSystem.IsMacOS() ? OCreatMac : OCreat) | Cloexec, Convert.ToInt32("644", 8));
+        if (fd < 0)
+        {
+            throw new IOException($"open of lock file failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        while (Flock(fd, LockEx) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != EIntr)
+            {
+                _ = Close(fd);
+                throw new IOException($"flock failed (errno {errno})");
+            }
+        }
+
+        return fd;
+    }
+
+    /// <summary>Releases the lock and closes the descriptor.</summary>
+    public static void Unlock(int fd)
+    {
+        _ = Flock(fd, LockUn);
+        _ = Close(fd);
+    }
+
+    private static int Cloexec => OperatingSystem.IsMacOS() ? OCloexecMac : OCloexecLinux;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Flock(int fd, int operation);
+}

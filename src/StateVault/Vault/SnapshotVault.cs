@@ -1,0 +1,691 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+using StateVault.Codecs;
+using StateVault.Diagnostics;
+using StateVault.Envelope;
+using StateVault.Retention;
+using StateVault.Schema;
+using StateVault.Secrets;
+using StateVault.Serialization;
+using StateVault.Storage;
+
+namespace StateVault;
+
+/// <summary>
+/// The engine: saves typed state as verified, versioned snapshots on a store and brings the newest valid one back.
+/// Save: serialize → secret scan → codec → envelope + checksums → atomic append → retention.
+/// Load: newest first, verify before deserializing, quarantine and skip damaged snapshots, upcast old schemas.
+/// </summary>
+/// <remarks>Thread-safe. One instance per store is meant to be shared by every system of a process.</remarks>
+public sealed class SnapshotVault : IAsyncDisposable
+{
+    private readonly ISnapshotStore _store;
+    private readonly SnapshotVaultOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly StateVaultMetrics _metrics;
+    private readonly JsonSerializerOptions _json;
+    private readonly ResiliencePipeline _retry;
+    private readonly bool _ownsStore;
+
+    // Snapshots are immutable: a header verified once (by length) need not be re-read for listings and retention.
+    private readonly ConcurrentDictionary<(string System, long Sequence), (long Length, SnapshotHeader Header)> _verified = new();
+
+    /// <summary>Creates a vault over a store.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="options">Options; validated here.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="timeProvider">Clock for snapshot times and retry delays.</param>
+    /// <param name="meterFactory">Source of the <c>StateVault</c> meter.</param>
+    /// <param name="ownsStore">Whether disposing the vault disposes the store.</param>
+    public SnapshotVault(
+        ISnapshotStore store,
+        SnapshotVaultOptions? options = null,
+        ILogger<SnapshotVault>? logger = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null,
+        bool ownsStore = false)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _options = options ?? new SnapshotVaultOptions();
+        _options.Validate();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _metrics = new StateVaultMetrics(meterFactory);
+        _json = StateVaultJson.WithSensitiveMembersRemoved(_options.JsonOptions);
+        _ownsStore = ownsStore;
+        _retry = _options.MaxRetryAttempts == 0
+            ? ResiliencePipeline.Empty
+            : new ResiliencePipelineBuilder { TimeProvider = _time }
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = new PredicateBuilder().Handle<StateVaultException>(ex => ex.IsTransient),
+                    MaxRetryAttempts = _options.MaxRetryAttempts,
+                    Delay = _options.RetryBaseDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    OnRetry = args =>
+                    {
+                        Log.Retrying(_logger, "store call", "-", args.AttemptNumber + 1, args.Outcome.Exception);
+                        return ValueTask.CompletedTask;
+                    },
+                })
+                .Build();
+    }
+
+    /// <summary>The store under this vault.</summary>
+    public ISnapshotStore Store => _store;
+
+    /// <summary>The options in force.</summary>
+    public SnapshotVaultOptions Options => _options;
+
+    /// <summary>The JSON settings typed state is serialized with (sensitive members removed).</summary>
+    public JsonSerializerOptions JsonOptions => _json;
+
+    /// <summary>Saves <paramref name="state"/> as the newest snapshot of <paramref name="system"/>.</summary>
+    /// <exception cref="ArgumentException">Invalid system name.</exception>
+    /// <exception cref="SecretDetectedException">A secret-looking value was found and the policy is reject.</exception>
+    /// <exception cref="SnapshotConcurrencyException">The expected latest sequence was not the latest.</exception>
+    /// <exception cref="SnapshotStoreException">The store failed (after retries for transient failures).</exception>
+    public Task<SnapshotMetadata> SaveAsync<TState>(string system, TState state, SaveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        SystemName.Validate(system);
+        var json = JsonSerializer.SerializeToUtf8Bytes(state, _json);
+        var type = typeof(TState) == typeof(object) && state is not null ? state.GetType() : typeof(TState);
+        return SaveCoreAsync(system, json, options?.StateType ?? UpcasterRegistry.GetName(type), options?.SchemaVersion ?? UpcasterRegistry.GetVersion(type), options, cancellationToken);
+    }
+
+    /// <summary>Saves a JSON document (UTF-8) as the newest snapshot of <paramref name="system"/>.</summary>
+    /// <exception cref="ArgumentException">Invalid system name, or the bytes are not one valid JSON document.</exception>
+    public Task<SnapshotMetadata> SaveJsonAsync(string system, ReadOnlyMemory<byte> json, SaveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        SystemName.Validate(system);
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException($"The state is not valid JSON: {ex.Message}", nameof(json), ex);
+        }
+
+        return SaveCoreAsync(system, json, options?.StateType ?? "json", options?.SchemaVersion ?? 1, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads the newest valid snapshot as <typeparamref name="TState"/>, upcast to its current schema version.
+    /// Damaged newer snapshots are quarantined and skipped; the result says which.
+    /// </summary>
+    /// <returns><see langword="null"/> when the system has no valid snapshot.</returns>
+    /// <exception cref="SnapshotSchemaException">The newest valid snapshot has a schema newer than the code, or an upcaster is missing.</exception>
+    public async Task<LoadResult<TState>?> LoadLatestAsync<TState>(string system, CancellationToken cancellationToken = default)
+    {
+        SystemName.Validate(system);
+        var started = _time.GetTimestamp();
+        var skipped = new List<SkippedSnapshot>();
+        var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+        for (var i = refs.Count - 1; i >= 0; i--)
+        {
+            var sequence = refs[i].Sequence;
+            var opened = await OpenAsync(system, sequence, quarantineIfDamaged: true, cancellationToken).ConfigureAwait(false);
+            if (opened.Damaged is { } damaged)
+            {
+                skipped.Add(damaged);
+                continue;
+            }
+
+            if (opened.Header is null)
+            {
+                continue; // deleted meanwhile
+            }
+
+            var node = Upcast<TState>(system, opened.Header, opened.Json);
+            TState? state;
+            try
+            {
+                state = node is null ? JsonSerializer.Deserialize<TState>(opened.Json.Span, _json) : node.Deserialize<TState>(_json);
+            }
+            catch (JsonException ex)
+            {
+                Log.Undeserializable(_logger, system, sequence, typeof(TState).Name, ex);
+                skipped.Add(new SkippedSnapshot(sequence, $"could not be deserialized as {typeof(TState).Name}: {ex.Message}", Quarantined: false));
+                continue;
+            }
+
+            if (state is null)
+            {
+                skipped.Add(new SkippedSnapshot(sequence, "the snapshot holds JSON null", Quarantined: false));
+                continue;
+            }
+
+            return Loaded(system, started, sequence, new LoadResult<TState>(state, SnapshotMetadata.FromHeader(opened.Header), skipped), skipped);
+        }
+
+        _metrics.RecordLoad(system, _store.Kind, _time.GetElapsedTime(started), fellBack: skipped.Count > 0);
+        return null;
+    }
+
+    /// <summary>Loads the newest valid snapshot's JSON as stored. Damaged newer ones are quarantined and skipped.</summary>
+    /// <returns><see langword="null"/> when the system has no valid snapshot.</returns>
+    public async Task<JsonSnapshot?> LoadLatestJsonAsync(string system, CancellationToken cancellationToken = default)
+    {
+        SystemName.Validate(system);
+        var started = _time.GetTimestamp();
+        var skipped = new List<SkippedSnapshot>();
+        var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+        for (var i = refs.Count - 1; i >= 0; i--)
+        {
+            var opened = await OpenAsync(system, refs[i].Sequence, quarantineIfDamaged: true, cancellationToken).ConfigureAwait(false);
+            if (opened.Damaged is { } damaged)
+            {
+                skipped.Add(damaged);
+            }
+            else if (opened.Header is not null)
+            {
+                return Loaded(system, started, opened.Header.Sequence, new JsonSnapshot(opened.Json, SnapshotMetadata.FromHeader(opened.Header), skipped), skipped);
+            }
+        }
+
+        _metrics.RecordLoad(system, _store.Kind, _time.GetElapsedTime(started), fellBack: skipped.Count > 0);
+        return null;
+    }
+
+    /// <summary>Loads one snapshot's JSON as stored, after verifying it.</summary>
+    /// <returns><see langword="null"/> when it does not exist.</returns>
+    /// <exception cref="SnapshotCorruptedException">It failed verification (it is not quarantined by this call).</exception>
+    public async Task<JsonSnapshot?> LoadJsonAsync(string system, long sequence, CancellationToken cancellationToken = default)
+    {
+        SystemName.Validate(system);
+        var opened = await OpenAsync(system, sequence, quarantineIfDamaged: false, cancellationToken).ConfigureAwait(false);
+        if (opened.Damaged is { } damaged)
+        {
+            throw new SnapshotCorruptedException(system, sequence, damaged.Reason);
+        }
+
+        return opened.Header is null ? null : new JsonSnapshot(opened.Json, SnapshotMetadata.FromHeader(opened.Header), []);
+    }
+
+    /// <summary>Loads one snapshot as <typeparamref name="TState"/>, upcast to the current schema.</summary>
+    /// <returns><see langword="null"/> when it does not exist.</returns>
+    /// <exception cref="SnapshotCorruptedException">It failed verification.</exception>
+    public async Task<LoadResult<TState>?> LoadAsync<TState>(string system, long sequence, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await LoadJsonAsync(system, sequence, cancellationToken).ConfigureAwait(false);
+        if (snapshot is null)
+        {
+            return null;
+        }
+
+        var header = await ReadHeaderAsync(system, sequence, cancellationToken).ConfigureAwait(false);
+        var node = Upcast<TState>(system, header!, snapshot.Json);
+        var state = node is null ? JsonSerializer.Deserialize<TState>(snapshot.Json.Span, _json) : node.Deserialize<TState>(_json);
+        return state is null ? null : new LoadResult<TState>(state, snapshot.Metadata, []);
+    }
+
+    /// <summary>Lists the snapshots of a system, newest first, each verified (results of earlier verification are reused).</summary>
+    public async Task<IReadOnlyList<SnapshotListing>> ListAsync(string system, CancellationToken cancellationToken = default)
+    {
+        SystemName.Validate(system);
+        var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+        var result = new List<SnapshotListing>(refs.Count);
+        for (var i = refs.Count - 1; i >= 0; i--)
+        {
+            result.Add(await DescribeAsync(system, refs[i], useCache: true, cancellationToken).ConfigureAwait(false));
+        }
+
+        return result;
+    }
+
+    /// <summary>One row per system: latest sequence, count, bytes, last saved.</summary>
+    public async Task<IReadOnlyList<SystemSummary>> ListSystemsAsync(CancellationToken cancellationToken = default)
+    {
+        var result = new List<SystemSummary>();
+        await foreach (var system in _store.ListSystemsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var listing = await ListAsync(system, cancellationToken).ConfigureAwait(false);
+            var latest = await _retry.ExecuteAsync(ct => new ValueTask<long>(_store.GetLatestSequenceAsync(system, ct)), cancellationToken).ConfigureAwait(false);
+            var valid = listing.Where(l => l.IsValid).ToList();
+            result.Add(new SystemSummary(
+                system,
+                latest,
+                listing.Count,
+                listing.Sum(l => l.StoredBytes),
+                valid.FirstOrDefault()?.Metadata?.CreatedUtc,
+                valid.LastOrDefault()?.Metadata?.CreatedUtc,
+                listing.Count - valid.Count));
+        }
+
+        return result;
+    }
+
+    /// <summary>Makes a copy of snapshot <paramref name="sequence"/> the newest one; history is kept.</summary>
+    /// <returns>The new snapshot, or <see langword="null"/> when <paramref name="sequence"/> does not exist.</returns>
+    /// <exception cref="SnapshotCorruptedException">The snapshot to restore failed verification.</exception>
+    public async Task<SnapshotMetadata?> RestoreAsync(string system, long sequence, SaveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await LoadJsonAsync(system, sequence, cancellationToken).ConfigureAwait(false);
+        if (snapshot is null)
+        {
+            return null;
+        }
+
+        var attributes = new Dictionary<string, string>(snapshot.Metadata.Attributes, StringComparer.Ordinal)
+        {
+            ["restored_from"] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return await SaveCoreAsync(
+            system,
+            snapshot.Json,
+            snapshot.Metadata.StateType,
+            snapshot.Metadata.SchemaVersion,
+            (options ?? new SaveOptions()) with { Attributes = attributes, Tags = options?.Tags.Count > 0 ? options.Tags : snapshot.Metadata.Tags },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The changed JSON paths between two snapshots, with old and new values.</summary>
+    /// <returns><see langword="null"/> when either snapshot does not exist.</returns>
+    public async Task<SnapshotDiff?> DiffAsync(string system, long fromSequence, long toSequence, CancellationToken cancellationToken = default)
+    {
+        var from = await LoadJsonAsync(system, fromSequence, cancellationToken).ConfigureAwait(false);
+        var to = await LoadJsonAsync(system, toSequence, cancellationToken).ConfigureAwait(false);
+        if (from is null || to is null)
+        {
+            return null;
+        }
+
+        var changes = new List<JsonChange>();
+        JsonDiff.Compare(JsonNode.Parse(from.Json.Span), JsonNode.Parse(to.Json.Span), JsonPath.Root, changes);
+        return new SnapshotDiff(system, fromSequence, toSequence, changes);
+    }
+
+    /// <summary>Reads and checks every snapshot of one system, or of all systems. Changes nothing.</summary>
+    /// <param name="system">One system, or <see langword="null"/> for all.</param>
+    /// <param name="progress">Receives the number of snapshots checked so far.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<VerifyReport> VerifyAsync(string? system = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var systems = await SystemsAsync(system, cancellationToken).ConfigureAwait(false);
+        var results = new List<SnapshotListing>();
+        foreach (var name in systems)
+        {
+            foreach (var item in await ListRefsAsync(name, cancellationToken).ConfigureAwait(false))
+            {
+                results.Add(await DescribeAsync(name, item, useCache: false, cancellationToken).ConfigureAwait(false));
+                progress?.Report(results.Count);
+            }
+        }
+
+        return new VerifyReport(results);
+    }
+
+    /// <summary>Counts the snapshots <see cref="VerifyAsync"/> would check.</summary>
+    public async Task<int> CountSnapshotsAsync(string? system = null, CancellationToken cancellationToken = default)
+    {
+        var count = 0;
+        foreach (var name in await SystemsAsync(system, cancellationToken).ConfigureAwait(false))
+        {
+            count += (await ListRefsAsync(name, cancellationToken).ConfigureAwait(false)).Count;
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Applies a retention policy to one system or all. Damaged snapshots are quarantined, never deleted, and never count.
+    /// </summary>
+    /// <param name="system">One system, or <see langword="null"/> for all.</param>
+    /// <param name="policy">The policy; default: each system's configured policy.</param>
+    /// <param name="dryRun">Plan only: nothing is removed or moved.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<PruneResult> PruneAsync(string? system = null, RetentionPolicy? policy = null, bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        policy?.Validate();
+        var plans = new List<RetentionPlan>();
+        var quarantined = new List<SnapshotListing>();
+        foreach (var name in await SystemsAsync(system, cancellationToken).ConfigureAwait(false))
+        {
+            var (plan, moved) = await ApplyRetentionAsync(name, policy ?? _options.RetentionFor(name), dryRun, cancellationToken).ConfigureAwait(false);
+            plans.Add(plan);
+            quarantined.AddRange(moved);
+        }
+
+        return new PruneResult(dryRun, plans, quarantined);
+    }
+
+    /// <summary>Deletes one snapshot.</summary>
+    /// <returns><see langword="false"/> when it did not exist.</returns>
+    public async Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken = default)
+    {
+        SystemName.Validate(system);
+        var deleted = await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
+        _verified.TryRemove((system, sequence), out _);
+        return deleted;
+    }
+
+    /// <summary>The highest sequence ever allocated for a system (0 when none).</summary>
+    public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken = default)
+    {
+        SystemName.Validate(system);
+        return _retry.ExecuteAsync(ct => new ValueTask<long>(_store.GetLatestSequenceAsync(system, ct)), cancellationToken).AsTask();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _metrics.Dispose();
+        if (_ownsStore)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SnapshotMetadata> SaveCoreAsync(string system, ReadOnlyMemory<byte> json, string stateType, int schemaVersion, SaveOptions? options, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            json = ApplySecretPolicy(system, json);
+            var codec = _options.Compression.Select(system, json.Length);
+            var payload = SnapshotCodecs.Encode(codec, json);
+            var sha = SnapshotEnvelope.Sha256Hex(payload.Span);
+            var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
+            SnapshotHeader? written = null;
+            long envelopeLength = 0;
+            var sequence = await _retry.ExecuteAsync(
+                ct => new ValueTask<long>(_store.AppendAsync(system, options?.ExpectedLatestSequence, seq =>
+                {
+                    written = new SnapshotHeader
+                    {
+                        System = system,
+                        Sequence = seq,
+                        CreatedUtc = created,
+                        SchemaVersion = schemaVersion,
+                        StateType = stateType,
+                        Codec = codec,
+                        StoredLength = payload.Length,
+                        RawLength = json.Length,
+                        Sha256 = sha,
+                        Producer = _options.Producer,
+                        Tags = options?.Tags ?? [],
+                        Attributes = options?.Attributes ?? new Dictionary<string, string>(),
+                    };
+                    var envelope = SnapshotEnvelope.Create(written, payload);
+                    envelopeLength = envelope.Length;
+                    return envelope;
+                }, ct)),
+                cancellationToken).ConfigureAwait(false);
+
+            var header = written! with { Sequence = sequence };
+            _verified[(system, sequence)] = (envelopeLength, header);
+            var metadata = SnapshotMetadata.FromHeader(header);
+            var elapsed = _time.GetElapsedTime(started);
+            _metrics.RecordSave(system, _store.Kind, "success", elapsed, payload.Length);
+            Log.Saved(_logger, system, sequence, payload.Length, codec, elapsed.TotalMilliseconds);
+
+            if (_options.PruneAfterSave)
+            {
+                try
+                {
+                    await ApplyRetentionAsync(system, _options.RetentionFor(system), dryRun: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is StateVaultException or IOException)
+                {
+                    // The snapshot is durable; a retention failure is reported, and the next save or prune tries again.
+                    Log.RetentionFailed(_logger, system, ex);
+                }
+            }
+
+            return metadata;
+        }
+        catch (SnapshotConcurrencyException)
+        {
+            _metrics.RecordSave(system, _store.Kind, "conflict", _time.GetElapsedTime(started), 0);
+            throw;
+        }
+        catch (SecretDetectedException)
+        {
+            _metrics.RecordSave(system, _store.Kind, "rejected", _time.GetElapsedTime(started), 0);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not ArgumentException)
+        {
+            _metrics.RecordSave(system, _store.Kind, "failure", _time.GetElapsedTime(started), 0);
+            Log.SaveFailed(_logger, system, ex.GetType().Name, ex);
+            throw;
+        }
+    }
+
+    private ReadOnlyMemory<byte> ApplySecretPolicy(string system, ReadOnlyMemory<byte> json)
+    {
+        if (_options.SecretPolicy == SecretPolicy.Off)
+        {
+            return json;
+        }
+
+        var findings = SecretScanner.Scan(json.Span);
+        if (findings.Count == 0)
+        {
+            return json;
+        }
+
+        if (_options.SecretPolicy == SecretPolicy.Reject)
+        {
+            Log.SecretRejected(_logger, system, string.Join(", ", findings.Select(f => $"{f.Path} ({f.Kind})")));
+            throw new SecretDetectedException(system, findings);
+        }
+
+        var (redacted, replaced, unredactable) = SecretScanner.Redact(json.Span);
+        if (unredactable.Count > 0)
+        {
+            throw new SecretDetectedException(system, unredactable);
+        }
+
+        Log.SecretRedacted(_logger, system, replaced.Count, string.Join(", ", replaced.Select(f => f.Path)));
+        return redacted;
+    }
+
+    private T Loaded<T>(string system, long started, long sequence, T result, List<SkippedSnapshot> skipped)
+    {
+        _metrics.RecordLoad(system, _store.Kind, _time.GetElapsedTime(started), fellBack: skipped.Count > 0);
+        if (skipped.Count > 0)
+        {
+            Log.FellBack(_logger, system, sequence, string.Join(", ", skipped.Select(s => s.Sequence)));
+        }
+
+        return result;
+    }
+
+    private JsonNode? Upcast<TState>(string system, SnapshotHeader header, ReadOnlyMemory<byte> json)
+    {
+        var known = UpcasterRegistry.GetVersion(typeof(TState));
+        if (header.SchemaVersion == known)
+        {
+            return null;
+        }
+
+        if (header.SchemaVersion > known)
+        {
+            throw new SnapshotSchemaException(system, header.Sequence, header.SchemaVersion, known, "the snapshot was written by newer code; refusing to guess.");
+        }
+
+        var node = JsonNode.Parse(json.Span) ?? throw new SnapshotSchemaException(system, header.Sequence, header.SchemaVersion, known, "the snapshot holds JSON null.");
+        for (var version = header.SchemaVersion; version < known; version++)
+        {
+            if (!_options.Upcasters.TryGet(typeof(TState), version, out var upcast))
+            {
+                throw new SnapshotSchemaException(system, header.Sequence, header.SchemaVersion, known, $"no upcaster from version {version} to {version + 1} is registered for {typeof(TState).Name}.");
+            }
+
+            node = upcast(node);
+        }
+
+        return node;
+    }
+
+    private async Task<List<string>> SystemsAsync(string? system, CancellationToken cancellationToken)
+    {
+        if (system is not null)
+        {
+            return [SystemName.Validate(system)];
+        }
+
+        var names = new List<string>();
+        await foreach (var name in _store.ListSystemsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(name);
+        }
+
+        return names;
+    }
+
+    private async Task<List<StoredSnapshotRef>> ListRefsAsync(string system, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(
+            async ct =>
+            {
+                var refs = new List<StoredSnapshotRef>();
+                await foreach (var item in _store.ListAsync(system, ct).ConfigureAwait(false))
+                {
+                    refs.Add(item);
+                }
+
+                return refs;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    private async Task<SnapshotHeader?> ReadHeaderAsync(string system, long sequence, CancellationToken cancellationToken)
+    {
+        if (_verified.TryGetValue((system, sequence), out var cached))
+        {
+            return cached.Header;
+        }
+
+        var opened = await OpenAsync(system, sequence, quarantineIfDamaged: false, cancellationToken).ConfigureAwait(false);
+        return opened.Header;
+    }
+
+    private async Task<SnapshotListing> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, CancellationToken cancellationToken)
+    {
+        if (useCache && _verified.TryGetValue((system, item.Sequence), out var cached) && cached.Length == item.Length)
+        {
+            return new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(cached.Header), null);
+        }
+
+        var opened = await OpenAsync(system, item.Sequence, quarantineIfDamaged: false, cancellationToken).ConfigureAwait(false);
+        if (opened.Damaged is { } damaged)
+        {
+            return new SnapshotListing(system, item.Sequence, item.Length, null, damaged.Reason);
+        }
+
+        return opened.Header is null
+            ? new SnapshotListing(system, item.Sequence, item.Length, null, "deleted while listing")
+            : new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(opened.Header), null);
+    }
+
+    /// <summary>Reads and fully verifies one snapshot; decodes its payload. Never throws for damage: reports it.</summary>
+    private async Task<OpenedSnapshot> OpenAsync(string system, long sequence, bool quarantineIfDamaged, CancellationToken cancellationToken)
+    {
+        var bytes = await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
+        if (bytes is null)
+        {
+            return default;
+        }
+
+        string reason;
+        try
+        {
+            var (header, payload) = SnapshotEnvelope.Decode(bytes);
+            if (header.System != system || header.Sequence != sequence)
+            {
+                reason = $"header names {header.System}#{header.Sequence}, stored as {system}#{sequence}";
+            }
+            else if (!SnapshotCodecs.IsKnown(header.Codec))
+            {
+                reason = $"unknown codec '{header.Codec}'";
+            }
+            else
+            {
+                var json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength);
+                _verified[(system, sequence)] = (bytes.LongLength, header);
+                return new OpenedSnapshot(header, json, null);
+            }
+        }
+        catch (EnvelopeFormatException ex)
+        {
+            reason = ex.Message;
+        }
+        catch (InvalidDataException ex)
+        {
+            reason = $"payload does not decode ({ex.Message})";
+        }
+
+        _verified.TryRemove((system, sequence), out _);
+        _metrics.RecordCorrupt(system, _store.Kind);
+        var quarantined = false;
+        if (quarantineIfDamaged && _store.Capabilities.SupportsQuarantine)
+        {
+            quarantined = await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, sequence, reason, ct)), cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.CorruptSnapshot(_logger, system, sequence, reason, quarantined);
+        return new OpenedSnapshot(null, default, new SkippedSnapshot(sequence, reason, quarantined));
+    }
+
+    private async Task<(RetentionPlan Plan, List<SnapshotListing> Quarantined)> ApplyRetentionAsync(string system, RetentionPolicy policy, bool dryRun, CancellationToken cancellationToken)
+    {
+        var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+        var listings = new List<SnapshotListing>(refs.Count);
+        foreach (var item in refs)
+        {
+            listings.Add(await DescribeAsync(system, item, useCache: true, cancellationToken).ConfigureAwait(false));
+        }
+
+        var plan = RetentionPlanner.Plan(
+            system,
+            listings.Select(l => new RetentionPlanner.Candidate(l.Sequence, l.Metadata?.CreatedUtc ?? DateTimeOffset.MinValue, l.Metadata?.Tags ?? [], l.IsValid)),
+            policy);
+        var quarantined = new List<SnapshotListing>();
+        if (dryRun)
+        {
+            return (plan, quarantined);
+        }
+
+        foreach (var bad in listings.Where(l => !l.IsValid))
+        {
+            _metrics.RecordCorrupt(system, _store.Kind);
+            if (_store.Capabilities.SupportsQuarantine
+                && await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, bad.Sequence, bad.Error!, ct)), cancellationToken).ConfigureAwait(false))
+            {
+                Log.CorruptSnapshot(_logger, system, bad.Sequence, bad.Error!, quarantined: true);
+                quarantined.Add(bad);
+            }
+        }
+
+        var removed = 0;
+        foreach (var decision in plan.Removed)
+        {
+            if (await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, decision.Sequence, ct)), cancellationToken).ConfigureAwait(false))
+            {
+                removed++;
+                Log.Pruned(_logger, system, decision.Sequence, decision.Reasons[0]);
+            }
+
+            _verified.TryRemove((system, decision.Sequence), out _);
+        }
+
+        if (removed > 0)
+        {
+            _metrics.RecordPruned(system, _store.Kind, removed);
+        }
+
+        return (plan, quarantined);
+    }
+
+    private readonly record struct OpenedSnapshot(SnapshotHeader? Header, ReadOnlyMemory<byte> Json, SkippedSnapshot? Damaged);
+}
