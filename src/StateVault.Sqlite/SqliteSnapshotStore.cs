@@ -1,0 +1,552 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using StateVault.Envelope;
+using StateVault.Storage;
+
+namespace StateVault.Sqlite;
+
+/// <summary>
+/// Snapshots of every system in one SQLite file: the envelope bytes unchanged in a BLOB, header columns beside them for
+/// listing with ordinary SQL tools, a per-system high-water mark so numbers are never reused, and a quarantine table.
+/// </summary>
+/// <remarks>
+/// The file runs in WAL mode with <c>synchronous=FULL</c>, so a commit is on disk before the append returns.
+/// Every write is one <c>BEGIN IMMEDIATE</c> transaction: the write lock is taken before the high-water mark is read,
+/// so two connections, in this process or another, can never allocate the same sequence. A semaphore keeps this
+/// process's writers from spinning on SQLite's busy handler against each other.
+/// </remarks>
+internal sealed class SqliteSnapshotStore : ISnapshotStore
+{
+    /// <summary>The schema version this code writes (<c>PRAGMA user_version</c>).</summary>
+    internal const int CurrentSchemaVersion = 1;
+
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
+    // Header columns come first and the envelope last: SQLite then reads listings without touching overflow pages.
+    private const string HeaderColumns = "created_utc, schema_version, state_type, codec, stored_length, raw_length, sha256, producer, tags";
+
+    private static readonly string[] s_migrations =
+    [
+        // Version 1.
+        $"""
+        CREATE TABLE IF NOT EXISTS systems (
+            system      TEXT    NOT NULL PRIMARY KEY,
+            high_water  INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS snapshots (
+            system          TEXT    NOT NULL,
+            sequence        INTEGER NOT NULL,
+            created_utc     TEXT,
+            schema_version  INTEGER,
+            state_type      TEXT,
+            codec           TEXT,
+            stored_length   INTEGER,
+            raw_length      INTEGER,
+            sha256          TEXT,
+            producer        TEXT,
+            tags            TEXT,
+            stored_utc      TEXT    NOT NULL,
+            envelope        BLOB    NOT NULL,
+            PRIMARY KEY (system, sequence)
+        );
+        CREATE TABLE IF NOT EXISTS quarantine (
+            id              INTEGER PRIMARY KEY,
+            system          TEXT    NOT NULL,
+            sequence        INTEGER NOT NULL,
+            quarantined_utc TEXT    NOT NULL,
+            reason          TEXT    NOT NULL,
+            created_utc     TEXT,
+            schema_version  INTEGER,
+            state_type      TEXT,
+            codec           TEXT,
+            stored_length   INTEGER,
+            raw_length      INTEGER,
+            sha256          TEXT,
+            producer        TEXT,
+            tags            TEXT,
+            stored_utc      TEXT    NOT NULL,
+            envelope        BLOB    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS quarantine_system_sequence ON quarantine (system, sequence);
+        """,
+    ];
+
+    private readonly string _connectionString;
+    private readonly string _databaseName;
+    private readonly int _busyTimeoutMilliseconds;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private volatile bool _schemaReady;
+
+    public SqliteSnapshotStore(SqliteSnapshotStoreOptions options, ILogger logger, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        SqliteSnapshotStoreOptionsValidator.ThrowIfInvalid(options);
+        DatabasePath = Path.GetFullPath(options.DatabasePath);
+        _databaseName = Path.GetFileName(DatabasePath);
+        _busyTimeoutMilliseconds = (int)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
+        _logger = logger;
+        _time = timeProvider;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            // Microsoft.Data.Sqlite retries a busy statement until the command timeout; keep it in step with busy_timeout.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+        }.ToString();
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    public string Kind => "sqlite";
+
+    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
+
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        ArgumentNullException.ThrowIfNull(createEnvelope);
+        if (expectedLatestSequence is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(expectedLatestSequence), expectedLatestSequence, "The expected latest sequence is 0 (no snapshot yet) or more.");
+        }
+
+        return RunAsync("append", system, write: true, async (connection, ct) =>
+        {
+            // BEGIN IMMEDIATE: the write lock is held before the high-water mark is read, so no other connection or
+            // process can allocate the same number between our read and our commit.
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var latest = await LatestSequenceAsync(connection, transaction, system, ct).ConfigureAwait(false);
+            if (expectedLatestSequence is { } expected && expected != latest)
+            {
+                throw new SnapshotConcurrencyException(system, expected, latest);
+            }
+
+            var sequence = latest + 1;
+            var envelope = createEnvelope(sequence);
+            await InsertAsync(connection, transaction, "snapshots", system, sequence, envelope, ct).ConfigureAwait(false);
+            await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            transaction.Commit();
+            return sequence;
+        }, cancellationToken);
+    }
+
+    public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        return RunAsync("import", system, write: true, async (connection, ct) =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using (var exists = Command(connection, transaction, """
+                SELECT EXISTS (SELECT 1 FROM snapshots WHERE system = $system AND sequence = $sequence)
+                    OR EXISTS (SELECT 1 FROM quarantine WHERE system = $system AND sequence = $sequence)
+                """, system, sequence))
+            {
+                if (Convert.ToInt64(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) != 0)
+                {
+                    return false;
+                }
+            }
+
+            await InsertAsync(connection, transaction, "snapshots", system, sequence, envelope, ct).ConfigureAwait(false);
+            await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            transaction.Commit();
+            return true;
+        }, cancellationToken);
+    }
+
+    public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        return RunAsync<byte[]?>("read", system, write: false, async (connection, ct) =>
+        {
+            // One read transaction: the row cannot change between finding it and streaming its BLOB.
+            using var transaction = connection.BeginTransaction(deferred: true);
+            long rowId;
+            long length;
+            using (var find = Command(connection, transaction, "SELECT rowid, length(envelope) FROM snapshots WHERE system = $system AND sequence = $sequence", system, sequence))
+            using (var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                rowId = reader.GetInt64(0);
+                length = reader.GetInt64(1);
+            }
+
+            // Streamed straight into the result: reading the column as a value would copy a large envelope twice.
+            var bytes = new byte[length];
+            using (var blob = new SqliteBlob(connection, "snapshots", "envelope", rowId, readOnly: true))
+            {
+                await blob.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
+            }
+
+            transaction.Commit();
+            return bytes;
+        }, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        var refs = await RunAsync("list", system, write: false, async (connection, ct) =>
+        {
+            var list = new List<StoredSnapshotRef>();
+            using var command = Command(connection, null, "SELECT sequence, length(envelope) FROM snapshots WHERE system = $system ORDER BY sequence", system);
+            using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                list.Add(new StoredSnapshotRef(reader.GetInt64(0), reader.GetInt64(1)));
+            }
+
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+
+        foreach (var item in refs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return item;
+        }
+    }
+
+    public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        return RunAsync("latest", system, write: false, (connection, ct) => LatestSequenceAsync(connection, null, system, ct), cancellationToken);
+    }
+
+    public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        return RunAsync("delete", system, write: true, async (connection, ct) =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var delete = Command(connection, transaction, "DELETE FROM snapshots WHERE system = $system AND sequence = $sequence", system, sequence);
+            if (await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+
+            // The mark already covers every number this store allocated; raising it here also covers rows written by
+            // other means, so deleting the newest row can never free its number.
+            await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
+            transaction.Commit();
+            return true;
+        }, cancellationToken);
+    }
+
+    public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        ArgumentNullException.ThrowIfNull(reason);
+        return RunAsync("quarantine", system, write: true, async (connection, ct) =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using (var move = Command(connection, transaction, $"""
+                INSERT INTO quarantine (system, sequence, quarantined_utc, reason, {HeaderColumns}, stored_utc, envelope)
+                SELECT system, sequence, $now, $reason, {HeaderColumns}, stored_utc, envelope
+                FROM snapshots WHERE system = $system AND sequence = $sequence
+                """, system, sequence))
+            {
+                move.Parameters.AddWithValue("$now", FormatTime(_time.GetUtcNow()));
+                move.Parameters.AddWithValue("$reason", reason);
+                if (await move.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                {
+                    return false;
+                }
+            }
+
+            using (var delete = Command(connection, transaction, "DELETE FROM snapshots WHERE system = $system AND sequence = $sequence", system, sequence))
+            {
+                await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
+            transaction.Commit();
+            Log.Quarantined(_logger, system, sequence, reason);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<string> ListSystemsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var systems = await RunAsync("list systems", "*", write: false, async (connection, ct) =>
+        {
+            var list = new List<string>();
+            // BINARY collation compares bytes; valid names are ASCII, so this is ordinal order.
+            using var command = Command(connection, null, "SELECT system FROM systems WHERE high_water > 0 ORDER BY system");
+            using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var name = reader.GetString(0);
+                if (SystemName.IsValid(name))
+                {
+                    list.Add(name);
+                }
+            }
+
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+
+        foreach (var name in systems)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return name;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file (and its WAL) open; release them so the file can be moved or deleted.
+        using (var connection = new SqliteConnection(_connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        _writeGate.Dispose();
+        _schemaGate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<T> RunAsync<T>(string operation, string system, bool write, Func<SqliteConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    {
+        var gated = false;
+        try
+        {
+            await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+            if (write)
+            {
+                await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                gated = true;
+            }
+
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                return await action(connection, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(operation, system, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.OperationFailed(_logger, operation, system, transient: false, 0, ex);
+            throw new SnapshotStoreException($"SQLite {operation} of '{system}' in '{_databaseName}' failed: {ex.Message}", isTransient: false, ex);
+        }
+        finally
+        {
+            if (gated)
+            {
+                _writeGate.Release();
+            }
+        }
+    }
+
+    private SnapshotStoreException Translate(string operation, string system, SqliteException ex)
+    {
+        // Busy/locked: another process held the write lock for longer than the busy timeout; a later try can succeed.
+        var transient = ex.SqliteErrorCode is SqliteBusy or SqliteLocked;
+        Log.OperationFailed(_logger, operation, system, transient, ex.SqliteErrorCode, ex);
+        return new SnapshotStoreException($"SQLite {operation} of '{system}' in '{_databaseName}' failed: {ex.Message}", transient, ex);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // Per-connection settings (pooled connections keep them, setting them again is cheap):
+            // wait for other writers instead of failing at once, and make every commit durable before it returns.
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}; PRAGMA synchronous = FULL;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return;
+        }
+
+        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_schemaReady)
+            {
+                return;
+            }
+
+            var folder = Path.GetDirectoryName(DatabasePath);
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                // WAL is a property of the file, set outside any transaction; readers then never block the writer.
+                using (var wal = Command(connection, null, "PRAGMA journal_mode = WAL"))
+                {
+                    var mode = Convert.ToString(await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                    if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw new SnapshotStoreException($"SQLite database '{_databaseName}' cannot use WAL mode (journal mode is '{mode}').", isTransient: false);
+                    }
+                }
+
+                // Migrations run under the write lock, so two processes opening a new file at once apply them once.
+                using var transaction = connection.BeginTransaction(deferred: false);
+                int version;
+                using (var read = Command(connection, transaction, "PRAGMA user_version"))
+                {
+                    version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                }
+
+                if (version > CurrentSchemaVersion)
+                {
+                    throw new SnapshotStoreException(
+                        $"SQLite database '{_databaseName}' has schema version {version}; this StateVault knows up to {CurrentSchemaVersion}. Use a newer StateVault.",
+                        isTransient: false);
+                }
+
+                for (var next = version + 1; next <= CurrentSchemaVersion; next++)
+                {
+                    using var migrate = Command(connection, transaction, s_migrations[next - 1]);
+                    await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (version < CurrentSchemaVersion)
+                {
+                    using var stamp = Command(connection, transaction, $"PRAGMA user_version = {CurrentSchemaVersion.ToString(CultureInfo.InvariantCulture)}");
+                    await stamp.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                transaction.Commit();
+                if (version < CurrentSchemaVersion)
+                {
+                    Log.SchemaUpgraded(_logger, _databaseName, version, CurrentSchemaVersion);
+                }
+            }
+
+            _schemaReady = true;
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+
+    private static async Task<long> LatestSequenceAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, CancellationToken cancellationToken)
+    {
+        // The high-water mark is authoritative; the row maxima only guard against rows written by other means.
+        using var command = Command(connection, transaction, """
+            SELECT max(
+                coalesce((SELECT high_water FROM systems WHERE system = $system), 0),
+                coalesce((SELECT max(sequence) FROM snapshots WHERE system = $system), 0),
+                coalesce((SELECT max(sequence) FROM quarantine WHERE system = $system), 0))
+            """, system);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task RaiseHighWaterAsync(SqliteConnection connection, SqliteTransaction transaction, string system, long sequence, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, """
+            INSERT INTO systems (system, high_water) VALUES ($system, $sequence)
+            ON CONFLICT (system) DO UPDATE SET high_water = max(high_water, excluded.high_water)
+            """, system, sequence);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, string table, string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
+    {
+        var header = TryReadHeader(envelope);
+        long rowId;
+        using (var insert = Command(connection, transaction, $"""
+            INSERT INTO {table} (system, sequence, {HeaderColumns}, stored_utc, envelope)
+            VALUES ($system, $sequence, $created, $schema, $type, $codec, $stored, $raw, $sha, $producer, $tags, $now, zeroblob($length))
+            RETURNING rowid
+            """, system, sequence))
+        {
+            insert.Parameters.AddWithValue("$created", (object?)(header is null ? null : FormatTime(header.CreatedUtc)) ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$schema", (object?)header?.SchemaVersion ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$type", (object?)header?.StateType ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$codec", (object?)header?.Codec ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$stored", (object?)header?.StoredLength ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$raw", (object?)header?.RawLength ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$sha", (object?)header?.Sha256 ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$producer", (object?)header?.Producer ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$tags", (object?)(header is null ? null : JsonSerializer.Serialize(header.Tags)) ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$now", FormatTime(_time.GetUtcNow()));
+            insert.Parameters.AddWithValue("$length", envelope.Length);
+            rowId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        // Reserve the BLOB, then stream both segments into it: no 64 MiB envelope is ever concatenated in memory.
+        using var blob = new SqliteBlob(connection, table, "envelope", rowId);
+        await blob.WriteAsync(envelope.Head, cancellationToken).ConfigureAwait(false);
+        await blob.WriteAsync(envelope.Payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The header for the listing columns, or <see langword="null"/> when the envelope's head does not parse.</summary>
+    private static SnapshotHeader? TryReadHeader(EnvelopeBytes envelope)
+    {
+        try
+        {
+            // SnapshotEnvelope.Create puts the magic and header lines in Head; a whole envelope in one buffer has an empty Head.
+            return SnapshotEnvelope.ReadHeader(envelope.Head.IsEmpty ? envelope.Payload.Span : envelope.Head.Span);
+        }
+        catch (EnvelopeFormatException)
+        {
+            // Stored unchanged all the same: integrity is the engine's verdict, the columns only help listing.
+            return null;
+        }
+    }
+
+    private static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, string? system = null, long? sequence = null)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        if (system is not null)
+        {
+            command.Parameters.AddWithValue("$system", system);
+        }
+
+        if (sequence is { } value)
+        {
+            command.Parameters.AddWithValue("$sequence", value);
+        }
+
+        return command;
+    }
+}
