@@ -39,7 +39,7 @@ if (Console.In.ReadLine() is null)
 for (var i = 0; i < count; i++)
 {
     var system = systems[i % systems.Length];
-    var json = Encoding.UTF8.GetBytes($$"""{"writer":"{{writer}}","i":{{i}}}""");
+    var json = Encoding.UTF8.GetBytes(new StateVault.StoreWorker.WorkerAck(system, 0, writer, i).Json);
     var saved = await vault.SaveJsonAsync(system, json);
     // One line per acknowledged save, written as soon as it is acknowledged.
     Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ack {system} {saved.Sequence} {writer} {i}"));

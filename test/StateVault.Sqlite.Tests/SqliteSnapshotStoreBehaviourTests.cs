@@ -1,0 +1,308 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using StateVault.Envelope;
+using StateVault.Retention;
+using StateVault.Storage;
+using StateVault.StoreWorker;
+using StateVault.TestKit;
+using Xunit;
+
+namespace StateVault.Sqlite.Tests;
+
+/// <summary>What the SQLite store does beyond the shared conformance suite: its schema, columns, locking and processes.</summary>
+public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "sv-sqlite-" + Guid.NewGuid().ToString("N"));
+
+    private string DatabasePath => Path.Combine(_folder, "nested", "statevault.db");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private ISnapshotStore CreateStore(TimeSpan? busyTimeout = null, TimeProvider? time = null) =>
+        SqliteSnapshotStoreProvider.Create(new SqliteSnapshotStoreOptions { DatabasePath = DatabasePath, BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(30) }, timeProvider: time);
+
+    private SqliteConnection OpenRaw()
+    {
+        var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    [Fact]
+    public async Task FirstUse_NewFileInMissingFolder_CreatesWalFileWithVersionedSchema()
+    {
+        await using var sut = CreateStore();
+
+        Assert.Equal(0, await sut.GetLatestSequenceAsync("alpha", Ct));
+
+        using var raw = OpenRaw();
+        Assert.Equal("wal", Scalar(raw, "PRAGMA journal_mode"));
+        Assert.Equal((long)SqliteSnapshotStore.CurrentSchemaVersion, Scalar(raw, "PRAGMA user_version"));
+        Assert.Equal(3L, Scalar(raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('systems', 'snapshots', 'quarantine')"));
+    }
+
+    [Fact]
+    public async Task FirstUse_ManyStoresOnANewFileAtOnce_AllSucceedAndSchemaIsAppliedOnce()
+    {
+        var stores = Enumerable.Range(0, 6).Select(_ => CreateStore()).ToList();
+        try
+        {
+            var sequences = await Task.WhenAll(stores.Select((store, i) => Task.Run(() => store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $"{i}"), Ct), Ct)));
+
+            Assert.Equal([1L, 2, 3, 4, 5, 6], sequences.Order());
+            using var raw = OpenRaw();
+            Assert.Equal((long)SqliteSnapshotStore.CurrentSchemaVersion, Scalar(raw, "PRAGMA user_version"));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task FirstUse_FileFromNewerSchema_FailsPermanentlyNamingTheVersion()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        using (var raw = OpenRaw())
+        {
+            Scalar(raw, "PRAGMA user_version = 99");
+        }
+
+        await using var sut = CreateStore();
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.GetLatestSequenceAsync("alpha", Ct));
+        Assert.False(ex.IsTransient);
+        Assert.Contains("schema version 99", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Append_StoresEnvelopeUnchangedWithHeaderColumnsForListing()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
+        await using var sut = CreateStore(time: time);
+        await using var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Producer = "host/42" }, timeProvider: time);
+
+        var saved = await vault.SaveJsonAsync("alpha", """{"v":1}"""u8.ToArray(), new SaveOptions { Tags = ["daily"] }, Ct);
+
+        var stored = await sut.ReadAsync("alpha", saved.Sequence, Ct);
+        var header = SnapshotEnvelope.ReadHeader(stored);
+        using var raw = OpenRaw();
+        using var command = raw.CreateCommand();
+        command.CommandText = "SELECT created_utc, schema_version, state_type, codec, stored_length, raw_length, sha256, producer, tags, stored_utc, envelope FROM snapshots WHERE system = 'alpha' AND sequence = 1";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal("2026-03-04T05:06:07.0000000Z", reader.GetString(0));
+        Assert.Equal(header.SchemaVersion, reader.GetInt32(1));
+        Assert.Equal(header.StateType, reader.GetString(2));
+        Assert.Equal(header.Codec, reader.GetString(3));
+        Assert.Equal(header.StoredLength, reader.GetInt64(4));
+        Assert.Equal(header.RawLength, reader.GetInt64(5));
+        Assert.Equal(header.Sha256, reader.GetString(6));
+        Assert.Equal("host/42", reader.GetString(7));
+        Assert.Equal("""["daily"]""", reader.GetString(8));
+        Assert.Equal("2026-03-04T05:06:07.0000000Z", reader.GetString(9));
+        Assert.Equal(stored, (byte[])reader.GetValue(10));
+    }
+
+    [Fact]
+    public async Task Import_EnvelopeWhoseHeaderDoesNotParse_IsStoredUnchangedWithEmptyHeaderColumns()
+    {
+        await using var sut = CreateStore();
+        var garbage = Encoding.ASCII.GetBytes("not an envelope at all");
+
+        Assert.True(await sut.ImportAsync("alpha", 3, EnvelopeBytes.FromArray(garbage), Ct));
+
+        Assert.Equal(garbage, await sut.ReadAsync("alpha", 3, Ct));
+        using var raw = OpenRaw();
+        Assert.Equal(DBNull.Value, Scalar(raw, "SELECT sha256 FROM snapshots WHERE system = 'alpha' AND sequence = 3"));
+        Assert.Equal(3, await sut.GetLatestSequenceAsync("alpha", Ct));
+    }
+
+    [Fact]
+    public async Task Quarantine_MovesTheRowWithItsReasonAndKeepsTheBytes()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        await using var sut = CreateStore(time: time);
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct);
+        var original = await sut.ReadAsync("alpha", 1, Ct);
+
+        Assert.True(await sut.QuarantineAsync("alpha", 1, "payload checksum mismatch", Ct));
+
+        Assert.Null(await sut.ReadAsync("alpha", 1, Ct));
+        Assert.False(await sut.QuarantineAsync("alpha", 1, "again", Ct));
+        Assert.False(await sut.ImportAsync("alpha", 1, EnvelopeBytes.FromArray(original!), Ct));
+        using var raw = OpenRaw();
+        using var command = raw.CreateCommand();
+        command.CommandText = "SELECT reason, quarantined_utc, envelope FROM quarantine WHERE system = 'alpha' AND sequence = 1";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal("payload checksum mismatch", reader.GetString(0));
+        Assert.Equal("2026-05-06T07:08:09.0000000Z", reader.GetString(1));
+        Assert.Equal(original, (byte[])reader.GetValue(2));
+        Assert.False(reader.Read());
+    }
+
+    [Fact]
+    public async Task Delete_EveryOneOfASystem_KeepsItListedAndItsNumbersReserved()
+    {
+        await using var sut = CreateStore();
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct);
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "2"), Ct);
+
+        Assert.True(await sut.DeleteAsync("alpha", 1, Ct));
+        Assert.True(await sut.DeleteAsync("alpha", 2, Ct));
+
+        Assert.Equal(2, await sut.GetLatestSequenceAsync("alpha", Ct));
+        Assert.Equal(["alpha"], await sut.ListSystemsAsync(Ct).ToListAsync(Ct));
+        Assert.Equal(3, await sut.AppendAsync("alpha", 2, seq => TestEnvelopes.Create("alpha", seq, "3"), Ct));
+    }
+
+    [Fact]
+    public async Task Append_WhileAnotherProcessHoldsTheWriteLockPastTheBusyTimeout_FailsTransientAndWritesNothing()
+    {
+        await using var sut = CreateStore(busyTimeout: TimeSpan.FromMilliseconds(200));
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct);
+        using var raw = OpenRaw();
+        using var holder = raw.BeginTransaction(deferred: false);
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "2"), Ct));
+
+        Assert.True(ex.IsTransient);
+        holder.Rollback();
+        Assert.Equal(1, await sut.GetLatestSequenceAsync("alpha", Ct));
+    }
+
+    [Fact]
+    public async Task Append_FromSeveralOsProcessesOnOneFile_NoDuplicateAndNoLoss()
+    {
+        const int Processes = 3;
+        const int PerProcess = 40;
+        string[] systems = ["alpha", "beta"];
+        var uri = "sqlite:" + DatabasePath;
+        var workers = new List<StoreWorkerProcess>();
+        try
+        {
+            for (var i = 0; i < Processes; i++)
+            {
+                workers.Add(await StoreWorkerProcess.StartAsync(uri, systems, PerProcess, $"w{i}", Ct));
+            }
+
+            workers.ForEach(w => w.Go());
+            var acks = (await Task.WhenAll(workers.Select(w => w.CompleteAsync(TimeSpan.FromMinutes(2), Ct)))).SelectMany(a => a).ToList();
+
+            Assert.Equal(Processes * PerProcess, acks.Count);
+            await using var store = CreateStore();
+            await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll });
+            foreach (var system in systems)
+            {
+                var mine = acks.Where(a => a.System == system).ToList();
+                Assert.Equal(mine.Count, mine.Select(a => a.Sequence).Distinct().Count());
+                var listed = await store.ListAsync(system, Ct).Select(r => r.Sequence).ToListAsync(Ct);
+                Assert.Equal(Enumerable.Range(1, mine.Count).Select(i => (long)i), listed);
+                foreach (var ack in mine)
+                {
+                    var loaded = await vault.LoadJsonAsync(system, ack.Sequence, Ct);
+                    Assert.Equal(ack.Json, Encoding.UTF8.GetString(loaded!.Json.Span));
+                }
+            }
+
+            // The processes really ran at the same time: some writer's saves interleave with another's.
+            var ranges = workers
+                .Select(w => acks.Where(a => a.Writer == w.Writer && a.System == "alpha").Select(a => a.Sequence).ToList())
+                .Select(s => (Min: s.Min(), Max: s.Max()))
+                .OrderBy(r => r.Min)
+                .ToList();
+            Assert.Contains(ranges.Zip(ranges.Skip(1)), pair => pair.Second.Min < pair.First.Max);
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                await worker.DisposeAsync();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("sqlite:./data/statevault.db", "./data/statevault.db")]
+    [InlineData("sqlite:/var/lib/app/state.db", "/var/lib/app/state.db")]
+    [InlineData("sqlite:///var/lib/app/my%20state.db", "/var/lib/app/my state.db")]
+    [InlineData("SQLITE:relative.db", "relative.db")]
+    public void ParsePath_ValidUri_ReturnsTheFile(string uri, string expected) =>
+        Assert.Equal(expected, SqliteSnapshotStoreProvider.ParsePath(uri));
+
+    [Theory]
+    [InlineData("sqlite:")]
+    [InlineData("sqlite:./data/")]
+    [InlineData("sqlite://remote-host/state.db")]
+    [InlineData("file:./data")]
+    public void ParsePath_InvalidUri_ThrowsArgumentException(string uri) =>
+        Assert.Throws<ArgumentException>(() => SqliteSnapshotStoreProvider.ParsePath(uri));
+
+    [Fact]
+    public async Task Factory_SqliteUri_OpensTheSqliteStore()
+    {
+        var factory = new SnapshotStoreFactory([new SqliteSnapshotStoreProvider()]);
+
+        await using var sut = factory.Open("sqlite:" + DatabasePath);
+
+        Assert.Equal("sqlite", sut.Kind);
+        Assert.Equal(1, await sut.AppendAsync("alpha", 0, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct));
+        Assert.True(File.Exists(DatabasePath));
+    }
+
+    [Fact]
+    public async Task AddSqliteSnapshotStore_ValidOptions_RegistersProviderOnceAndTheStore()
+    {
+        var services = new ServiceCollection();
+        services.AddSqliteSnapshotStoreProvider();
+        services.AddSqliteSnapshotStore(o => o.DatabasePath = DatabasePath);
+        await using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        Assert.IsType<SqliteSnapshotStoreProvider>(Assert.Single(provider.GetServices<ISnapshotStoreProvider>()));
+        var store = provider.GetRequiredService<ISnapshotStore>();
+        Assert.Equal("sqlite", store.Kind);
+        Assert.Equal(1, await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct));
+    }
+
+    [Fact]
+    public async Task AddSqliteSnapshotStore_InvalidOptions_FailsValidationOnStart()
+    {
+        var services = new ServiceCollection();
+        services.AddSqliteSnapshotStore(o =>
+        {
+            o.DatabasePath = " ";
+            o.BusyTimeout = TimeSpan.Zero;
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(ex.Failures, f => f.Contains("DatabasePath", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("BusyTimeout", StringComparison.Ordinal));
+    }
+}
