@@ -8,6 +8,7 @@
 using System.Globalization;
 using System.Text;
 using StateVault;
+using StateVault.PostgreSql;
 using StateVault.Retention;
 using StateVault.Sqlite;
 using StateVault.Storage;
@@ -23,7 +24,7 @@ var systems = args[2].Split(',', StringSplitOptions.RemoveEmptyEntries);
 var count = int.Parse(args[3], CultureInfo.InvariantCulture);
 var writer = args[4];
 
-var factory = new SnapshotStoreFactory([new SqliteSnapshotStoreProvider()]);
+var factory = new SnapshotStoreFactory([new SqliteSnapshotStoreProvider(), new PostgreSqlSnapshotStoreProvider()]);
 await using var store = factory.Open(uri);
 await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll, PruneAfterSave = false });
 
