@@ -25,6 +25,8 @@ public sealed class PostgreSqlSnapshotStoreProvider : ISnapshotStoreProvider
     /// <summary>The short scheme, as libpq accepts it.</summary>
     public const string ShortScheme = "postgres";
 
+    private static readonly HashSet<string> s_shownParameters = new(StringComparer.Ordinal) { "schema", "sslmode", "connect_timeout", "command_timeout", "application_name", "host" };
+
     /// <inheritdoc />
     public IReadOnlyList<string> Schemes { get; } = [Scheme, ShortScheme];
 
@@ -267,6 +269,18 @@ public sealed class PostgreSqlSnapshotStoreProvider : ISnapshotStoreProvider
             {
                 uri = string.Concat(uri.AsSpan(0, colon + 1), "***", uri.AsSpan(at));
             }
+        }
+
+        // Values of unknown (possibly misspelled secret) parameters are masked too; the known ones help the reader.
+        var query = uri.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            var pairs = uri[(query + 1)..].Split('&').Select(pair =>
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                return equals < 0 || s_shownParameters.Contains(pair[..equals].ToLowerInvariant()) ? pair : pair[..(equals + 1)] + "***";
+            });
+            uri = uri[..(query + 1)] + string.Join('&', pairs);
         }
 
         return SnapshotStoreFactory.Redact(uri);

@@ -200,49 +200,33 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         const int Processes = 3;
         const int PerProcess = 40;
         string[] systems = ["alpha", "beta"];
-        var uri = "sqlite:" + DatabasePath;
-        var workers = new List<StoreWorkerProcess>();
-        try
+        await using var workers = await StoreWorkerGroup.StartAsync("sqlite:" + DatabasePath, systems, Processes, PerProcess, Ct);
+
+        var acks = await workers.RunAsync(TimeSpan.FromMinutes(2), Ct);
+
+        Assert.Equal(Processes * PerProcess, acks.Count);
+        await using var store = CreateStore();
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll });
+        foreach (var system in systems)
         {
-            for (var i = 0; i < Processes; i++)
+            var mine = acks.Where(a => a.System == system).ToList();
+            Assert.Equal(mine.Count, mine.Select(a => a.Sequence).Distinct().Count());
+            var listed = await store.ListAsync(system, Ct).Select(r => r.Sequence).ToListAsync(Ct);
+            Assert.Equal(Enumerable.Range(1, mine.Count).Select(i => (long)i), listed);
+            foreach (var ack in mine)
             {
-                workers.Add(await StoreWorkerProcess.StartAsync(uri, systems, PerProcess, $"w{i}", Ct));
-            }
-
-            workers.ForEach(w => w.Go());
-            var acks = (await Task.WhenAll(workers.Select(w => w.CompleteAsync(TimeSpan.FromMinutes(2), Ct)))).SelectMany(a => a).ToList();
-
-            Assert.Equal(Processes * PerProcess, acks.Count);
-            await using var store = CreateStore();
-            await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll });
-            foreach (var system in systems)
-            {
-                var mine = acks.Where(a => a.System == system).ToList();
-                Assert.Equal(mine.Count, mine.Select(a => a.Sequence).Distinct().Count());
-                var listed = await store.ListAsync(system, Ct).Select(r => r.Sequence).ToListAsync(Ct);
-                Assert.Equal(Enumerable.Range(1, mine.Count).Select(i => (long)i), listed);
-                foreach (var ack in mine)
-                {
-                    var loaded = await vault.LoadJsonAsync(system, ack.Sequence, Ct);
-                    Assert.Equal(ack.Json, Encoding.UTF8.GetString(loaded!.Json.Span));
-                }
-            }
-
-            // The processes really ran at the same time: some writer's saves interleave with another's.
-            var ranges = workers
-                .Select(w => acks.Where(a => a.Writer == w.Writer && a.System == "alpha").Select(a => a.Sequence).ToList())
-                .Select(s => (Min: s.Min(), Max: s.Max()))
-                .OrderBy(r => r.Min)
-                .ToList();
-            Assert.Contains(ranges.Zip(ranges.Skip(1)), pair => pair.Second.Min < pair.First.Max);
-        }
-        finally
-        {
-            foreach (var worker in workers)
-            {
-                await worker.DisposeAsync();
+                var loaded = await vault.LoadJsonAsync(system, ack.Sequence, Ct);
+                Assert.Equal(ack.Json, Encoding.UTF8.GetString(loaded!.Json.Span));
             }
         }
+
+        // The processes really ran at the same time: some writer's saves interleave with another's.
+        var ranges = workers.Workers
+            .Select(w => acks.Where(a => a.Writer == w.Writer && a.System == "alpha").Select(a => a.Sequence).ToList())
+            .Select(s => (Min: s.Min(), Max: s.Max()))
+            .OrderBy(r => r.Min)
+            .ToList();
+        Assert.Contains(ranges.Zip(ranges.Skip(1)), pair => pair.Second.Min < pair.First.Max);
     }
 
     [Theory]

@@ -1,0 +1,285 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using StateVault.Envelope;
+using StateVault.Retention;
+using StateVault.Storage;
+using StateVault.StoreWorker;
+using StateVault.TestKit;
+using Xunit;
+
+namespace StateVault.PostgreSql.Tests;
+
+/// <summary>What the PostgreSQL store does beyond the shared conformance suite: schema, columns, errors and processes.</summary>
+public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
+{
+    private const string Secret = "N0t-In-Any-Message";
+
+    private readonly string _schema = PostgresBackend.NewSchema();
+    private readonly List<ISnapshotStore> _stores = [];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        await PostgresBackend.DropSchemaAsync(_schema);
+    }
+
+    private ISnapshotStore CreateStore(TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
+    {
+        var store = PostgreSqlSnapshotStoreProvider.Create(PostgreSqlSnapshotStoreProvider.ParseUri(PostgresBackend.UriFor(_schema)), loggerFactory, time);
+        _stores.Add(store);
+        return store;
+    }
+
+    private string Table(string name) => $"\"{_schema}\".{name}";
+
+    [Fact]
+    public async Task FirstUse_NewSchema_CreatesVersionedTables()
+    {
+        var sut = CreateStore();
+
+        Assert.Equal(0, await sut.GetLatestSequenceAsync("alpha", Ct));
+
+        Assert.Equal(PostgreSqlSnapshotStore.CurrentSchemaVersion, await PostgresBackend.ScalarAsync($"SELECT max(version) FROM {Table("schema_version")}"));
+        Assert.Equal(3L, await PostgresBackend.ScalarAsync(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = @s AND table_name IN ('systems', 'snapshots', 'quarantine')", ("s", _schema)));
+    }
+
+    [Fact]
+    public async Task FirstUse_ManyInstancesOnANewSchemaAtOnce_AllSucceedAndMigrateOnce()
+    {
+        var stores = Enumerable.Range(0, 6).Select(_ => CreateStore()).ToList();
+
+        var sequences = await Task.WhenAll(stores.Select((store, i) => Task.Run(() => store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $"{i}"), Ct), Ct)));
+
+        Assert.Equal([1L, 2, 3, 4, 5, 6], sequences.Order());
+        Assert.Equal(1L, await PostgresBackend.ScalarAsync($"SELECT count(*) FROM {Table("schema_version")}"));
+    }
+
+    [Fact]
+    public async Task FirstUse_SchemaFromNewerVersion_FailsPermanentlyNamingTheVersion()
+    {
+        await PostgresBackend.ScalarAsync($"CREATE SCHEMA \"{_schema}\"; CREATE TABLE {Table("schema_version")} (version integer PRIMARY KEY, applied_utc timestamptz NOT NULL DEFAULT now()); INSERT INTO {Table("schema_version")} VALUES (99);");
+        var sut = CreateStore();
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.GetLatestSequenceAsync("alpha", Ct));
+
+        Assert.False(ex.IsTransient);
+        Assert.Contains("schema version 99", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Append_StoresEnvelopeUnchangedAsByteaWithHeaderColumns()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
+        var sut = CreateStore(time);
+        await using var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Producer = "host/42" }, timeProvider: time);
+
+        var saved = await vault.SaveJsonAsync("alpha", """{"v":1}"""u8.ToArray(), new SaveOptions { Tags = ["daily", "release"] }, Ct);
+
+        var stored = await sut.ReadAsync("alpha", saved.Sequence, Ct);
+        var header = SnapshotEnvelope.ReadHeader(stored);
+        await using var connection = await PostgresBackend.OpenRawAsync();
+        await using var command = new NpgsqlCommand($"SELECT created_utc, schema_version, state_type, codec, stored_length, raw_length, sha256, producer, tags, stored_utc, envelope FROM {Table("snapshots")} WHERE system = 'alpha' AND sequence = 1", connection);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        Assert.Equal(time.GetUtcNow(), reader.GetFieldValue<DateTimeOffset>(0));
+        Assert.Equal(header.SchemaVersion, reader.GetInt32(1));
+        Assert.Equal(header.StateType, reader.GetString(2));
+        Assert.Equal(header.Codec, reader.GetString(3));
+        Assert.Equal(header.StoredLength, reader.GetInt64(4));
+        Assert.Equal(header.RawLength, reader.GetInt64(5));
+        Assert.Equal(header.Sha256, reader.GetString(6));
+        Assert.Equal("host/42", reader.GetString(7));
+        Assert.Equal(["daily", "release"], reader.GetFieldValue<string[]>(8));
+        Assert.Equal(time.GetUtcNow(), reader.GetFieldValue<DateTimeOffset>(9));
+        Assert.Equal(stored, reader.GetFieldValue<byte[]>(10));
+    }
+
+    [Fact]
+    public async Task Import_EnvelopeWhoseHeaderDoesNotParse_IsStoredUnchangedWithEmptyHeaderColumns()
+    {
+        var sut = CreateStore();
+        var garbage = Encoding.ASCII.GetBytes("not an envelope at all");
+
+        Assert.True(await sut.ImportAsync("alpha", 3, EnvelopeBytes.FromArray(garbage), Ct));
+
+        Assert.Equal(garbage, await sut.ReadAsync("alpha", 3, Ct));
+        Assert.Equal(DBNull.Value, await PostgresBackend.ScalarAsync($"SELECT sha256 FROM {Table("snapshots")} WHERE system = 'alpha' AND sequence = 3"));
+        Assert.Equal(3, await sut.GetLatestSequenceAsync("alpha", Ct));
+    }
+
+    [Fact]
+    public async Task Quarantine_MovesTheRowWithItsReasonAndKeepsTheBytes()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var sut = CreateStore(time);
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct);
+        var original = await sut.ReadAsync("alpha", 1, Ct);
+
+        Assert.True(await sut.QuarantineAsync("alpha", 1, "payload checksum mismatch", Ct));
+
+        Assert.Null(await sut.ReadAsync("alpha", 1, Ct));
+        Assert.False(await sut.QuarantineAsync("alpha", 1, "again", Ct));
+        Assert.False(await sut.ImportAsync("alpha", 1, EnvelopeBytes.FromArray(original!), Ct));
+        await using var connection = await PostgresBackend.OpenRawAsync();
+        await using var command = new NpgsqlCommand($"SELECT reason, quarantined_utc, envelope FROM {Table("quarantine")} WHERE system = 'alpha' AND sequence = 1", connection);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        Assert.Equal("payload checksum mismatch", reader.GetString(0));
+        Assert.Equal(time.GetUtcNow(), reader.GetFieldValue<DateTimeOffset>(1));
+        Assert.Equal(original, reader.GetFieldValue<byte[]>(2));
+        Assert.False(await reader.ReadAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Append_RowWrittenPastTheMarkByOtherMeans_IsNeverOverwrittenOrReused()
+    {
+        var sut = CreateStore();
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct);
+        var foreign = TestEnvelopes.Create("alpha", 5, "5").ToArray();
+        await PostgresBackend.ScalarAsync(
+            $"INSERT INTO {Table("snapshots")} (system, sequence, stored_utc, envelope) VALUES ('alpha', 5, now(), @e)", ("e", foreign));
+
+        var conflict = await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => sut.AppendAsync("alpha", 1, seq => TestEnvelopes.Create("alpha", seq, "x"), Ct));
+        var next = await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "6"), Ct);
+
+        Assert.Equal(5, conflict.ActualSequence);
+        Assert.Equal(6, next);
+        Assert.Equal(foreign, await sut.ReadAsync("alpha", 5, Ct));
+    }
+
+    [Fact]
+    public async Task Delete_EveryOneOfASystem_KeepsItListedAndItsNumbersReserved()
+    {
+        var sut = CreateStore();
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct);
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "2"), Ct);
+
+        Assert.True(await sut.DeleteAsync("alpha", 1, Ct));
+        Assert.True(await sut.DeleteAsync("alpha", 2, Ct));
+
+        Assert.Equal(2, await sut.GetLatestSequenceAsync("alpha", Ct));
+        Assert.Equal(["alpha"], await sut.ListSystemsAsync(Ct).ToListAsync(Ct));
+        Assert.Equal(3, await sut.AppendAsync("alpha", 2, seq => TestEnvelopes.Create("alpha", seq, "3"), Ct));
+    }
+
+    [Fact]
+    public async Task Append_FromSeveralOsProcessesOnOneSchema_NoDuplicateAndNoLoss()
+    {
+        const int Processes = 4;
+        const int PerProcess = 30;
+        string[] systems = ["alpha", "beta"];
+        // The workers also open the new schema at the same moment, so they race on creating it too.
+        await using var workers = await StoreWorkerGroup.StartAsync(PostgresBackend.UriFor(_schema), systems, Processes, PerProcess, Ct);
+
+        var acks = await workers.RunAsync(TimeSpan.FromMinutes(2), Ct);
+
+        Assert.Equal(Processes * PerProcess, acks.Count);
+        var store = CreateStore();
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll });
+        foreach (var system in systems)
+        {
+            var mine = acks.Where(a => a.System == system).ToList();
+            Assert.Equal(mine.Count, mine.Select(a => a.Sequence).Distinct().Count());
+            var listed = await store.ListAsync(system, Ct).Select(r => r.Sequence).ToListAsync(Ct);
+            Assert.Equal(Enumerable.Range(1, mine.Count).Select(i => (long)i), listed);
+            foreach (var ack in mine)
+            {
+                var loaded = await vault.LoadJsonAsync(system, ack.Sequence, Ct);
+                Assert.Equal(ack.Json, Encoding.UTF8.GetString(loaded!.Json.Span));
+            }
+        }
+
+        Assert.Equal(1L, await PostgresBackend.ScalarAsync($"SELECT count(*) FROM {Table("schema_version")}"));
+        // The processes really ran at the same time: some writer's saves interleave with another's.
+        var ranges = workers.Workers
+            .Select(w => acks.Where(a => a.Writer == w.Writer && a.System == "alpha").Select(a => a.Sequence).ToList())
+            .Select(s => (Min: s.Min(), Max: s.Max()))
+            .OrderBy(r => r.Min)
+            .ToList();
+        Assert.Contains(ranges.Zip(ranges.Skip(1)), pair => pair.Second.Min < pair.First.Max);
+    }
+
+    [Fact]
+    public async Task AnyOperation_NothingListensOnThePort_FailsTransientWithoutThePasswordInMessageOrLog()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        var factory = new SnapshotStoreFactory([new PostgreSqlSnapshotStoreProvider()], loggerFactory);
+        await using var sut = factory.Open($"postgresql://app:{Secret}@127.0.0.1:{port}/db?connect_timeout=2");
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct));
+
+        Assert.True(ex.IsTransient);
+        Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            Assert.DoesNotContain(Secret, e.Message, StringComparison.Ordinal);
+        }
+
+        Assert.NotEmpty(logs.Entries);
+        Assert.DoesNotContain(logs.Entries, entry => entry.Contains(Secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddPostgreSqlSnapshotStore_ValidOptions_RegistersProviderOnceAndTheStore()
+    {
+        var options = PostgreSqlSnapshotStoreProvider.ParseUri(PostgresBackend.UriFor(_schema));
+        var services = new ServiceCollection();
+        services.AddPostgreSqlSnapshotStoreProvider();
+        services.AddPostgreSqlSnapshotStore(o =>
+        {
+            o.ConnectionString = options.ConnectionString;
+            o.Schema = options.Schema;
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        Assert.IsType<PostgreSqlSnapshotStoreProvider>(Assert.Single(provider.GetServices<ISnapshotStoreProvider>()));
+        var store = provider.GetRequiredService<ISnapshotStore>();
+        Assert.Equal("postgresql", store.Kind);
+        Assert.Equal(1, await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "1"), Ct));
+    }
+
+    [Fact]
+    public async Task AddPostgreSqlSnapshotStore_InvalidOptions_FailsValidationOnStartWithoutThePassword()
+    {
+        var services = new ServiceCollection();
+        services.AddPostgreSqlSnapshotStore(o =>
+        {
+            o.ConnectionString = $"Host=h;Password={Secret};Bogus Keyword=1";
+            o.Schema = "Not Valid";
+            o.CommandTimeout = TimeSpan.Zero;
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(ex.Failures, f => f.Contains("ConnectionString", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("Schema", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("CommandTimeout", StringComparison.Ordinal));
+        Assert.DoesNotContain(Secret, ex.Message, StringComparison.Ordinal);
+    }
+}
