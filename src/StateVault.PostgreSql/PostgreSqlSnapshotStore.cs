@@ -71,9 +71,6 @@ internal sealed class PostgreSqlSnapshotStore : ISnapshotStore
 
     public string Kind => "postgresql";
 
-    /// <summary>The schema holding the tables.</summary>
-    public string Schema => _schema;
-
     public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
 
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
