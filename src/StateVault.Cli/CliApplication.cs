@@ -1,0 +1,39 @@
+using System.CommandLine;
+using StateVault.Cli.Commands;
+
+namespace StateVault.Cli;
+
+/// <summary>Builds the <c>statevault</c> command tree and runs it.</summary>
+internal static class CliApplication
+{
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("statevault: inspect, save, verify, restore, prune and migrate StateVault snapshots. Exit codes: 0 ok, 1 failure, 2 invalid input, 3 damaged snapshots found, 4 not found, 5 concurrency conflict.");
+        root.Options.Add(GlobalOptions.Store);
+        root.Options.Add(GlobalOptions.Json);
+        foreach (var command in CommandRegistry.CreateAll())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parseResult = CreateRootCommand().Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            // Usage errors: one line and exit 2 (System.CommandLine's default prints help and returns 1).
+            // An unknown verb also reports "no verb given"; the unknown word is the useful half.
+            var errors = parseResult.UnmatchedTokens.Count > 0 && parseResult.CommandResult.Command is RootCommand
+                ? parseResult.Errors.Where(e => e.Message.Contains(parseResult.UnmatchedTokens[0], StringComparison.Ordinal)).DefaultIfEmpty(parseResult.Errors[0])
+                : parseResult.Errors;
+            var problems = string.Join(" ", errors.Select(e => e.Message).Distinct(StringComparer.Ordinal));
+            CliConsole.System.WriteError($"{problems} See 'statevault --help'.");
+            return ExitCodes.InvalidInput;
+        }
+
+        return await parseResult.InvokeAsync().ConfigureAwait(false);
+    }
+}
