@@ -1,3 +1,7 @@
+using System.Text;
+using StateVault.Storage;
+using Xunit;
+
 namespace StateVault.Cli.Tests;
 
 /// <summary>
@@ -37,6 +41,21 @@ public sealed class CliWorkspace : IDisposable
     /// <summary>Saves a JSON document through stdin and asserts success.</summary>
     public async Task<CliResult> SaveAsync(string system, string json, params string[] extra) =>
         (await RunWithInputAsync(json, ["save", system, "--json", .. extra])).ShouldExit(0);
+
+    /// <summary>
+    /// Saves a snapshot directly with the engine, to set up a test without starting the tool (start-up is what costs
+    /// time). No retention runs; <paramref name="createdUtc"/> backdates the snapshot.
+    /// </summary>
+    public Task<SnapshotMetadata> SeedAsync(string system, string json, DateTimeOffset? createdUtc = null, params string[] tags) =>
+        SeedAsync(StorePath, system, json, createdUtc, tags);
+
+    /// <summary>Saves a snapshot directly with the engine into the file store at <paramref name="storePath"/>.</summary>
+    public static async Task<SnapshotMetadata> SeedAsync(string storePath, string system, string json, DateTimeOffset? createdUtc = null, params string[] tags)
+    {
+        var store = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = storePath, Durable = false });
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { PruneAfterSave = false }, ownsStore: true);
+        return await vault.SaveJsonAsync(system, Encoding.UTF8.GetBytes(json), new SaveOptions { CreatedUtc = createdUtc, Tags = tags }, TestContext.Current.CancellationToken);
+    }
 
     /// <summary>Writes a file under <see cref="Root"/> and returns its path.</summary>
     public string WriteFile(string name, string content)

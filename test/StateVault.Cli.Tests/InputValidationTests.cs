@@ -40,7 +40,7 @@ public sealed class InputValidationTests : IDisposable
     [Fact]
     public async Task EveryVerb_TraversalName_Exit2AndWritesNothing()
     {
-        await _workspace.SaveAsync("real", "{\"a\":1}");
+        await _workspace.SeedAsync("real", "{\"a\":1}");
         var before = CliWorkspace.Tree(_workspace.Root);
 
         (await _workspace.RunWithInputAsync("{\"a\":2}", "save", "../real")).ShouldFailWithOneLine(2);
@@ -65,7 +65,7 @@ public sealed class InputValidationTests : IDisposable
     [Fact]
     public async Task Save_UnreadableFileOrInvalidJson_Exit2AndWritesNothing()
     {
-        await _workspace.SaveAsync("config", "{\"a\":1}");
+        await _workspace.SeedAsync("config", "{\"a\":1}");
         var invalid = _workspace.WriteFile("invalid.json", "{\"a\": 1,,}");
         var before = CliWorkspace.Tree(_workspace.Root);
 

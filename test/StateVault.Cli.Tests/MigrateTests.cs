@@ -20,10 +20,10 @@ public sealed class MigrateTests : IDisposable
     {
         for (var i = 1; i <= 3; i++)
         {
-            await _workspace.SaveAsync("alpha", $"{{\"i\":{i}}}", "--tag", $"t{i}");
+            await _workspace.SeedAsync("alpha", $"{{\"i\":{i}}}", DateTimeOffset.UnixEpoch.AddDays(i), $"t{i}");
         }
 
-        await _workspace.SaveAsync("beta", "{\"b\":true}");
+        await _workspace.SeedAsync("beta", "{\"b\":true}");
 
         var first = (await _workspace.Cli.RunAsync("migrate", "--from", Source, "--to", Target, "--json")).ShouldExit(0).Json();
         Assert.True(first.GetProperty("succeeded").GetBoolean());
@@ -56,7 +56,7 @@ public sealed class MigrateTests : IDisposable
     {
         for (var i = 1; i <= 3; i++)
         {
-            await _workspace.SaveAsync("gamma", $"{{\"i\":{i}}}");
+            await _workspace.SeedAsync("gamma", $"{{\"i\":{i}}}");
         }
 
         CliWorkspace.Tamper(SourcePath, "gamma", 2);
@@ -79,9 +79,9 @@ public sealed class MigrateTests : IDisposable
     [Fact]
     public async Task Migrate_TargetHoldsADifferentSnapshot_FailedVerificationExit1()
     {
-        await _workspace.SaveAsync("delta", "{\"from\":\"source\"}");
-        await _workspace.SaveAsync("delta", "{\"from\":\"source\",\"n\":2}");
-        (await _workspace.Cli.RunAsync(["--store", Target, "save", "delta"], "{\"from\":\"target\"}")).ShouldExit(0);
+        await _workspace.SeedAsync("delta", "{\"from\":\"source\"}");
+        await _workspace.SeedAsync("delta", "{\"from\":\"source\",\"n\":2}");
+        await CliWorkspace.SeedAsync(TargetPath, "delta", "{\"from\":\"target\"}");
         var targetFirst = File.ReadAllBytes(CliWorkspace.SnapshotFile(TargetPath, "delta", 1));
 
         var result = (await _workspace.Cli.RunAsync("migrate", "--from", Source, "--to", Target)).ShouldExit(1);
@@ -96,8 +96,8 @@ public sealed class MigrateTests : IDisposable
     [Fact]
     public async Task Migrate_SystemOption_CopiesOnlyThatSystemAndRejectsBadInput()
     {
-        await _workspace.SaveAsync("one", "{}");
-        await _workspace.SaveAsync("two", "{}");
+        await _workspace.SeedAsync("one", "{}");
+        await _workspace.SeedAsync("two", "{}");
 
         var json = (await _workspace.Cli.RunAsync("migrate", "--from", Source, "--to", Target, "--system", "two", "--json")).ShouldExit(0).Json();
 

@@ -10,13 +10,22 @@ public sealed class PruneTests : IDisposable
     [Fact]
     public async Task Prune_DryRunThenReal_ExplainsDecisionsAndRemovesOnlyForReal()
     {
-        for (var i = 1; i <= 5; i++)
+        var monday = new DateTimeOffset(2025, 1, 6, 0, 0, 0, TimeSpan.Zero);
+        TimeSpan[] times = [TimeSpan.FromHours(10), TimeSpan.FromHours(18), TimeSpan.FromHours(24 + 9), TimeSpan.FromHours(48 + 9), TimeSpan.FromHours(48 + 21)];
+        for (var i = 0; i < times.Length; i++)
         {
-            await _workspace.SaveAsync("jobs", $"{{\"run\":{i}}}", i == 2 ? ["--tag", "golden"] : []);
+            await _workspace.SeedAsync("jobs", $"{{\"run\":{i + 1}}}", monday + times[i], i == 1 ? ["golden"] : []);
         }
 
-        await _workspace.SaveAsync("untouched", "{}");
+        await _workspace.SeedAsync("untouched", "{}");
         var before = CliWorkspace.Tree(_workspace.Root);
+
+        var daily = (await _workspace.RunAsync("prune", "jobs", "--keep-daily", "2", "--dry-run", "--json")).ShouldExit(0).Json();
+        var dailyPlan = Assert.Single(daily.GetProperty("systems").EnumerateArray());
+        Assert.Equal([4L, 2L, 1L], dailyPlan.GetProperty("removed").EnumerateArray().Select(d => d.GetProperty("sequence").GetInt64()));
+        var dailyKept = dailyPlan.GetProperty("kept").EnumerateArray().ToDictionary(d => d.GetProperty("sequence").GetInt64(), d => d.GetProperty("reasons")[0].GetString());
+        Assert.Equal("daily 2025-01-08", dailyKept[5]);
+        Assert.Equal("daily 2025-01-07", dailyKept[3]);
 
         var plan = (await _workspace.RunAsync("prune", "jobs", "--keep-last", "1", "--keep-tag", "golden", "--dry-run", "--json")).ShouldExit(0).Json();
         Assert.True(plan.GetProperty("dry_run").GetBoolean());
@@ -48,7 +57,7 @@ public sealed class PruneTests : IDisposable
     {
         for (var i = 1; i <= 3; i++)
         {
-            await _workspace.SaveAsync("small", $"{{\"n\":{i}}}");
+            await _workspace.SeedAsync("small", $"{{\"n\":{i}}}");
         }
 
         var result = (await _workspace.RunAsync("prune", "--json")).ShouldExit(0);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Xunit;
 
 namespace StateVault.Cli.Tests;
@@ -22,7 +23,7 @@ public sealed class SaveShowListTests : IDisposable
         Assert.Equal(2, tagged.GetProperty("sequence").GetInt64());
         Assert.Equal(["release", "nightly"], tagged.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal(64, tagged.GetProperty("sha256").GetString()!.Length);
-        await _workspace.SaveAsync("beta", "[]");
+        (await _workspace.RunWithInputAsync("[]", "save", "beta", "--file", "-")).ShouldExit(0);
 
         var latest = (await _workspace.RunAsync("show", "alpha")).ShouldExit(0);
         Assert.Equal(Encoding.UTF8.GetBytes(second), latest.StdoutBytes);
@@ -70,44 +71,70 @@ public sealed class SaveShowListTests : IDisposable
     }
 
     [Fact]
-    public async Task SaveAndStats_SixSaves_DefaultRetentionKeepsFiveAndStatsReportThem()
+    public async Task Save_SixthSnapshot_DefaultRetentionRemovesTheOldestAndSaysSo()
     {
         for (var i = 1; i <= 5; i++)
         {
-            var result = (await _workspace.SaveAsync("metrics", $"{{\"samples\":[{string.Join(',', Enumerable.Range(0, i * 10))}]}}")).Json();
-            Assert.Empty(result.GetProperty("pruned").EnumerateArray());
+            await _workspace.SeedAsync("metrics", $"{{\"run\":{i}}}");
         }
 
-        var sixth = (await _workspace.RunWithInputAsync("{\"samples\":[]}", "save", "metrics")).ShouldExit(0);
+        var sixth = (await _workspace.RunWithInputAsync("{\"run\":6}", "save", "metrics")).ShouldExit(0);
+
         Assert.Contains("Saved snapshot 6 of 'metrics'", sixth.Stdout, StringComparison.Ordinal);
         Assert.Contains("Retention (keep-last 5) removed snapshot 1.", sixth.Stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(CliWorkspace.SnapshotFile(_workspace.StorePath, "metrics", 1)));
+        var seventh = (await _workspace.SaveAsync("metrics", "{\"run\":7}")).Json();
+        Assert.Equal([2L], seventh.GetProperty("pruned").EnumerateArray().Select(p => p.GetInt64()));
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(_workspace.StorePath, "metrics"), "*.svsnap").Length);
+    }
 
-        var stats = (await _workspace.RunAsync("stats", "--json")).ShouldExit(0).Json();
-        var metrics = Assert.Single(stats.GetProperty("systems").EnumerateArray());
-        Assert.Equal("metrics", metrics.GetProperty("system").GetString());
-        Assert.Equal(5, metrics.GetProperty("count").GetInt32());
-        Assert.Equal(6, metrics.GetProperty("latest_sequence").GetInt64());
-        var bytes = metrics.GetProperty("bytes").GetInt64();
-        Assert.Equal(bytes / 5.0, metrics.GetProperty("average_snapshot_bytes").GetDouble(), precision: 6);
-        Assert.Equal("{\"samples\":[]}".Length, metrics.GetProperty("newest_state_bytes").GetInt64());
-        Assert.True(metrics.GetProperty("first_saved_utc").GetDateTimeOffset() <= metrics.GetProperty("last_saved_utc").GetDateTimeOffset());
-        foreach (var field in new[] { "history_days", "saves_per_day", "written_bytes_per_day", "state_growth_bytes_per_day", "damaged" })
+    [Fact]
+    public async Task Stats_SeededHistory_ReportsSizesCountsAndRates()
+    {
+        var start = new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        string[] states = ["{\"n\":[1]}", "{\"n\":[1,2]}", "{\"n\":[1,2,3]}", "{\"n\":[1,2,3,4,5,6,7,8,9]}"];
+        double[] days = [0, 1, 2, 4];
+        for (var i = 0; i < states.Length; i++)
         {
-            Assert.True(metrics.TryGetProperty(field, out _), $"stats --json lacks {field}");
+            await _workspace.SeedAsync("growing", states[i], start.AddDays(days[i]));
         }
 
-        Assert.Equal(5, stats.GetProperty("totals").GetProperty("count").GetInt32());
-        Assert.Equal(bytes, stats.GetProperty("totals").GetProperty("bytes").GetInt64());
+        await _workspace.SeedAsync("single", "{}", start);
+        var files = Directory.GetFiles(Path.Combine(_workspace.StorePath, "growing"), "*.svsnap").Select(f => new FileInfo(f).Length).ToList();
+
+        var stats = (await _workspace.RunAsync("stats", "--json")).ShouldExit(0).Json();
+
+        var rows = stats.GetProperty("systems").EnumerateArray().ToDictionary(r => r.GetProperty("system").GetString()!);
+        var growing = rows["growing"];
+        Assert.Equal(4, growing.GetProperty("count").GetInt32());
+        Assert.Equal(4, growing.GetProperty("latest_sequence").GetInt64());
+        Assert.Equal(files.Sum(), growing.GetProperty("bytes").GetInt64());
+        Assert.Equal(files.Average(), growing.GetProperty("average_snapshot_bytes").GetDouble(), precision: 6);
+        Assert.Equal(states[^1].Length, growing.GetProperty("newest_state_bytes").GetInt64());
+        Assert.Equal(start, growing.GetProperty("first_saved_utc").GetDateTimeOffset());
+        Assert.Equal(start.AddDays(4), growing.GetProperty("last_saved_utc").GetDateTimeOffset());
+        Assert.Equal(4, growing.GetProperty("history_days").GetDouble(), precision: 9);
+        Assert.Equal(0.75, growing.GetProperty("saves_per_day").GetDouble(), precision: 9);
+        Assert.Equal(files.Sum() / 4.0, growing.GetProperty("written_bytes_per_day").GetDouble(), precision: 6);
+        Assert.Equal((states[^1].Length - states[0].Length) / 4.0, growing.GetProperty("state_growth_bytes_per_day").GetDouble(), precision: 9);
+        Assert.Equal(0, growing.GetProperty("damaged").GetInt32());
+        var single = rows["single"];
+        Assert.Equal(JsonValueKind.Null, single.GetProperty("history_days").ValueKind);
+        Assert.Equal(JsonValueKind.Null, single.GetProperty("state_growth_bytes_per_day").ValueKind);
+        var totals = stats.GetProperty("totals");
+        Assert.Equal(2, totals.GetProperty("systems").GetInt32());
+        Assert.Equal(5, totals.GetProperty("count").GetInt32());
 
         var table = (await _workspace.RunAsync("stats")).ShouldExit(0).Stdout;
-        Assert.Contains("metrics", table, StringComparison.Ordinal);
+        Assert.Contains("growing", table, StringComparison.Ordinal);
+        Assert.Contains("2025-03-05 12:00:00Z", table, StringComparison.Ordinal);
         Assert.Contains("total", table, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Verbs_UnknownSystemOrSnapshot_Exit4()
     {
-        await _workspace.SaveAsync("known", "{\"a\":1}");
+        await _workspace.SeedAsync("known", "{\"a\":1}");
 
         (await _workspace.RunAsync("show", "missing")).ShouldFailWithOneLine(4);
         (await _workspace.RunAsync("list", "missing")).ShouldFailWithOneLine(4);

@@ -13,10 +13,10 @@ public sealed class VerifyRestoreDiffTests : IDisposable
     {
         for (var i = 1; i <= 3; i++)
         {
-            await _workspace.SaveAsync("ledger", $"{{\"entries\":{i}}}");
+            await _workspace.SeedAsync("ledger", $"{{\"entries\":{i}}}");
         }
 
-        await _workspace.SaveAsync("other", "{}");
+        await _workspace.SeedAsync("other", "{}");
         var healthy = (await _workspace.RunAsync("verify", "--json")).ShouldExit(0).Json();
         Assert.True(healthy.GetProperty("healthy").GetBoolean());
         Assert.Equal(4, healthy.GetProperty("checked").GetInt32());
@@ -48,8 +48,8 @@ public sealed class VerifyRestoreDiffTests : IDisposable
     [Fact]
     public async Task Show_NewestDamaged_FallsBackWithWarningOnStderr()
     {
-        await _workspace.SaveAsync("cache", "{\"generation\":1}");
-        await _workspace.SaveAsync("cache", "{\"generation\":2}");
+        await _workspace.SeedAsync("cache", "{\"generation\":1}");
+        await _workspace.SeedAsync("cache", "{\"generation\":2}");
         CliWorkspace.Tamper(_workspace.StorePath, "cache", 2);
 
         var result = (await _workspace.RunAsync("show", "cache")).ShouldExit(0);
@@ -58,14 +58,20 @@ public sealed class VerifyRestoreDiffTests : IDisposable
         var warning = Assert.Single(result.StderrLines);
         Assert.StartsWith("statevault: warning: snapshot 2 of 'cache' is damaged", warning, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_workspace.StorePath, "cache", ".quarantine", Path.GetFileName(CliWorkspace.SnapshotFile(_workspace.StorePath, "cache", 2)))));
+
+        // With every snapshot damaged there is nothing to show: a failure, not "not found".
+        CliWorkspace.Tamper(_workspace.StorePath, "cache", 1);
+        var none = (await _workspace.RunAsync("show", "cache")).ShouldExit(1);
+        Assert.Empty(none.StdoutBytes);
+        Assert.Contains("statevault: error: System 'cache' has no valid snapshot", none.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Restore_OlderSnapshot_BecomesNewestWithOldContent()
     {
         var original = "{\"thresholds\":{\"cpu\":80}}";
-        await _workspace.SaveAsync("health", original);
-        await _workspace.SaveAsync("health", "{\"thresholds\":{\"cpu\":99}}");
+        await _workspace.SeedAsync("health", original);
+        await _workspace.SeedAsync("health", "{\"thresholds\":{\"cpu\":99}}");
 
         var restored = (await _workspace.RunAsync("restore", "health", "1", "--json")).ShouldExit(0).Json();
 
@@ -83,8 +89,8 @@ public sealed class VerifyRestoreDiffTests : IDisposable
     [Fact]
     public async Task Diff_TwoSnapshots_ListsChangedPathsWithOldAndNewValues()
     {
-        await _workspace.SaveAsync("alerts", "{\"rules\":{\"cpu\":80,\"disk\":90},\"muted\":[\"a\"],\"owner\":\"ops\"}");
-        await _workspace.SaveAsync("alerts", "{\"rules\":{\"cpu\":85,\"disk\":90},\"muted\":[\"a\",\"b\"],\"channel\":\"#ops\"}");
+        await _workspace.SeedAsync("alerts", "{\"rules\":{\"cpu\":80,\"disk\":90},\"muted\":[\"a\"],\"owner\":\"ops\"}");
+        await _workspace.SeedAsync("alerts", "{\"rules\":{\"cpu\":85,\"disk\":90},\"muted\":[\"a\",\"b\"],\"channel\":\"#ops\"}");
 
         var json = (await _workspace.RunAsync("diff", "alerts", "1", "2", "--json")).ShouldExit(0).Json();
 

@@ -15,7 +15,7 @@ internal static class SaveCommand
         var system = CommonArguments.System();
         var file = new Option<string?>("--file", "-f")
         {
-            Description = "The JSON document to save. Default: standard input.",
+            Description = "The JSON document to save ('-' or none: standard input).",
             HelpName = "F",
         };
         var expect = new Option<long?>("--expect")
@@ -68,7 +68,7 @@ internal static class SaveCommand
     private static async Task<ReadOnlyMemory<byte>> ReadInputAsync(CliContext context, string? file)
     {
         byte[] bytes;
-        if (file is null)
+        if (file is null or "-")
         {
             if (!context.Console.IsInputRedirected)
             {
