@@ -30,7 +30,8 @@ internal static class CliApplication
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var parseResult = CreateRootCommand().Parse(args);
+        // No "@file" response files: an argument such as a system name or path is never read as a file of more arguments.
+        var parseResult = CreateRootCommand().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
             // Usage errors: one line and exit 2 (System.CommandLine's default prints help and returns 1).

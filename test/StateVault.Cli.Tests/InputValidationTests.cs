@@ -19,6 +19,7 @@ public sealed class InputValidationTests : IDisposable
         "\u0430lpha", // Cyrillic 'а' that looks like a Latin 'a'
         "a\\b",
         ".hidden",
+        "@state.json", // never read as a response file
     };
 
     [Theory]
@@ -30,6 +31,11 @@ public sealed class InputValidationTests : IDisposable
 
         var save = (await _workspace.RunAsync("save", name, "--file", file)).ShouldFailWithOneLine(2);
         Assert.Contains("Invalid system name", save.Stderr, StringComparison.Ordinal);
+        if (name.All(c => c is >= ' ' and <= '~'))
+        {
+            // The name is echoed as given (so "@state.json" was not expanded as a response file).
+            Assert.Contains($"'{name}'", save.Stderr, StringComparison.Ordinal);
+        }
 
         // Nothing in the store folder, nothing next to it (its parent is the working folder), nothing at an absolute path.
         Assert.Equal(before, CliWorkspace.Tree(_workspace.Root));
