@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using StateVault.Cli.Commands;
+
+namespace StateVault.Cli;
+
+/// <summary>Builds the <c>statevault</c> command tree and runs it.</summary>
+internal static class CliApplication
+{
+    /// <summary>The command name, as installed by <c>dotnet tool install</c>.</summary>
+    public const string Name = "statevault";
+
+    public static Command CreateRootCommand()
+    {
+        // A named Command rather than RootCommand, whose name is the entry assembly's ("StateVault.Cli"): help shows "statevault".
+        var root = new Command(Name, "statevault: inspect, save, verify, restore, prune and migrate StateVault snapshots. Exit codes: 0 ok, 1 failure, 2 invalid input, 3 damaged snapshots found, 4 not found, 5 concurrency conflict.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
+        root.Options.Add(GlobalOptions.Store);
+        root.Options.Add(GlobalOptions.Json);
+        foreach (var command in CommandRegistry.CreateAll())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // No "@file" response files: an argument such as a system name or path is never read as a file of more arguments.
+        var parseResult = CreateRootCommand().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parseResult.Errors.Count > 0)
+        {
+            // Usage errors: one line and exit 2 (System.CommandLine's default prints help and returns 1).
+            // An unknown verb also reports "no verb given"; the unknown word is the useful half.
+            var errors = parseResult.UnmatchedTokens.Count > 0 && parseResult.CommandResult.Command == parseResult.RootCommandResult.Command
+                ? parseResult.Errors.Where(e => e.Message.Contains(parseResult.UnmatchedTokens[0], StringComparison.Ordinal)).DefaultIfEmpty(parseResult.Errors[0])
+                : parseResult.Errors;
+            var problems = string.Join(" ", errors.Select(e => e.Message).Distinct(StringComparer.Ordinal));
+            CliConsole.System.WriteError($"{problems} See 'statevault --help'.");
+            return ExitCodes.InvalidInput;
+        }
+
+        return await parseResult.InvokeAsync().ConfigureAwait(false);
+    }
+}

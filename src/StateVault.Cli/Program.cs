@@ -1,0 +1,3 @@
+using StateVault.Cli;
+
+return await CliApplication.RunAsync(args).ConfigureAwait(false);
