@@ -1,3 +1,5 @@
+using StateVault.PostgreSql;
+using StateVault.Sqlite;
 using StateVault.Storage;
 
 namespace StateVault.Cli;
@@ -11,5 +13,7 @@ internal static class StoreProviders
     public static IReadOnlyList<ISnapshotStoreProvider> All { get; } =
     [
         new FileSnapshotStoreProvider(),
+        new SqliteSnapshotStoreProvider(),
+        new PostgreSqlSnapshotStoreProvider(),
     ];
 }
