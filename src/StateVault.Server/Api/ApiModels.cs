@@ -38,3 +38,6 @@ internal sealed record PrunedSystem(string System, IReadOnlyList<long> Kept, IRe
 
 /// <summary>A snapshot a prune removed (or would remove), and why.</summary>
 internal sealed record PrunedSnapshot(long Sequence, IReadOnlyList<string> Reasons);
+
+/// <summary>Body of <c>GET /api/whoami</c>.</summary>
+internal sealed record WhoAmI(string KeyId, AccessRole Role);

@@ -10,6 +10,11 @@ internal static class KeyEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
+        api.MapGet("/whoami", (HttpContext context) => TypedResults.Ok(new WhoAmI(
+                context.User.FindFirst(AccessPolicies.KeyIdClaim)?.Value ?? "",
+                AccessPolicies.RoleOf(context.User) ?? AccessRole.Reader)))
+            .WithTags("keys")
+            .WithSummary("The presented key's id and role (the dashboard shows only what the role may do).");
         var group = api.MapGroup("/keys").WithTags("keys").RequireAuthorization(AccessPolicies.Admin);
         group.MapGet("/", (IAccessKeyRegistry keys) => TypedResults.Ok(keys.ListAccessKeys())).WithSummary("Every key's metadata (never a key).");
         group.MapPost("/", CreateAsync).WithSummary("Creates a key; the answer holds the key, shown once and stored only as a salted hash.");
