@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using StateVault;
+using StateVault.Managers.ApiKeys;
+using StateVault.Server.Hosting;
+using StateVault.Server.Tests.Support;
+using StateVault.Storage;
+
+// Saves per second and p50/p99 latency of POST /api/systems/{s}/snapshots (1 KiB and 64 KiB bodies, N = 1, 8, 32 concurrent
+// loopback clients, one system per client) against the same saves made in-process through SnapshotVault on the same kind
+// of store (durable file store), as ratios from one run. Each cell is bounded in count and time.
+//   dotnet run -c Release --project bench/StateVault.Server.Benchmarks -- [--seconds 3] [--max-saves 3000]
+var seconds = Arg("--seconds", 3.0);
+var maxSaves = (int)Arg("--max-saves", 3000.0);
+int[] clients = [1, 8, 32];
+(string Name, int Bytes)[] sizes = [("1 KiB", 1024), ("64 KiB", 64 * 1024)];
+
+var root = Path.Combine(Path.GetTempPath(), "sv-bench-" + Guid.NewGuid().ToString("N"));
+var keys = new InMemoryAccessKeyRegistry();
+var builder = StateVaultServer.CreateBuilder(["--urls", "http://127.0.0.1:0", "--store", "file:" + Path.Combine(root, "server")]);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddSingleton(new ServerConsole(TextWriter.Null));
+builder.Services.AddSingleton<IAccessKeyRegistry>(keys);
+var key = (await keys.CreateAccessKeyAsync(AccessRole.Writer, "benchmark")).Key; // before start: no first-start admin key
+await using var app = StateVaultServer.Build(builder);
+await app.StartAsync();
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(app.Urls.Single().TrimEnd('/') + "/") };
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+await using var vault = new SnapshotVault(FileSnapshotStoreProvider.Create(Path.Combine(root, "inproc")), ownsStore: true);
+
+Console.WriteLine($"StateVault server benchmark: {Environment.ProcessorCount} cores, durable file store, default retention (keep 5), per cell <= {seconds:0.#} s and <= {maxSaves} saves");
+Console.WriteLine();
+Console.WriteLine("| body | clients | HTTP saves/s | HTTP p50 ms | HTTP p99 ms | in-process saves/s | in-process p50 ms | in-process p99 ms | HTTP / in-process (saves/s) |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+try
+{
+    foreach (var (name, bytes) in sizes)
+    {
+        var body = Body(bytes);
+        foreach (var n in clients)
+        {
+            var overHttp = await RunAsync(n, async (client, ct) =>
+            {
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await http.PostAsync($"api/systems/bench_{bytes}_{client}/snapshots", content, ct);
+                response.EnsureSuccessStatusCode();
+            });
+            var inProcess = await RunAsync(n, (client, ct) => vault.SaveJsonAsync($"bench_{bytes}_{client}", body, cancellationToken: ct));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {name} | {n} | {overHttp.Rate:0} | {overHttp.P50:0.00} | {overHttp.P99:0.00} | {inProcess.Rate:0} | {inProcess.P50:0.00} | {inProcess.P99:0.00} | {overHttp.Rate / inProcess.Rate:0.00} |"));
+        }
+    }
+}
+finally
+{
+    await app.StopAsync();
+    Directory.Delete(root, recursive: true);
+}
+
+return 0;
+
+async Task<(double Rate, double P50, double P99)> RunAsync(int concurrency, Func<int, CancellationToken, Task> save)
+{
+    // Warm up every client's system (connection, first file, JIT) outside the measurement.
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => save(c, CancellationToken.None)));
+    var latencies = new List<double>[concurrency];
+    var started = 0;
+    var deadline = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async c =>
+    {
+        latencies[c] = [];
+        while (deadline.Elapsed.TotalSeconds < seconds && Interlocked.Increment(ref started) <= maxSaves)
+        {
+            var t = Stopwatch.GetTimestamp();
+            await save(c, CancellationToken.None);
+            latencies[c].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+    }));
+    var elapsed = deadline.Elapsed.TotalSeconds;
+    var all = latencies.SelectMany(l => l).Order().ToArray();
+    return (all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+}
+
+static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+static byte[] Body(int size)
+{
+    // A plausible manager state: many small records, padded to the exact size.
+    var builder = new StringBuilder("{\"records\":[");
+    var random = new Random(7);
+    for (var i = 0; builder.Length < size - 64; i++)
+    {
+        builder.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"value\":{random.Next(100000)},\"name\":\"item-{i}\"}}");
+    }
+
+    builder.Append("],\"pad\":\"");
+    builder.Append('x', Math.Max(0, size - builder.Length - 2));
+    builder.Append("\"}");
+    return Encoding.UTF8.GetBytes(builder.ToString());
+}
+
+double Arg(string name, double fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? double.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using StateVault.Http;
+using StateVault.Server.Diagnostics;
+
+namespace StateVault.Server.Api;
+
+/// <summary>
+/// Turns every failure into a Problem Details body: the engine's exceptions into their HTTP meaning, anything else into a
+/// plain 500. Never a stack trace, never a state value (a JSON parse error is reported by position only).
+/// </summary>
+internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            return true; // the client is gone; nobody reads an answer
+        }
+
+        var problem = Describe(exception);
+        if (problem.Status >= 500)
+        {
+            Log.Unhandled(logger, exception.GetType().Name, exception);
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = null }).ConfigureAwait(false);
+    }
+
+    internal static ProblemDetails Describe(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+            Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large", bad.Message),
+        BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request", bad.Message),
+        SecretDetectedException secret => Problem(
+            StatusCodes.Status422UnprocessableEntity,
+            "Secret-looking value in the state",
+            secret.Message,
+            extensions: new() { ["paths"] = secret.Findings.Select(f => f.Path).ToList() }),
+        SnapshotCorruptedException corrupt => Problem(StatusCodes.Status422UnprocessableEntity, "Snapshot failed verification", corrupt.Message),
+        SnapshotSchemaException schema => Problem(StatusCodes.Status422UnprocessableEntity, "Snapshot schema not readable", schema.Message),
+        SnapshotConcurrencyException conflict => Problem(
+            StatusCodes.Status409Conflict,
+            "Concurrency conflict",
+            conflict.Message,
+            EnvelopeWire.SequenceConflictType,
+            new() { [EnvelopeWire.LatestSequenceMember] = conflict.ActualSequence }),
+        SnapshotStoreException store => Problem(
+            store.IsTransient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+            "Store failure",
+            store.Message),
+        NotSupportedException notSupported => Problem(StatusCodes.Status501NotImplemented, "Not supported", notSupported.Message, EnvelopeWire.NotSupportedType),
+        ArgumentException { InnerException: JsonException json } => Problem(
+            StatusCodes.Status400BadRequest,
+            "Malformed JSON",
+            $"The request body is not one valid JSON document (line {(json.LineNumber ?? 0) + 1}, byte {(json.BytePositionInLine ?? 0) + 1}). Nothing was written."),
+        ArgumentException argument => Problem(StatusCodes.Status400BadRequest, "Invalid request", argument.Message),
+        _ => Problem(StatusCodes.Status500InternalServerError, "Unexpected server error", "The server failed to carry out the request; its log has the details."),
+    };
+
+    private static ProblemDetails Problem(int status, string title, string detail, string? type = null, Dictionary<string, object?>? extensions = null)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = type };
+        foreach (var (key, value) in extensions ?? [])
+        {
+            problem.Extensions[key] = value;
+        }
+
+        return problem;
+    }
+}

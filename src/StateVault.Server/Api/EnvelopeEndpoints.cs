@@ -1,0 +1,190 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using StateVault.Envelope;
+using StateVault.Hosting;
+using StateVault.Http;
+using StateVault.Server.Access;
+using StateVault.Server.Events;
+using StateVault.Server.Hosting;
+using StateVault.Storage;
+
+namespace StateVault.Server.Api;
+
+/// <summary>
+/// Raw envelope routes, the server side of the <c>http://</c> store: the bytes of <see cref="ISnapshotStore"/>, unchanged,
+/// so a process with a server URI as its store gets the same atomicity and sequence guarantees as the server's own store.
+/// <list type="bullet">
+/// <item><c>GET /api/envelopes</c>: the systems on the store.</item>
+/// <item><c>GET /api/systems/{system}/envelopes</c>: stored sequences and lengths, and the latest allocated sequence.</item>
+/// <item><c>GET /api/systems/{system}/envelopes/{seq}</c>: the envelope bytes (<c>application/octet-stream</c>).</item>
+/// <item><c>PUT /api/systems/{system}/envelopes/{seq}</c>: create-only import at that sequence (412 when it exists);
+/// with <c>?append=true</c> an append that succeeds only when seq = latest + 1 (else 409 with <c>latestSequence</c>).
+/// The envelope must verify and its header must name that system and sequence.</item>
+/// <item><c>DELETE /api/systems/{system}/envelopes/{seq}</c> and <c>POST …/{seq}/quarantine</c>.</item>
+/// </list>
+/// </summary>
+internal static class EnvelopeEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/envelopes", ListSystemsAsync).WithTags("envelopes").WithSummary("Raw store: every system on the server's store.");
+        var group = api.MapGroup("/systems/{system}/envelopes").WithTags("envelopes");
+        group.MapGet("/", ListAsync).WithSummary("Raw store: stored sequences with lengths, and the latest allocated sequence.");
+        group.MapGet("/{seq:long}", ReadAsync).WithSummary("Raw store: the envelope bytes of one snapshot.");
+        group.MapPut("/{seq:long}", PutAsync)
+            .RequireAuthorization(AccessPolicies.Writer)
+            .Accepts<byte[]>(EnvelopeWire.MediaType)
+            .WithSummary("Raw store: create-only write of a verified envelope; ?append=true only when seq is latest + 1.");
+        group.MapDelete("/{seq:long}", DeleteAsync).RequireAuthorization(AccessPolicies.Admin).WithSummary("Raw store: deletes one snapshot.");
+        group.MapPost("/{seq:long}/quarantine", QuarantineAsync).RequireAuthorization(AccessPolicies.Writer).WithSummary("Raw store: moves a damaged snapshot to quarantine.");
+    }
+
+    private static async Task<IResult> ListSystemsAsync(SnapshotVault vault, CancellationToken cancellationToken)
+    {
+        var systems = new List<string>();
+        await foreach (var system in vault.Store.ListSystemsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            systems.Add(system);
+        }
+
+        return TypedResults.Ok(new EnvelopeSystemsResponse(systems));
+    }
+
+    private static async Task<IResult> ListAsync(string system, SnapshotVault vault, CancellationToken cancellationToken)
+    {
+        if (!SystemName.IsValid(system))
+        {
+            return Problems.InvalidSystem(system);
+        }
+
+        var refs = new List<EnvelopeRef>();
+        await foreach (var item in vault.Store.ListAsync(system, cancellationToken).ConfigureAwait(false))
+        {
+            refs.Add(new EnvelopeRef(item.Sequence, item.Length));
+        }
+
+        var latest = await vault.Store.GetLatestSequenceAsync(system, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new EnvelopeListResponse(system, Math.Max(latest, refs.Count == 0 ? 0 : refs[^1].Sequence), refs));
+    }
+
+    private static async Task<IResult> ReadAsync(string system, long seq, SnapshotVault vault, CancellationToken cancellationToken)
+    {
+        if (!SystemName.IsValid(system))
+        {
+            return Problems.InvalidSystem(system);
+        }
+
+        var bytes = await vault.Store.ReadAsync(system, seq, cancellationToken).ConfigureAwait(false);
+        return bytes is null ? Problems.SnapshotNotFound(system, seq) : TypedResults.Bytes(bytes, EnvelopeWire.MediaType);
+    }
+
+    private static async Task<IResult> PutAsync(
+        string system,
+        long seq,
+        bool? append,
+        HttpRequest request,
+        SnapshotVault vault,
+        IManagerRegistry managers,
+        IOptions<StateVaultServerOptions> options,
+        CancellationToken cancellationToken)
+    {
+        if (!SystemName.IsValid(system))
+        {
+            return Problems.InvalidSystem(system);
+        }
+
+        if (seq < 1)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid sequence", "Sequences start at 1.");
+        }
+
+        if (SnapshotEndpoints.Owner(managers, system) is { } owner)
+        {
+            return Problems.OwnedByManager(system, owner.Name);
+        }
+
+        var body = await RequestBody.ReadAsync(request, options.Value.MaxEnvelopeBytes, cancellationToken).ConfigureAwait(false);
+        SnapshotHeader header;
+        try
+        {
+            header = SnapshotEnvelope.Decode(body).Header;
+        }
+        catch (EnvelopeFormatException ex)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid envelope", $"The body is not a valid snapshot envelope: {ex.Message}. Nothing was written.");
+        }
+
+        if (header.System != system || header.Sequence != seq)
+        {
+            return Problems.Create(
+                StatusCodes.Status400BadRequest,
+                "Envelope does not match the route",
+                $"The envelope's header names {header.System}#{header.Sequence}, the route {system}#{seq}. Nothing was written.");
+        }
+
+        var location = $"/api/systems/{system}/envelopes/{seq.ToString(CultureInfo.InvariantCulture)}";
+        var envelope = EnvelopeBytes.FromArray(body.ToArray());
+        if (append == true)
+        {
+            try
+            {
+                // The store's own compare-and-set makes "seq is latest + 1" atomic with the write.
+                await vault.Store.AppendAsync(system, seq - 1, _ => envelope, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SnapshotConcurrencyException ex)
+            {
+                return Problems.Create(
+                    StatusCodes.Status409Conflict,
+                    "Sequence taken",
+                    $"Sequence {seq} of '{system}' is not the next one: the latest is {ex.ActualSequence}. Nothing was written.",
+                    EnvelopeWire.SequenceConflictType,
+                    new Dictionary<string, object?> { [EnvelopeWire.LatestSequenceMember] = ex.ActualSequence });
+            }
+
+            return TypedResults.Created(location);
+        }
+
+        return await vault.Store.ImportAsync(system, seq, envelope, cancellationToken).ConfigureAwait(false)
+            ? TypedResults.Created(location)
+            : Problems.Create(StatusCodes.Status412PreconditionFailed, "Sequence exists", $"Snapshot {seq} of '{system}' exists (or is quarantined); envelopes are create-only.", EnvelopeWire.SequenceExistsType);
+    }
+
+    private static async Task<IResult> DeleteAsync(string system, long seq, SnapshotVault vault, ServerEventHub events, CancellationToken cancellationToken)
+    {
+        if (!SystemName.IsValid(system))
+        {
+            return Problems.InvalidSystem(system);
+        }
+
+        // Through the vault, so its cache of verified headers forgets the snapshot too.
+        if (!await vault.DeleteAsync(system, seq, cancellationToken).ConfigureAwait(false))
+        {
+            return Problems.SnapshotNotFound(system, seq);
+        }
+
+        events.Publish(new ServerEvent("deleted", system));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> QuarantineAsync(string system, long seq, QuarantineRequest? body, SnapshotVault vault, ServerEventHub events, CancellationToken cancellationToken)
+    {
+        if (!SystemName.IsValid(system))
+        {
+            return Problems.InvalidSystem(system);
+        }
+
+        if (!vault.Store.Capabilities.SupportsQuarantine)
+        {
+            return Problems.Create(StatusCodes.Status501NotImplemented, "Not supported", $"The server's {vault.Store.Kind} store does not support quarantine.", EnvelopeWire.NotSupportedType);
+        }
+
+        var reason = string.IsNullOrWhiteSpace(body?.Reason) ? "quarantined through the API" : body.Reason;
+        if (!await vault.Store.QuarantineAsync(system, seq, reason, cancellationToken).ConfigureAwait(false))
+        {
+            return Problems.SnapshotNotFound(system, seq);
+        }
+
+        events.Publish(new ServerEvent("deleted", system));
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,67 @@
+using StateVault.Hosting;
+using StateVault.Server.Access;
+
+namespace StateVault.Server.Api;
+
+/// <summary><c>/api/managers</c>: the managers in this process, their live state, and operations on them.</summary>
+internal static class ManagerEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/managers").WithTags("managers");
+        group.MapGet("/", List).WithSummary("Every manager: name, system, status, health and main figures.");
+        group.MapGet("/{name}", Get).WithSummary("One manager.");
+        group.MapGet("/{name}/state", GetState).WithSummary("The manager's live state, exactly as it would be saved (?system= for a manager with several).");
+        group.MapPost("/{name}/save", SaveAsync).RequireAuthorization(AccessPolicies.Writer).WithSummary("Saves every dirty system of the manager now; returns when acknowledged.");
+    }
+
+    internal static ManagerInfo Describe(IManagedComponent manager) => new(
+        manager.Name,
+        manager.Systems.Count > 0 ? manager.Systems[0] : manager.Name,
+        manager.Systems,
+        manager.Status,
+        HealthOf(manager.Status),
+        manager.Summary);
+
+    internal static string HealthOf(string status) => status switch
+    {
+        "online" or "idle" or "busy" => "healthy",
+        "initializing" or "recovering" or "maintenance" or "shutting_down" => "degraded",
+        _ => "unhealthy",
+    };
+
+    private static IResult List(IManagerRegistry managers) => TypedResults.Ok(managers.Managers.Select(Describe).ToList());
+
+    private static IResult Get(string name, IManagerRegistry managers) =>
+        managers.FindByName(name) is { } manager ? TypedResults.Ok(Describe(manager)) : NotFound(name);
+
+    private static IResult GetState(string name, string? system, IManagerRegistry managers)
+    {
+        if (managers.FindByName(name) is not { } manager)
+        {
+            return NotFound(name);
+        }
+
+        system ??= manager.Systems.Count > 0 ? manager.Systems[0] : null;
+        if (system is null || !manager.Systems.Contains(system, StringComparer.Ordinal))
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, "System not owned", $"Manager '{name}' owns {string.Join(", ", manager.Systems)}.");
+        }
+
+        return TypedResults.Text(manager.CaptureState(system).ToJsonString(), "application/json");
+    }
+
+    private static async Task<IResult> SaveAsync(string name, IManagerRegistry managers, CancellationToken cancellationToken)
+    {
+        if (managers.FindByName(name) is not { } manager)
+        {
+            return NotFound(name);
+        }
+
+        await manager.SaveNowAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    private static IResult NotFound(string name) =>
+        Problems.Create(StatusCodes.Status404NotFound, "No such manager", $"No manager is named '{(name.Length > 64 ? name[..64] : name)}'.");
+}

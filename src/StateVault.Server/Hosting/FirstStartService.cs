@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using StateVault.Managers.ApiKeys;
+using StateVault.Server.Diagnostics;
+using StateVault.Storage;
+
+namespace StateVault.Server.Hosting;
+
+/// <summary>
+/// Once the server listens (after every hosted service started, so the key registry has restored its state): prints the
+/// dashboard address and, when no key exists yet, creates an admin key and prints it once with a dashboard link that
+/// carries it. The key goes to <see cref="ServerConsole"/> only, never to a logger.
+/// </summary>
+internal sealed class FirstStartService(
+    IServer server,
+    IAccessKeyRegistry keys,
+    ServerConsole console,
+    IOptions<StateVaultServerOptions> options,
+    StoreLocation store,
+    ILogger<FirstStartService> logger) : IHostedLifecycleService
+{
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        var dashboard = DashboardAddress(addresses);
+        Log.Listening(logger, string.Join(", ", addresses), SnapshotStoreFactory.Redact(store.Uri));
+        var output = console.Writer;
+        await output.WriteLineAsync($"StateVault dashboard: {dashboard}").ConfigureAwait(false);
+        await output.WriteLineAsync($"Store: {SnapshotStoreFactory.Redact(store.Uri)}").ConfigureAwait(false);
+
+        if (options.Value.CreateFirstAdminKey && keys.ListAccessKeys().Count == 0)
+        {
+            var created = await keys.CreateAccessKeyAsync(AccessRole.Admin, "created at first start", cancellationToken).ConfigureAwait(false);
+            Log.FirstKeyCreated(logger, created.Info.Id);
+            await output.WriteLineAsync().ConfigureAwait(false);
+            await output.WriteLineAsync("No access key existed, so an admin key was created. It is shown this once and stored only as a salted hash:").ConfigureAwait(false);
+            await output.WriteLineAsync($"  {created.Key}").ConfigureAwait(false);
+            await output.WriteLineAsync($"Open the dashboard with it: {dashboard}#key={Uri.EscapeDataString(created.Key)}").ConfigureAwait(false);
+            await output.WriteLineAsync().ConfigureAwait(false);
+        }
+
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A browsable address: wildcard hosts become 127.0.0.1.</summary>
+    internal static string DashboardAddress(IReadOnlyList<string> addresses)
+    {
+        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault() ?? StateVaultServer.DefaultUrl;
+        address = address.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://*", "://127.0.0.1", StringComparison.Ordinal);
+        return address.EndsWith('/') ? address : address + "/";
+    }
+}
+
+/// <summary>The store URI the server opened (for the start banner; printed redacted).</summary>
+/// <param name="Uri">The URI.</param>
+internal sealed record StoreLocation(string Uri);

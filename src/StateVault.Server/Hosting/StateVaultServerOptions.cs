@@ -1,0 +1,32 @@
+namespace StateVault.Server.Hosting;
+
+/// <summary>Options of the StateVault server (configuration section <c>StateVault:Server</c>).</summary>
+public sealed class StateVaultServerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "StateVault:Server";
+
+    /// <summary>The largest request body a state route accepts (a JSON state), in bytes; larger ones get 413.</summary>
+    /// <value>16 MiB.</value>
+    public long MaxRequestBodyBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest envelope the raw envelope routes accept, in bytes (the <c>http://</c> store writes through them, and an
+    /// envelope may hold a compressed state larger than <see cref="MaxRequestBodyBytes"/>).
+    /// </summary>
+    /// <value>256 MiB.</value>
+    public long MaxEnvelopeBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How many failed authentications one client address may make within <see cref="FailedAuthenticationWindow"/>
+    /// before its <c>/api</c> requests are refused with 429 until the window has passed.</summary>
+    /// <value>20.</value>
+    public int FailedAuthenticationLimit { get; set; } = 20;
+
+    /// <summary>The sliding window of <see cref="FailedAuthenticationLimit"/>.</summary>
+    /// <value>1 minute.</value>
+    public TimeSpan FailedAuthenticationWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Whether the first start with an empty key list creates an admin key and prints it once.</summary>
+    /// <value><see langword="true"/>.</value>
+    public bool CreateFirstAdminKey { get; set; } = true;
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace StateVault.Server.Hosting;
+
+/// <summary>Validates <see cref="StateVaultServerOptions"/> at start.</summary>
+internal sealed class StateVaultServerOptionsValidator : IValidateOptions<StateVaultServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StateVaultServerOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MaxRequestBodyBytes < 1024)
+        {
+            failures.Add($"{StateVaultServerOptions.SectionName}:MaxRequestBodyBytes must be at least 1024.");
+        }
+
+        if (options.MaxEnvelopeBytes < options.MaxRequestBodyBytes)
+        {
+            failures.Add($"{StateVaultServerOptions.SectionName}:MaxEnvelopeBytes must be at least MaxRequestBodyBytes.");
+        }
+
+        if (options.FailedAuthenticationLimit < 1)
+        {
+            failures.Add($"{StateVaultServerOptions.SectionName}:FailedAuthenticationLimit must be 1 or more.");
+        }
+
+        if (options.FailedAuthenticationWindow <= TimeSpan.Zero)
+        {
+            failures.Add($"{StateVaultServerOptions.SectionName}:FailedAuthenticationWindow must be positive.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

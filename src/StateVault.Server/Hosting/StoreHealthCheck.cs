@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StateVault.Hosting;
+using StateVault.Server.Api;
+
+namespace StateVault.Server.Hosting;
+
+/// <summary><c>GET /health</c>: the store answers, and no manager is in error.</summary>
+internal sealed class StoreHealthCheck(SnapshotVault vault) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var systems = vault.Store.ListSystemsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await systems.MoveNextAsync().ConfigureAwait(false);
+            return HealthCheckResult.Healthy($"The {vault.Store.Kind} store answers.");
+        }
+        catch (StateVaultException ex)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, $"The {vault.Store.Kind} store failed: {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, $"The {vault.Store.Kind} store failed: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>Degraded while a manager is starting, recovering or in maintenance; unhealthy while one is in error.</summary>
+internal sealed class ManagersHealthCheck(IManagerRegistry managers) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var byHealth = managers.Managers.GroupBy(m => ManagerEndpoints.HealthOf(m.Status)).ToDictionary(g => g.Key, g => g.Select(m => m.Name).ToList());
+        var data = managers.Managers.ToDictionary(m => m.Name, m => (object)m.Status);
+        if (byHealth.TryGetValue("unhealthy", out var unhealthy))
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"Managers not running: {string.Join(", ", unhealthy)}.", data: data));
+        }
+
+        if (byHealth.TryGetValue("degraded", out var degraded))
+        {
+            return Task.FromResult(HealthCheckResult.Degraded($"Managers not ready: {string.Join(", ", degraded)}.", data: data));
+        }
+
+        return Task.FromResult(HealthCheckResult.Healthy($"{managers.Managers.Count} manager(s) running.", data));
+    }
+}

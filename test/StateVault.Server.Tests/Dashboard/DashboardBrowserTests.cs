@@ -1,0 +1,115 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using StateVault.Server.Tests.Support;
+using StateVault.TestKit;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace StateVault.Server.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard in Debian's Chromium, driven by Playwright through its executable path (no browser download): key entry,
+/// systems, managers, the chart, a restore, and a screenshot left in <c>TestResults/dashboard.png</c> of the test output.
+/// </summary>
+public sealed class DashboardBrowserTests
+{
+    private static readonly string[] s_chromiumArgs =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Dashboard_WithAKey_ShowsSystemsManagersAndChartAndRestoresASnapshot()
+    {
+        var chromium = Environment.GetEnvironmentVariable("STATEVAULT_TEST_CHROMIUM");
+        if (string.IsNullOrWhiteSpace(chromium) || !File.Exists(chromium))
+        {
+            Backend.Unavailable("Chromium is not available: set STATEVAULT_TEST_CHROMIUM to Debian's chromium (the README's test command does).");
+        }
+
+        var thresholds = new FakeManagedComponent("health_thresholds", "health_thresholds");
+        thresholds.Figures["thresholds"] = 14;
+        thresholds.Figures["active_alerts"] = 2;
+        thresholds.Figures["evaluations"] = 1280;
+        var core = new FakeManagedComponent("ai_ml_core", "ai_ml_core", "ai_ml_models") { Status = "busy" };
+        core.Figures["models"] = 3;
+        core.Figures["agents"] = 5;
+        var registry = new FakeManagerRegistry(thresholds, core);
+        await using var server = await ServerHost.StartAsync(managers: registry, cancellationToken: Ct);
+
+        // The managers' saves (straight through the vault, as their autosave would), growing so the chart has a shape.
+        for (var i = 1; i <= 4; i++)
+        {
+            var state = new JsonObject { ["cpu_warning"] = 60 + i, ["history"] = new JsonArray(Enumerable.Range(0, i * 40).Select(n => (JsonNode)n).ToArray()) };
+            await server.Vault.SaveJsonAsync("health_thresholds", Encoding.UTF8.GetBytes(state.ToJsonString()), cancellationToken: Ct);
+        }
+
+        await server.Vault.SaveJsonAsync("ai_ml_core", """{"agents":5}"""u8.ToArray(), cancellationToken: Ct);
+        using (var client = server.Client(server.WriterKey))
+        {
+            (await client.PostAsync("api/systems/external_app/snapshots", JsonContent.Create(new { users = 10 }), Ct)).EnsureSuccessStatusCode();
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = s_chromiumArgs });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 1000 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+
+        await page.GotoAsync(server.BaseAddress.ToString());
+        await Expect(page.Locator("#key-dialog")).ToBeVisibleAsync();
+        await page.FillAsync("#key-input", server.WriterKey);
+        await page.ClickAsync("#key-submit");
+
+        await Expect(page.Locator("#systems tbody tr")).ToHaveCountAsync(3);
+        await Expect(page.Locator(".manager-card")).ToHaveCountAsync(2);
+        await Expect(page.Locator(".manager-card[data-manager='health_thresholds']")).ToContainTextAsync("active alerts");
+        await Expect(page.Locator(".manager-card[data-manager='ai_ml_core'] .pill")).ToHaveTextAsync("busy");
+        await Expect(page.Locator("tr[data-system='health_thresholds'] td.newest")).ToHaveTextAsync("4");
+
+        await page.ClickAsync("tr[data-system='health_thresholds']");
+        await Expect(page.Locator("#timeline li")).ToHaveCountAsync(4);
+        await page.WaitForFunctionAsync(
+            """
+            () => {
+              const canvas = document.getElementById('bytes-chart');
+              const chart = window.Chart && Chart.getChart(canvas);
+              if (!chart || chart.data.datasets[0].data.length !== 4 || canvas.width === 0) return false;
+              const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+              let painted = 0;
+              for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
+              return painted > 500;
+            }
+            """);
+
+        await page.ClickAsync("#timeline li[data-seq='4'] button:has-text('View')");
+        await Expect(page.Locator("#json-view")).ToContainTextAsync("\"cpu_warning\": 64");
+        await page.SelectOptionAsync("#diff-from", "1");
+        await page.SelectOptionAsync("#diff-to", "4");
+        await page.ClickAsync("#diff-form button");
+        await Expect(page.Locator("#diff-result")).ToContainTextAsync("$.cpu_warning");
+
+        await page.ClickAsync("#timeline li[data-seq='1'] button.restore");
+        await page.ClickAsync("#confirm-ok");
+        await Expect(page.Locator("tr[data-system='health_thresholds'] td.newest")).ToHaveTextAsync("5");
+        await Expect(page.Locator("#timeline li.newest")).ToContainTextAsync("restored from #1");
+        await page.ClickAsync("#verify-system");
+        await Expect(page.Locator("#verify-result")).ToContainTextAsync("verified");
+
+        var adopted = Assert.Single(thresholds.Adopted);
+        Assert.Equal(5, adopted.Snapshot.Metadata.Sequence);
+        Assert.Equal(61, JsonNode.Parse(thresholds.CaptureState("health_thresholds").ToJsonString())!["cpu_warning"]!.GetValue<int>());
+        Assert.Empty(errors);
+
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        TestContext.Current.AddAttachment("dashboard.png", await File.ReadAllBytesAsync(screenshot, Ct), "image/png");
+    }
+}
