@@ -22,6 +22,8 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
     private readonly Uri _target;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _failNext;
+    private int _hangNext;
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ConditionalWriteProxy(WebApplication app, HttpClient upstream, Uri target)
     {
@@ -39,6 +41,9 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
 
     /// <summary>Answers the next <paramref name="count"/> requests with 503 Service Unavailable.</summary>
     public void FailNext(int count) => Volatile.Write(ref _failNext, count);
+
+    /// <summary>Leaves the next <paramref name="count"/> requests unanswered until the proxy is disposed (a server that hangs).</summary>
+    public void HangNext(int count) => Volatile.Write(ref _hangNext, count);
 
     public static async Task<ConditionalWriteProxy> StartAsync(Uri target)
     {
@@ -64,6 +69,12 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
         if (Interlocked.Decrement(ref _failNext) >= 0)
         {
             await WriteErrorAsync(context, HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "Simulated outage");
+            return;
+        }
+
+        if (Interlocked.Decrement(ref _hangNext) >= 0)
+        {
+            await _released.Task.WaitAsync(context.RequestAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return;
         }
 
@@ -152,6 +163,7 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _released.TrySetResult();
         await _app.StopAsync();
         await _app.DisposeAsync();
         _upstream.Dispose();

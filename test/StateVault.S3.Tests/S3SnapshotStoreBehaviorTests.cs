@@ -246,6 +246,22 @@ public sealed class S3SnapshotStoreBehaviorTests
     }
 
     [Fact]
+    public async Task Read_ServerNeverAnswers_TimesOutAsTransient()
+    {
+        await using var proxy = await ConditionalWriteProxy.StartAsync(S3TestServer.Endpoint);
+        var options = S3TestServer.Options(S3TestServer.UniquePrefix("hang"), proxy.Endpoint, S3ConditionalWrites.Disabled);
+        options.MaxErrorRetry = 0;
+        options.RequestTimeout = TimeSpan.FromSeconds(1);
+        await using var sut = CreateStore(options);
+        proxy.HangNext(1);
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.ReadAsync("hang_sys", 1, Ct));
+
+        Assert.True(ex.IsTransient, ex.Message);
+        Assert.Contains("timed out", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Append_UnknownAccessKey_ThrowsPermanentWithoutTheSecret()
     {
         const string Secret = "wrong-secret-5f1c9a7e-do-not-print";
