@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -51,6 +52,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
     private readonly Task _loop;
+    private readonly MirrorMetrics _metrics;
 
     // Snapshots are immutable: a secondary copy verified once (at this length) need not be read again for planning.
     private readonly ConcurrentDictionary<(string System, long Sequence), (long Length, SnapshotHeader Header)> _secondaryHeaders = new();
@@ -75,6 +77,8 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
     /// <param name="logger">Logger.</param>
     /// <param name="timeProvider">Clock for the catch-up timer and status times.</param>
     /// <param name="ownsStores">Whether disposing the mirror disposes both stores.</param>
+    /// <param name="meterFactory">Source of the <c>StateVault</c> meter (instruments <c>statevault.mirror.snapshots</c>,
+    /// <c>statevault.mirror.pending</c>, <c>statevault.mirror.catchup.duration</c>).</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public MirrorSnapshotStore(
         ISnapshotStore primary,
@@ -82,7 +86,8 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
         MirrorSnapshotStoreOptions? options = null,
         ILogger<MirrorSnapshotStore>? logger = null,
         TimeProvider? timeProvider = null,
-        bool ownsStores = false)
+        bool ownsStores = false,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(primary);
         ArgumentNullException.ThrowIfNull(secondary);
@@ -98,6 +103,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _ownsStores = ownsStores;
+        _metrics = new MirrorMetrics(meterFactory, secondary.Kind, () => Volatile.Read(ref _pending));
         _loop = Task.Run(RunAsync);
         _timer = _time.CreateTimer(static state => ((MirrorSnapshotStore)state!).QueueScheduledCatchUp(), this, _options.CatchUpInterval, _options.CatchUpInterval);
         if (_options.CatchUpOnStart)
@@ -228,6 +234,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
+        _metrics.Dispose();
         if (_ownsStores)
         {
             await _primary.DisposeAsync().ConfigureAwait(false);
@@ -290,7 +297,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
         {
             case CopyItem copy:
                 Interlocked.Decrement(ref _pending);
-                var report = new ReportBuilder();
+                var report = new ReportBuilder(_metrics);
                 try
                 {
                     await SyncSystemAsync(copy.System, [copy.Sequence], report, stopping).ConfigureAwait(false);
@@ -337,7 +344,8 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
 
     private async Task<MirrorReplicationReport> CatchUpAsync(bool verifyAll, CancellationToken cancellationToken)
     {
-        var report = new ReportBuilder();
+        var started = _time.GetTimestamp();
+        var report = new ReportBuilder(_metrics);
         if (verifyAll)
         {
             // Read every copy again: one damaged on the secondary since it was verified is found and replaced.
@@ -379,6 +387,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
             _lastFullVerification = _time.GetUtcNow();
         }
 
+        _metrics.RecordCatchUp(_time.GetElapsedTime(started), result.Succeeded);
         Log.CatchUpCompleted(_logger, result.Copied, result.AlreadyPresent, result.SkippedByRetention, result.Pruned, result.Repaired, result.Failures.Count);
         return result;
     }
@@ -461,7 +470,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
                 }
                 else
                 {
-                    report.SkippedByRetention++;
+                    report.Skip(system);
                 }
             }
 
@@ -472,7 +481,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
                 {
                     if (await _secondary.DeleteAsync(system, decision.Sequence, cancellationToken).ConfigureAwait(false))
                     {
-                        report.Pruned++;
+                        report.Prune(system);
                         Log.PrunedSecondary(_logger, system, decision.Sequence, decision.Reasons[0]);
                     }
 
@@ -513,7 +522,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
             }
             else
             {
-                report.AlreadyPresent++;
+                report.Present(system);
             }
 
             return;
@@ -626,27 +635,44 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
 
     private sealed record Candidate(long Sequence, SnapshotHeader Header, byte[]? Bytes);
 
-    private sealed class ReportBuilder
+    /// <summary>Collects what a pass did, and counts each outcome on the meter as it happens.</summary>
+    private sealed class ReportBuilder(MirrorMetrics metrics)
     {
         private readonly List<MirrorReplicationFailure> _failures = [];
         private readonly HashSet<(string System, long Sequence)> _repairing = [];
-
-        public int Copied { get; set; }
-
-        public int AlreadyPresent { get; set; }
-
-        public int SkippedByRetention { get; set; }
-
-        public int Pruned { get; set; }
-
-        public int Repaired { get; set; }
+        private int _copied;
+        private int _present;
+        private int _skipped;
+        private int _pruned;
+        private int _repaired;
 
         public int FailureCount => _failures.Count;
 
         public bool HasTransientFailure => _failures.Any(f => f.IsTransient);
 
-        public void Fail(string system, long? sequence, string reason, bool isTransient) =>
+        public void Fail(string system, long? sequence, string reason, bool isTransient)
+        {
             _failures.Add(new MirrorReplicationFailure(system, sequence, reason, isTransient));
+            metrics.Record(system, "failed");
+        }
+
+        public void Present(string system)
+        {
+            _present++;
+            metrics.Record(system, "present");
+        }
+
+        public void Skip(string system)
+        {
+            _skipped++;
+            metrics.Record(system, "skipped");
+        }
+
+        public void Prune(string system)
+        {
+            _pruned++;
+            metrics.Record(system, "pruned");
+        }
 
         /// <summary>A damaged secondary copy was removed; copying the primary's snapshot again completes the repair.</summary>
         public void StartRepair(string system, long sequence) => _repairing.Add((system, sequence));
@@ -656,14 +682,16 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
         {
             if (_repairing.Remove((system, sequence)))
             {
-                Repaired++;
+                _repaired++;
+                metrics.Record(system, "repaired");
             }
             else
             {
-                Copied++;
+                _copied++;
+                metrics.Record(system, "copied");
             }
         }
 
-        public MirrorReplicationReport Build() => new(Copied, AlreadyPresent, SkippedByRetention, Pruned, Repaired, _failures.ToList());
+        public MirrorReplicationReport Build() => new(_copied, _present, _skipped, _pruned, _repaired, _failures.ToList());
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -65,8 +66,13 @@ public sealed class MirrorSnapshotStoreProvider : ISnapshotStoreProvider
     }
 
     /// <summary>Opens both sides of <paramref name="options"/> with <paramref name="factory"/> and returns the mirror, which owns them.</summary>
+    /// <param name="options">The options, with both store URIs.</param>
+    /// <param name="factory">Opens each side.</param>
+    /// <param name="loggerFactory">Loggers.</param>
+    /// <param name="timeProvider">Clock of the catch-up timer.</param>
+    /// <param name="meterFactory">Source of the <c>StateVault</c> meter; <see langword="null"/> for an own meter.</param>
     /// <exception cref="ArgumentException">The options are invalid or a side's scheme has no provider.</exception>
-    public static MirrorSnapshotStore Open(MirrorSnapshotStoreOptions options, SnapshotStoreFactory factory, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public static MirrorSnapshotStore Open(MirrorSnapshotStoreOptions options, SnapshotStoreFactory factory, ILoggerFactory loggerFactory, TimeProvider timeProvider, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(factory);
@@ -84,7 +90,7 @@ public sealed class MirrorSnapshotStoreProvider : ISnapshotStoreProvider
             throw;
         }
 
-        return new MirrorSnapshotStore(primary, secondary, options, loggerFactory.CreateLogger<MirrorSnapshotStore>(), timeProvider, ownsStores: true);
+        return new MirrorSnapshotStore(primary, secondary, options, loggerFactory.CreateLogger<MirrorSnapshotStore>(), timeProvider, ownsStores: true, meterFactory);
     }
 
     /// <summary>Builds a <c>mirror:</c> URI with both sides percent-encoded.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -41,7 +42,7 @@ public static class MirrorSnapshotStoreServiceCollectionExtensions
             var loggerFactory = sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
             var time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
             var factory = new SnapshotStoreFactory(OtherProviders(sp), loggerFactory, time);
-            return MirrorSnapshotStoreProvider.Open(sp.GetRequiredService<IOptions<MirrorSnapshotStoreOptions>>().Value, factory, loggerFactory, time);
+            return MirrorSnapshotStoreProvider.Open(sp.GetRequiredService<IOptions<MirrorSnapshotStoreOptions>>().Value, factory, loggerFactory, time, sp.GetService<IMeterFactory>());
         });
         services.TryAddSingleton<ISnapshotStore>(sp => sp.GetRequiredService<MirrorSnapshotStore>());
         var builder = services.AddOptions<MirrorSnapshotStoreOptions>();
