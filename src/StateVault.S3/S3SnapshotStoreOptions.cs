@@ -4,10 +4,28 @@ namespace StateVault.S3;
 
 /// <summary>Options of the S3-compatible snapshot store (<c>s3://bucket/prefix?endpoint=…&amp;region=…</c>).</summary>
 /// <remarks>
-/// Layout: <c>&lt;prefix&gt;/&lt;system&gt;/&lt;system&gt;-&lt;sequence, 19 digits&gt;.svsnap</c> holds one snapshot (the envelope bytes as
+/// <para>Layout: <c>&lt;prefix&gt;/&lt;system&gt;/&lt;system&gt;-&lt;sequence, 19 digits&gt;.svsnap</c> holds one snapshot (the envelope bytes as
 /// the object body), so keys list in sequence order; <c>&lt;prefix&gt;/&lt;system&gt;/.highwater</c> records the highest sequence
-/// ever allocated once the newest snapshot was deleted or quarantined; damaged snapshots are copied to
-/// <c>&lt;prefix&gt;/&lt;system&gt;/.quarantine/</c> and then deleted.
+/// ever allocated once the newest snapshot was deleted or quarantined, so numbers are never reused; damaged snapshots are
+/// copied to <c>&lt;prefix&gt;/&lt;system&gt;/.quarantine/</c> (with a <c>.reason</c> object) and then deleted.</para>
+/// <para>What is guaranteed where:</para>
+/// <list type="table">
+/// <listheader><term>server</term><description>guarantee</description></listheader>
+/// <item><term>enforces <c>If-None-Match</c>/<c>If-Match</c> on PUT (AWS S3 since 2024, MinIO, …)</term>
+/// <description>any number of processes and hosts may append to one system: exactly one writer creates each sequence's
+/// object, a loser retries at the next number (or gets <see cref="SnapshotConcurrencyException"/> for a compare-and-set
+/// save); <see cref="StateVault.Storage.SnapshotStoreCapabilities.SupportsMultipleProcesses"/> is true.</description></item>
+/// <item><term>ignores them (s3rver, some gateways)</term>
+/// <description>one process may write a prefix: appends are serialized by a lock shared by all store instances of that
+/// process, and each write is checked afterwards so an overwrite that lands before the check is detected and moved past;
+/// an overwrite after the check is not, so two writing processes can lose a snapshot.
+/// <see cref="StateVault.Storage.SnapshotStoreCapabilities.SupportsMultipleProcesses"/> is false.</description></item>
+/// </list>
+/// <para>With <see cref="S3ConditionalWrites.Auto"/> the store probes the server on its first write and picks the row;
+/// until then it reports the weaker capability. Atomicity and durability of each object are the server's (a completed
+/// PUT is visible whole on S3; s3rver writes in place, so a reader racing a writer can see a partial object there, which
+/// the envelope checksum rejects). Failures: 5xx, throttling, timeouts and refused connections are transient
+/// <see cref="SnapshotStoreException"/>s; access errors and a missing bucket are not. Messages never contain credentials.</para>
 /// </remarks>
 public sealed class S3SnapshotStoreOptions
 {
