@@ -50,6 +50,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
     private readonly bool _ownsStores;
     private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopCatchUps = new();
     private readonly ITimer _timer;
     private readonly Task _loop;
     private readonly MirrorMetrics _metrics;
@@ -209,8 +210,9 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
     }
 
     /// <summary>
-    /// Stops the catch-up timer, waits up to <see cref="MirrorSnapshotStoreOptions.DrainTimeout"/> for queued copies, and
-    /// disposes the stores when the mirror owns them. Copies still queued are made by the next catch-up.
+    /// Stops the catch-up timer and any running catch-up (a short-lived process, such as one CLI command, is not held up by
+    /// it), waits up to <see cref="MirrorSnapshotStoreOptions.DrainTimeout"/> for the copies of snapshots saved through
+    /// this mirror, and disposes the stores when the mirror owns them. Copies still queued are made by the next catch-up.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -220,6 +222,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
         }
 
         _disposing = true;
+        await _stopCatchUps.CancelAsync().ConfigureAwait(false);
         await _timer.DisposeAsync().ConfigureAwait(false);
         _queue.Writer.TryComplete();
         try
@@ -234,6 +237,7 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
+        _stopCatchUps.Dispose();
         _metrics.Dispose();
         if (_ownsStores)
         {
@@ -321,21 +325,29 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
                     break;
                 }
 
-                try
+                using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _stopCatchUps.Token))
                 {
-                    var verifyAll = catchUp.VerifyAll || _lastFullVerification is not { } last || _time.GetUtcNow() - last >= _options.SecondaryVerifyInterval;
-                    var result = await CatchUpAsync(verifyAll, stopping).ConfigureAwait(false);
-                    Record(result, catchUp: true);
-                    catchUp.Completion?.TrySetResult(result);
-                }
-                catch (OperationCanceledException)
-                {
-                    catchUp.Completion?.TrySetCanceled();
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    catchUp.Completion?.TrySetException(ex);
+                    try
+                    {
+                        var verifyAll = catchUp.VerifyAll || _lastFullVerification is not { } last || _time.GetUtcNow() - last >= _options.SecondaryVerifyInterval;
+                        var result = await CatchUpAsync(verifyAll, linked.Token).ConfigureAwait(false);
+                        Record(result, catchUp: true);
+                        catchUp.Completion?.TrySetResult(result);
+                    }
+                    catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+                    {
+                        // Disposing: the catch-up stops, the copies queued behind it still drain.
+                        catchUp.Completion?.TrySetCanceled();
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        catchUp.Completion?.TrySetCanceled();
+                        throw;
+                    }
+                    catch (Exception ex)
+                    {
+                        catchUp.Completion?.TrySetException(ex);
+                    }
                 }
 
                 break;

@@ -274,6 +274,21 @@ public sealed class MirrorSnapshotStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Dispose_DuringACatchUpOnAHangingSecondary_ReturnsWithoutWaitingForIt()
+    {
+        var secondary = NewSecondary();
+        secondary.Mode = FlakyMode.Blocked;
+        var sut = new MirrorSnapshotStore(NewPrimary(), secondary, new MirrorSnapshotStoreOptions { DrainTimeout = TimeSpan.FromHours(1) }, ownsStores: true);
+        var replicate = sut.ReplicateNowAsync(Ct);
+
+        // A short-lived process (one CLI command) must not be held up by the start-up catch-up it never asked for.
+        await sut.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1), Ct);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => replicate);
+        Assert.Equal(0, sut.Status.CatchUpsCompleted);
+    }
+
+    [Fact]
     public async Task ReplicateNow_AfterDispose_Throws()
     {
         var sut = new MirrorSnapshotStore(NewPrimary(), NewSecondary(), ownsStores: true);
