@@ -1,4 +1,7 @@
+using StateVault.Http;
+using StateVault.Mirror;
 using StateVault.PostgreSql;
+using StateVault.S3;
 using StateVault.Sqlite;
 using StateVault.Storage;
 
@@ -10,10 +13,15 @@ namespace StateVault.Cli;
 /// </summary>
 internal static class StoreProviders
 {
-    public static IReadOnlyList<ISnapshotStoreProvider> All { get; } =
+    private static readonly ISnapshotStoreProvider[] s_direct =
     [
         new FileSnapshotStoreProvider(),
         new SqliteSnapshotStoreProvider(),
         new PostgreSqlSnapshotStoreProvider(),
+        new S3SnapshotStoreProvider(),
+        new HttpSnapshotStoreProvider(),
     ];
+
+    /// <summary>The direct stores plus <c>mirror:</c>, whose two sides may be any direct store.</summary>
+    public static IReadOnlyList<ISnapshotStoreProvider> All { get; } = [.. s_direct, new MirrorSnapshotStoreProvider(s_direct)];
 }
