@@ -9,6 +9,7 @@ using Xunit;
 namespace StateVault.PostgreSql.Tests;
 
 [Collection(PostgreSqlOutageCollection.Name)]
+[Trait("Category", "Outage")]
 public sealed class PostgreSqlOutageTests : IAsyncLifetime
 {
     private const string Secret = "Outage-Pa55word";
