@@ -49,10 +49,25 @@ public static class SnapshotCodecs
     }
 
     /// <summary>Decodes a payload. <paramref name="expectedLength"/> bounds the output, so a damaged payload cannot expand without limit.</summary>
-    /// <exception cref="InvalidDataException">The payload does not decode to exactly <paramref name="expectedLength"/> bytes.</exception>
+    /// <exception cref="InvalidDataException">The payload does not decode to exactly <paramref name="expectedLength"/> bytes
+    /// (the only exception a damaged payload can cause).</exception>
     public static ReadOnlyMemory<byte> Decode(string codec, ReadOnlyMemory<byte> stored, long expectedLength)
     {
-        if (expectedLength > Array.MaxLength)
+        try
+        {
+            return DecodeCore(codec, stored, expectedLength);
+        }
+        catch (Exception ex) when (ex is not InvalidDataException and not OutOfMemoryException)
+        {
+            // Decoders report damage in their own ways (Brotli: InvalidOperationException, zstd: ZstdException,
+            // others: ArgumentException); callers handle exactly one kind.
+            throw new InvalidDataException($"{codec} payload does not decode ({ex.GetType().Name})", ex);
+        }
+    }
+
+    private static ReadOnlyMemory<byte> DecodeCore(string codec, ReadOnlyMemory<byte> stored, long expectedLength)
+    {
+        if (expectedLength is < 0 or > int.MaxValue || expectedLength > Array.MaxLength)
         {
             throw new InvalidDataException("raw length out of range");
         }
@@ -101,6 +116,11 @@ public static class SnapshotCodecs
         return result;
     }
 
+    private static Stream AsStream(ReadOnlyMemory<byte> bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+
     private static byte[] Compress(ReadOnlyMemory<byte> raw, Func<Stream, Stream> wrap)
     {
         using var output = new MemoryStream(capacity: Math.Max(256, raw.Length / 4));
@@ -115,7 +135,7 @@ public static class SnapshotCodecs
     private static byte[] Decompress(ReadOnlyMemory<byte> stored, long expectedLength, Func<Stream, Stream> wrap)
     {
         var result = new byte[expectedLength];
-        using var input = new MemoryStream(stored.ToArray(), writable: false);
+        using var input = AsStream(stored);
         using var decompressor = wrap(input);
         var total = 0;
         while (total < result.Length)

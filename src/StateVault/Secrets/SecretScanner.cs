@@ -142,7 +142,7 @@ public static partial class SecretScanner
                         unredactable.Add(new SecretFinding(path + "{key}", keyKind));
                     }
 
-                    var childPath = JsonPath.Property(path, key);
+                    var childPath = JsonPath.Property(path, SafeName(key));
                     var replacement = Walk(value, childPath, redacted, unredactable);
                     if (!ReferenceEquals(replacement, value))
                     {
@@ -198,19 +198,22 @@ public static partial class SecretScanner
             }
             else if (segment.Property is not null && (includeLast || i < path.Count - 1))
             {
-                builder.Append(JsonPath.Property(string.Empty, segment.Property));
+                builder.Append(JsonPath.Property(string.Empty, SafeName(segment.Property)));
             }
         }
 
         return builder.ToString();
     }
 
+    // A path is shown in exceptions and logs, so a property name that itself looks like a secret is never echoed.
+    private static string SafeName(string name) => Classify(name) is { } kind ? $"[REDACTED:{kind}]" : name;
+
     private readonly record struct PathSegment(bool IsArray, string? Property, int Index);
 
     [GeneratedRegex(
         """
         (?<anthropic>(?<![A-Za-z0-9])sk-ant-(?:api|admin|oat)[0-9]{2}-[A-Za-z0-9_\-]{20,})
-        |(?<openai>(?<![A-Za-z0-9])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,})
+        |(?<openai>(?<![A-Za-z0-9])sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}|[A-Za-z0-9]{20,}))
         |(?<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))
         |(?<github>(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))
         |(?<slack>(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9\-]{10,})

@@ -146,15 +146,23 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 return Task.FromResult(false);
             }
 
-            // Record the high-water mark first: the newest file is what sequence allocation counts from,
-            // so deleting it without this would let the next append reuse its number.
-            var latest = LatestSequence(dir);
-            if (sequence == latest)
+            try
             {
-                WriteHighWater(dir, latest);
+                // Record the high-water mark first: the newest file is what sequence allocation counts from,
+                // so deleting it without this would let the next append reuse its number.
+                var latest = LatestSequence(dir);
+                if (sequence == latest)
+                {
+                    WriteHighWater(dir, latest);
+                }
+
+                File.Delete(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new SnapshotStoreException($"Deleting snapshot {sequence} of '{system}' failed: {ex.Message}", isTransient: false, ex);
             }
 
-            File.Delete(path);
             return Task.FromResult(true);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -175,20 +183,35 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 return Task.FromResult(false);
             }
 
-            var quarantine = Path.Combine(dir, QuarantineFolder);
-            Directory.CreateDirectory(quarantine);
-            var target = QuarantinePath(dir, system, sequence);
-            if (File.Exists(target))
+            try
             {
-                target = Path.Combine(quarantine, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}");
-            }
+                // The quarantined file keeps its number reserved, but only while the quarantine folder is kept:
+                // record the high-water mark too, so emptying the quarantine by hand cannot make a number come back.
+                var latest = LatestSequence(dir);
+                if (sequence == latest)
+                {
+                    WriteHighWater(dir, latest);
+                }
 
-            File.Move(path, target);
-            File.WriteAllText(target + ".reason", reason);
-            if (_durable)
+                var quarantine = Path.Combine(dir, QuarantineFolder);
+                Directory.CreateDirectory(quarantine);
+                var target = QuarantinePath(dir, system, sequence);
+                if (File.Exists(target))
+                {
+                    target = Path.Combine(quarantine, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}");
+                }
+
+                File.Move(path, target);
+                File.WriteAllText(target + ".reason", reason);
+                if (_durable)
+                {
+                    NativeMethods.FsyncDirectory(quarantine);
+                    NativeMethods.FsyncDirectory(dir);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                NativeMethods.FsyncDirectory(quarantine);
-                NativeMethods.FsyncDirectory(dir);
+                throw new SnapshotStoreException($"Quarantining snapshot {sequence} of '{system}' failed: {ex.Message}", isTransient: false, ex);
             }
 
             return Task.FromResult(true);

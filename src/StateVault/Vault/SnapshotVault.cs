@@ -146,10 +146,10 @@ public sealed class SnapshotVault : IAsyncDisposable
                 continue; // deleted meanwhile
             }
 
-            var node = Upcast<TState>(system, opened.Header, opened.Json);
             TState? state;
             try
             {
+                var node = Upcast<TState>(system, opened.Header, opened.Json);
                 state = node is null ? JsonSerializer.Deserialize<TState>(opened.Json.Span, _json) : node.Deserialize<TState>(_json);
             }
             catch (JsonException ex)
@@ -237,7 +237,10 @@ public sealed class SnapshotVault : IAsyncDisposable
         var result = new List<SnapshotListing>(refs.Count);
         for (var i = refs.Count - 1; i >= 0; i--)
         {
-            result.Add(await DescribeAsync(system, refs[i], useCache: true, cancellationToken).ConfigureAwait(false));
+            if (await DescribeAsync(system, refs[i], useCache: true, cancellationToken).ConfigureAwait(false) is { } listing)
+            {
+                result.Add(listing);
+            }
         }
 
         return result;
@@ -276,10 +279,13 @@ public sealed class SnapshotVault : IAsyncDisposable
             return null;
         }
 
-        var attributes = new Dictionary<string, string>(snapshot.Metadata.Attributes, StringComparer.Ordinal)
+        var attributes = new Dictionary<string, string>(snapshot.Metadata.Attributes, StringComparer.Ordinal);
+        foreach (var (key, value) in options?.Attributes ?? new Dictionary<string, string>())
         {
-            ["restored_from"] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+            attributes[key] = value;
+        }
+
+        attributes["restored_from"] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await SaveCoreAsync(
             system,
             snapshot.Json,
@@ -317,7 +323,11 @@ public sealed class SnapshotVault : IAsyncDisposable
         {
             foreach (var item in await ListRefsAsync(name, cancellationToken).ConfigureAwait(false))
             {
-                results.Add(await DescribeAsync(name, item, useCache: false, cancellationToken).ConfigureAwait(false));
+                if (await DescribeAsync(name, item, useCache: false, cancellationToken).ConfigureAwait(false) is { } listing)
+                {
+                    results.Add(listing);
+                }
+
                 progress?.Report(results.Count);
             }
         }
@@ -435,9 +445,11 @@ public sealed class SnapshotVault : IAsyncDisposable
                 {
                     await ApplyRetentionAsync(system, _options.RetentionFor(system), dryRun: false, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is StateVaultException or IOException)
+                catch (Exception ex)
                 {
-                    // The snapshot is durable; a retention failure is reported, and the next save or prune tries again.
+                    // The snapshot is durable and acknowledged from here on: failing the save now would make a caller
+                    // save again (a duplicate) or believe the state was lost. Retention is reported, and the next save
+                    // or prune tries again. This includes cancellation requested after the commit point.
                     Log.RetentionFailed(_logger, system, ex);
                 }
             }
@@ -570,7 +582,8 @@ public sealed class SnapshotVault : IAsyncDisposable
         return opened.Header;
     }
 
-    private async Task<SnapshotListing> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, CancellationToken cancellationToken)
+    /// <returns><see langword="null"/> when the snapshot vanished (deleted by another writer) after it was listed.</returns>
+    private async Task<SnapshotListing?> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, CancellationToken cancellationToken)
     {
         if (useCache && _verified.TryGetValue((system, item.Sequence), out var cached) && cached.Length == item.Length)
         {
@@ -583,8 +596,9 @@ public sealed class SnapshotVault : IAsyncDisposable
             return new SnapshotListing(system, item.Sequence, item.Length, null, damaged.Reason);
         }
 
+        // A snapshot deleted between listing and reading is gone, not damaged: it must not count as corrupt.
         return opened.Header is null
-            ? new SnapshotListing(system, item.Sequence, item.Length, null, "deleted while listing")
+            ? null
             : new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(opened.Header), null);
     }
 
@@ -643,7 +657,10 @@ public sealed class SnapshotVault : IAsyncDisposable
         var listings = new List<SnapshotListing>(refs.Count);
         foreach (var item in refs)
         {
-            listings.Add(await DescribeAsync(system, item, useCache: true, cancellationToken).ConfigureAwait(false));
+            if (await DescribeAsync(system, item, useCache: true, cancellationToken).ConfigureAwait(false) is { } listing)
+            {
+                listings.Add(listing);
+            }
         }
 
         var plan = RetentionPlanner.Plan(
@@ -656,9 +673,9 @@ public sealed class SnapshotVault : IAsyncDisposable
             return (plan, quarantined);
         }
 
+        // DescribeAsync already counted and logged each damaged snapshot when it failed verification.
         foreach (var bad in listings.Where(l => !l.IsValid))
         {
-            _metrics.RecordCorrupt(system, _store.Kind);
             if (_store.Capabilities.SupportsQuarantine
                 && await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, bad.Sequence, bad.Error!, ct)), cancellationToken).ConfigureAwait(false))
             {
