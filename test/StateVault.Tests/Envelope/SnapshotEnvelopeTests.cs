@@ -178,7 +178,7 @@ public sealed class SnapshotEnvelopeTests
     {
         using var folder = new TempFolder();
         await using var store = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = folder.Path, Durable = false });
-        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = Retention.RetentionPolicy.KeepAll });
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = StateVault.Retention.RetentionPolicy.KeepAll });
         var ct = TestContext.Current.CancellationToken;
         await vault.SaveAsync("probe", new Probe { Value = "small state" }, cancellationToken: ct);
         var path = Directory.GetFiles(Path.Combine(folder.Path, "probe"), "*.svsnap").Single();
