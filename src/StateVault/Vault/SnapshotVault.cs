@@ -94,12 +94,18 @@ public sealed class SnapshotVault : IAsyncDisposable
     /// <exception cref="SecretDetectedException">A secret-looking value was found and the policy is reject.</exception>
     /// <exception cref="SnapshotConcurrencyException">The expected latest sequence was not the latest.</exception>
     /// <exception cref="SnapshotStoreException">The store failed (after retries for transient failures).</exception>
-    public Task<SnapshotMetadata> SaveAsync<TState>(string system, TState state, SaveOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<SnapshotMetadata> SaveAsync<TState>(string system, TState state, SaveOptions? options = null, CancellationToken cancellationToken = default)
     {
         SystemName.Validate(system);
-        var json = JsonSerializer.SerializeToUtf8Bytes(state, _json);
         var type = typeof(TState) == typeof(object) && state is not null ? state.GetType() : typeof(TState);
-        return SaveCoreAsync(system, json, options?.StateType ?? UpcasterRegistry.GetName(type), options?.SchemaVersion ?? UpcasterRegistry.GetVersion(type), options, cancellationToken);
+        // Serialized into a pooled buffer that goes back to the pool once the append is done (see PooledBufferWriter).
+        using var json = new PooledBufferWriter();
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = _json.Encoder, Indented = _json.WriteIndented, SkipValidation = true }))
+        {
+            JsonSerializer.Serialize(writer, state, _json.GetTypeInfo(type));
+        }
+
+        return await SaveCoreAsync(system, json.WrittenMemory, options?.StateType ?? UpcasterRegistry.GetName(type), options?.SchemaVersion ?? UpcasterRegistry.GetVersion(type), options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Saves a JSON document (UTF-8) as the newest snapshot of <paramref name="system"/>.</summary>
@@ -403,7 +409,8 @@ public sealed class SnapshotVault : IAsyncDisposable
         {
             json = ApplySecretPolicy(system, json);
             var codec = _options.Compression.Select(system, json.Length);
-            var payload = SnapshotCodecs.Encode(codec, json);
+            using var encoded = SnapshotCodecs.EncodePooled(codec, json);
+            var payload = encoded.Memory;
             var sha = SnapshotEnvelope.Sha256Hex(payload.Span);
             var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
             SnapshotHeader? written = null;

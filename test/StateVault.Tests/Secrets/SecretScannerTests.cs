@@ -1,5 +1,8 @@
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using CsCheck;
 using StateVault.Secrets;
 using StateVault.Tests.Support;
 
@@ -98,6 +101,68 @@ public sealed class SecretScannerTests
     {
         var json = """{"thresholds":{"cpu":80},"agents":["task-manager-0001","risk-assessment"],"n":null,"ok":true,"list":[1,2.5,-3]}"""u8;
 
+        Assert.Empty(SecretScanner.Scan(json));
+    }
+
+    [Fact]
+    public void Scan_WithPrefilter_FindsExactlyWhatTheFullScanFinds()
+    {
+        var pieces = FakeSecrets.All.Select(s => s.Value)
+            .Concat(["task-manager-0123456789abcdefghij", "sk-short", "hello wörld ünïcode 🚀 text here", "AKIA0123", "plain text that is long enough", "-----BEGIN", "eyJ"])
+            .ToArray();
+        var gen =
+            from values in Gen.Int[0, pieces.Length - 1].Array[1, 8]
+            from keys in Gen.String[Gen.Char.AlphaNumeric, 1, 6].Array[values.Length]
+            from prefix in Gen.String[Gen.Char["ab -_\u00e9\n\"x"], 0, 4]
+            from relaxed in Gen.Bool
+            select (values, keys, prefix, relaxed);
+
+        gen.Sample((values, keys, prefix, relaxed) =>
+        {
+            var obj = new JsonObject();
+            for (var i = 0; i < values.Length; i++)
+            {
+                obj[keys[i] + i] = new JsonArray(prefix + pieces[values[i]], i);
+            }
+
+            // The default encoder writes \uXXXX escapes (for é, +, emoji …); the relaxed one writes them raw.
+            var json = Encoding.UTF8.GetBytes(obj.ToJsonString(new JsonSerializerOptions { Encoder = relaxed ? JavaScriptEncoder.UnsafeRelaxedJsonEscaping : JavaScriptEncoder.Default }));
+
+            Assert.Equal(SecretScanner.ScanEveryString(json), SecretScanner.Scan(json));
+        }, iter: 400);
+    }
+
+    [Fact]
+    public void Scan_SecretSpelledWithUnicodeEscapes_IsStillFound()
+    {
+        var secret = FakeSecrets.OpenAiLegacy;
+        var escaped = string.Concat(secret.Select(c => $"\\u{(int)c:x4}"));
+        var json = Encoding.UTF8.GetBytes($"{{\"k\":\"{escaped}\"}}");
+
+        var sut = SecretScanner.Scan(json);
+
+        Assert.Equal(new SecretFinding("$.k", "openai-key"), Assert.Single(sut));
+    }
+
+    [Fact]
+    public void MayContainSecret_AnchorAcrossAPrefilterChunkBorder_IsFound()
+    {
+        foreach (var offset in Enumerable.Range(32 * 1024 - 16, 20))
+        {
+            var filler = new string('x', offset - 8);
+            var json = Encoding.UTF8.GetBytes($"{{\"a\":\"{filler}\",\"b\":\"{FakeSecrets.GitHubFineGrained}\"}}");
+
+            Assert.True(SecretScanner.MayContainSecret(json), $"offset {offset}");
+            Assert.Equal("github-token", Assert.Single(SecretScanner.Scan(json)).Kind);
+        }
+    }
+
+    [Fact]
+    public void MayContainSecret_CleanLargeDocument_IsFalse()
+    {
+        var json = Encoding.UTF8.GetBytes(new JsonArray([.. Enumerable.Range(0, 20_000).Select(i => (JsonNode)$"entry {i} — ünïcode, plain words, no key-like text")]).ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+
+        Assert.False(SecretScanner.MayContainSecret(json));
         Assert.Empty(SecretScanner.Scan(json));
     }
 
