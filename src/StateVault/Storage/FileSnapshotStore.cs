@@ -480,8 +480,14 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 fd = NativeMethods.TryLockFile(lockPath, out var acquired);
                 if (!acquired)
                 {
+                    // No token for Task.Run: cancelled before it started, the descriptor would leak.
                     var pending = fd;
-                    fd = await Task.Run(() => NativeMethods.WaitForLock(pending), cancellationToken).ConfigureAwait(false);
+                    fd = await Task.Run(() => NativeMethods.WaitForLock(pending), CancellationToken.None).ConfigureAwait(false);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        NativeMethods.Unlock(fd);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
                 }
             }
             catch (IOException ex)

@@ -50,29 +50,6 @@ internal static partial class NativeMethods
         }
     }
 
-    /// <summary>Opens (creating if needed) a lock file and takes an exclusive flock on it, blocking until granted.</summary>
-    /// <returns>The descriptor to pass to <see cref="Unlock"/>.</returns>
-    public static int LockFile(string path)
-    {
-        var fd = Open(path, ORdWr | (OperatingSystem.IsMacOS() ? OCreatMac : OCreat) | Cloexec, Convert.ToInt32("644", 8));
-        if (fd < 0)
-        {
-            throw new IOException($"open of lock file failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-
-        while (Flock(fd, LockEx) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno != EIntr)
-            {
-                _ = Close(fd);
-                throw new IOException($"flock failed (errno {errno})");
-            }
-        }
-
-        return fd;
-    }
-
     /// <summary>Opens (creating if needed) a lock file and tries to take an exclusive flock on it without blocking.</summary>
     /// <param name="path">The lock file.</param>
     /// <param name="acquired">Whether the lock is held. When not, pass the returned descriptor to <see cref="WaitForLock"/>.</param>
