@@ -6,8 +6,8 @@ namespace StateVault.Storage;
 
 /// <summary>
 /// The embedded default store: <c>&lt;root&gt;/&lt;system&gt;/&lt;system&gt;-&lt;sequence, 19 digits&gt;.svsnap</c>.
-/// Names sort in sequence order; temporary and lock files start with <c>.</c>; damaged snapshots are moved to
-/// <c>&lt;root&gt;/&lt;system&gt;/.quarantine/</c>.
+/// Names sort in sequence order; temporary, lock and deleted-but-not-yet-unlinked (<c>.trash-</c>) files start with
+/// <c>.</c>; damaged snapshots are moved to <c>&lt;root&gt;/&lt;system&gt;/.quarantine/</c>.
 /// </summary>
 /// <remarks>
 /// Sequence allocation and the write happen under a per-system lock: a semaphore inside the process and an exclusive
@@ -19,12 +19,17 @@ internal sealed class FileSnapshotStore : ISnapshotStore
     private const string LockFileName = ".lock";
     private const string HighWaterFileName = ".highwater";
     private const string TempPrefix = ".tmp-";
+    private const string TrashPrefix = ".trash-";
     internal const string QuarantineFolder = ".quarantine";
 
     private readonly string _root;
     private readonly bool _durable;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _knownLatest = new(StringComparer.Ordinal);
+    private readonly Lock _trashGate = new();
+    private readonly HashSet<string> _trashDirectories = new(StringComparer.Ordinal);
+    private bool _removingTrash;
+    private Task _trashRemoval = Task.CompletedTask;
 
     public FileSnapshotStore(FileSnapshotStoreOptions options)
     {
@@ -162,12 +167,17 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                     }
                 }
 
-                File.Delete(path);
+                // Rename, then unlink in the background: the name is gone at once (listings, loads and retention
+                // see the deletion now), while the unlink, which frees the blocks and on a busy disk costs milliseconds
+                // (100 times a rename), stays off the save that triggered retention.
+                File.Move(path, Path.Combine(dir, $"{TrashPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}"));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 throw new SnapshotStoreException($"Deleting snapshot {sequence} of '{system}' failed: {ex.Message}", isTransient: false, ex);
             }
+
+            ScheduleTrashRemoval(dir);
 
             return Task.FromResult(true);
         }, cancellationToken).ConfigureAwait(false);
@@ -247,14 +257,67 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        Task pending;
+        lock (_trashGate)
+        {
+            pending = _trashRemoval;
+        }
+
+        await pending.ConfigureAwait(false);
         foreach (var semaphore in _locks.Values)
         {
             semaphore.Dispose();
         }
+    }
 
-        return ValueTask.CompletedTask;
+    private void ScheduleTrashRemoval(string dir)
+    {
+        lock (_trashGate)
+        {
+            _trashDirectories.Add(dir);
+            if (!_removingTrash)
+            {
+                _removingTrash = true;
+                _trashRemoval = Task.Run(RemoveTrash);
+            }
+        }
+    }
+
+    /// <summary>Unlinks renamed-away snapshots, including any a crashed process left (they are never listed or read).</summary>
+    private void RemoveTrash()
+    {
+        while (true)
+        {
+            string[] directories;
+            lock (_trashGate)
+            {
+                if (_trashDirectories.Count == 0)
+                {
+                    _removingTrash = false;
+                    return;
+                }
+
+                directories = [.. _trashDirectories];
+                _trashDirectories.Clear();
+            }
+
+            foreach (var dir in directories)
+            {
+                try
+                {
+                    foreach (var file in Directory.EnumerateFiles(dir, TrashPrefix + "*"))
+                    {
+                        TryDelete(file);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The folder went away or cannot be read: nothing left to free here; a later delete retries.
+                }
+            }
+        }
     }
 
     private string SystemDirectory(string system)
@@ -444,7 +507,7 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         {
             File.Delete(path);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Left for the next append's cleanup.
         }

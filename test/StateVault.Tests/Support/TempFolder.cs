@@ -11,9 +11,13 @@ internal sealed class TempFolder : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Every file under the folder, relative paths, ordinal order.</summary>
+    /// <summary>
+    /// Every file under the folder, relative paths, ordinal order; without deleted snapshots whose unlink is still
+    /// pending in the background (<c>.trash-*</c>), which come and go on their own.
+    /// </summary>
     public IReadOnlyList<string> Files() =>
         Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories)
+            .Where(f => !System.IO.Path.GetFileName(f).StartsWith(".trash-", StringComparison.Ordinal))
             .Select(f => System.IO.Path.GetRelativePath(Path, f))
             .Order(StringComparer.Ordinal)
             .ToList();
