@@ -36,6 +36,11 @@ internal static class DurableRunner
         try
         {
             Console.WriteLine($"StateVault durable save vs raw limit — {Environment.ProcessorCount} cores, {RuntimeVersion()}, folder {parent}");
+            if (File.Exists("/proc/loadavg"))
+            {
+                Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+            }
+
             Console.WriteLine("times in ms; ratio = vault / raw (medians); target ≤ 1.30 at 64 KiB and above");
             Console.WriteLine();
             Console.WriteLine("| state  | JSON bytes | stored bytes | codec    |  n  | vault median | vault p99 | raw envelope median | raw p99 | ratio | raw JSON median | ratio vs raw JSON | store append | vault w/o prune |");
