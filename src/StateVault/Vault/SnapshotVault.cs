@@ -34,6 +34,9 @@ public sealed class SnapshotVault : IAsyncDisposable
     private readonly ResiliencePipeline _retry;
     private readonly bool _ownsStore;
 
+    // From this size on (and only when compressing), a save scans for secrets on a second core while it compresses.
+    private const int ParallelScanThreshold = 256 * 1024;
+
     // Snapshots are immutable: a header verified once (by length) need not be re-read for listings and retention.
     private readonly ConcurrentDictionary<(string System, long Sequence), (long Length, SnapshotHeader Header)> _verified = new();
 
@@ -407,9 +410,31 @@ public sealed class SnapshotVault : IAsyncDisposable
         var started = _time.GetTimestamp();
         try
         {
-            json = ApplySecretPolicy(system, json);
             var codec = _options.Compression.Select(system, json.Length);
-            using var encoded = SnapshotCodecs.EncodePooled(codec, json);
+            SnapshotCodecs.PooledPayload encoded;
+            if (_options.SecretPolicy != SecretPolicy.Off && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold && Environment.ProcessorCount > 1)
+            {
+                // A large state: scan on another core while this one compresses. Only a state with secret-looking
+                // values (rare, and then the save fails or is redacted) pays for the compression twice.
+                var source = json;
+                var scan = Task.Run(() => SecretScanner.Scan(source.Span), CancellationToken.None);
+                encoded = SnapshotCodecs.EncodePooled(codec, json);
+                var findings = await scan.ConfigureAwait(false);
+                if (findings.Count > 0)
+                {
+                    encoded.Dispose();
+                    json = ApplySecretPolicy(system, json, findings);
+                    codec = _options.Compression.Select(system, json.Length);
+                    encoded = SnapshotCodecs.EncodePooled(codec, json);
+                }
+            }
+            else
+            {
+                json = ApplySecretPolicy(system, json, findings: null);
+                encoded = SnapshotCodecs.EncodePooled(codec, json);
+            }
+
+            using var encodedScope = encoded;
             var payload = encoded.Memory;
             var sha = SnapshotEnvelope.Sha256Hex(payload.Span);
             var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
@@ -481,14 +506,14 @@ public sealed class SnapshotVault : IAsyncDisposable
         }
     }
 
-    private ReadOnlyMemory<byte> ApplySecretPolicy(string system, ReadOnlyMemory<byte> json)
+    private ReadOnlyMemory<byte> ApplySecretPolicy(string system, ReadOnlyMemory<byte> json, IReadOnlyList<SecretFinding>? findings)
     {
         if (_options.SecretPolicy == SecretPolicy.Off)
         {
             return json;
         }
 
-        var findings = SecretScanner.Scan(json.Span);
+        findings ??= SecretScanner.Scan(json.Span);
         if (findings.Count == 0)
         {
             return json;

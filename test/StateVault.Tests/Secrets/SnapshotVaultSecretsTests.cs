@@ -106,6 +106,49 @@ public sealed class SnapshotVaultSecretsTests : IAsyncLifetime
         Assert.Empty(_h.Folder.Files());
     }
 
+    private static JsonObject LargeState(string secret)
+    {
+        // Above the compression threshold and the size from which the scan runs beside the compression.
+        var items = new JsonArray([.. Enumerable.Range(0, 30_000).Select(i => (JsonNode)$"entry {i}")]);
+        items.Insert(17_000, secret);
+        return new JsonObject { ["items"] = items };
+    }
+
+    [Fact]
+    public async Task SaveAsync_LargeStateWithSecret_RejectsAndWritesNothing()
+    {
+        var sut = _h.CreateVault();
+
+        var ex = await Assert.ThrowsAsync<SecretDetectedException>(() => sut.SaveAsync("secrets_sys", LargeState(FakeSecrets.AwsAccessKeyId), cancellationToken: Ct));
+
+        Assert.Equal("$.items[17000]", ex.Path);
+        Assert.Empty(_h.Folder.Files());
+    }
+
+    [Fact]
+    public async Task SaveAsync_LargeStateWithSecretRedactPolicy_StoresCompressedRedactedState()
+    {
+        var sut = _h.CreateVault(o => o.SecretPolicy = SecretPolicy.Redact);
+
+        var saved = await sut.SaveAsync("secrets_sys", LargeState(FakeSecrets.Google), cancellationToken: Ct);
+        var loaded = await sut.LoadLatestAsync<JsonObject>("secrets_sys", Ct);
+
+        Assert.Equal(StateVault.Codecs.SnapshotCodecs.Zstd, saved.Codec);
+        Assert.StartsWith("[REDACTED:google-api-key:", loaded!.State["items"]![17_000]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("entry 29999", loaded.State["items"]![30_000]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SaveAsync_LargeCleanState_IsSavedCompressed()
+    {
+        var sut = _h.CreateVault();
+
+        var saved = await sut.SaveAsync("secrets_sys", LargeState("no secret here"), cancellationToken: Ct);
+
+        Assert.Equal(StateVault.Codecs.SnapshotCodecs.Zstd, saved.Codec);
+        Assert.True(saved.RawLength > 256 * 1024);
+    }
+
     [Fact]
     public async Task SaveAsync_OffPolicy_StoresValueAsIs()
     {
