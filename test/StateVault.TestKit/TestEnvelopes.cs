@@ -19,7 +19,7 @@ public static class TestEnvelopes
         {
             System = system,
             Sequence = sequence,
-            CreatedUtc = created ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(sequence),
+            CreatedUtc = created ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(sequence % 1_000_000),
             SchemaVersion = 1,
             StateType = "test",
             Codec = SnapshotCodecs.Identity,

@@ -49,12 +49,16 @@ public static class StateVaultJson
             return;
         }
 
-        for (var i = typeInfo.Properties.Count - 1; i >= 0; i--)
+        foreach (var property in typeInfo.Properties)
         {
-            var provider = typeInfo.Properties[i].AttributeProvider;
+            var provider = property.AttributeProvider;
             if (provider is not null && provider.IsDefined(typeof(SensitiveAttribute), inherit: true))
             {
-                typeInfo.Properties.RemoveAt(i);
+                // Neither written nor read. The property stays in the contract (rather than being removed) because a
+                // positional record binds its constructor parameters to properties by name, and a parameter without
+                // one makes deserialization throw; with no getter it is never serialized, and the parameter gets its default.
+                property.Get = null;
+                property.Set = null;
             }
         }
     }

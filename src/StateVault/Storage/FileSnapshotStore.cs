@@ -6,8 +6,8 @@ namespace StateVault.Storage;
 
 /// <summary>
 /// The embedded default store: <c>&lt;root&gt;/&lt;system&gt;/&lt;system&gt;-&lt;sequence, 19 digits&gt;.svsnap</c>.
-/// Names sort in sequence order; temporary and lock files start with <c>.</c>; damaged snapshots are moved to
-/// <c>&lt;root&gt;/&lt;system&gt;/.quarantine/</c>.
+/// Names sort in sequence order; temporary, lock and deleted-but-not-yet-unlinked (<c>.trash-</c>) files start with
+/// <c>.</c>; damaged snapshots are moved to <c>&lt;root&gt;/&lt;system&gt;/.quarantine/</c>.
 /// </summary>
 /// <remarks>
 /// Sequence allocation and the write happen under a per-system lock: a semaphore inside the process and an exclusive
@@ -19,11 +19,17 @@ internal sealed class FileSnapshotStore : ISnapshotStore
     private const string LockFileName = ".lock";
     private const string HighWaterFileName = ".highwater";
     private const string TempPrefix = ".tmp-";
+    private const string TrashPrefix = ".trash-";
     internal const string QuarantineFolder = ".quarantine";
 
     private readonly string _root;
     private readonly bool _durable;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _knownLatest = new(StringComparer.Ordinal);
+    private readonly Lock _trashGate = new();
+    private readonly HashSet<string> _trashDirectories = new(StringComparer.Ordinal);
+    private bool _removingTrash;
+    private Task _trashRemoval = Task.CompletedTask;
 
     public FileSnapshotStore(FileSnapshotStoreOptions options)
     {
@@ -43,18 +49,18 @@ internal sealed class FileSnapshotStore : ISnapshotStore
     {
         ArgumentNullException.ThrowIfNull(createEnvelope);
         var dir = SystemDirectory(system);
-        return await WithSystemLockAsync(system, dir, async () =>
+        return await WithSystemLockAsync(system, dir, () =>
         {
-            CleanTemporaryFiles(dir);
-            var latest = LatestSequence(dir);
+            var latest = LatestSequence(dir, cleanTemporaryFiles: true);
             if (expectedLatestSequence is { } expected && expected != latest)
             {
                 throw new SnapshotConcurrencyException(system, expected, latest);
             }
 
             var sequence = latest + 1;
-            await WriteDurablyAsync(dir, FinalPath(dir, system, sequence), createEnvelope(sequence), cancellationToken).ConfigureAwait(false);
-            return sequence;
+            WriteDurably(dir, FinalPath(dir, system, sequence), createEnvelope(sequence), cancellationToken);
+            NoteLatest(system, sequence);
+            return Task.FromResult(sequence);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -62,17 +68,18 @@ internal sealed class FileSnapshotStore : ISnapshotStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
         var dir = SystemDirectory(system);
-        return await WithSystemLockAsync(system, dir, async () =>
+        return await WithSystemLockAsync(system, dir, () =>
         {
             CleanTemporaryFiles(dir);
             var path = FinalPath(dir, system, sequence);
             if (File.Exists(path) || File.Exists(QuarantinePath(dir, system, sequence)))
             {
-                return false;
+                return Task.FromResult(false);
             }
 
-            await WriteDurablyAsync(dir, path, envelope, cancellationToken).ConfigureAwait(false);
-            return true;
+            WriteDurably(dir, path, envelope, cancellationToken);
+            NoteLatest(system, sequence);
+            return Task.FromResult(true);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -146,15 +153,32 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 return Task.FromResult(false);
             }
 
-            // Record the high-water mark first: the newest file is what sequence allocation counts from,
-            // so deleting it without this would let the next append reuse its number.
-            var latest = LatestSequence(dir);
-            if (sequence == latest)
+            try
             {
-                WriteHighWater(dir, latest);
+                // Record the high-water mark first: the newest file is what sequence allocation counts from,
+                // so deleting it without this would let the next append reuse its number. (Retention deletes old
+                // snapshots: when this process has seen a newer one, the directory need not be scanned.)
+                if (!IsKnownOlderThanLatest(system, sequence))
+                {
+                    var latest = LatestSequence(dir);
+                    if (sequence == latest)
+                    {
+                        WriteHighWater(dir, latest);
+                    }
+                }
+
+                // Rename, then unlink in the background: the name is gone at once (listings, loads and retention
+                // see the deletion now), while the unlink, which frees the blocks and on a busy disk costs milliseconds
+                // (100 times a rename), stays off the save that triggered retention.
+                File.Move(path, Path.Combine(dir, $"{TrashPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new SnapshotStoreException($"Deleting snapshot {sequence} of '{system}' failed: {ex.Message}", isTransient: false, ex);
             }
 
-            File.Delete(path);
+            ScheduleTrashRemoval(dir);
+
             return Task.FromResult(true);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -175,20 +199,35 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 return Task.FromResult(false);
             }
 
-            var quarantine = Path.Combine(dir, QuarantineFolder);
-            Directory.CreateDirectory(quarantine);
-            var target = QuarantinePath(dir, system, sequence);
-            if (File.Exists(target))
+            try
             {
-                target = Path.Combine(quarantine, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}");
-            }
+                // The quarantined file keeps its number reserved, but only while the quarantine folder is kept:
+                // record the high-water mark too, so emptying the quarantine by hand cannot make a number come back.
+                var latest = LatestSequence(dir);
+                if (sequence == latest)
+                {
+                    WriteHighWater(dir, latest);
+                }
 
-            File.Move(path, target);
-            File.WriteAllText(target + ".reason", reason);
-            if (_durable)
+                var quarantine = Path.Combine(dir, QuarantineFolder);
+                Directory.CreateDirectory(quarantine);
+                var target = QuarantinePath(dir, system, sequence);
+                if (File.Exists(target))
+                {
+                    target = Path.Combine(quarantine, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}");
+                }
+
+                File.Move(path, target);
+                File.WriteAllText(target + ".reason", reason);
+                if (_durable)
+                {
+                    NativeMethods.FsyncDirectory(quarantine);
+                    NativeMethods.FsyncDirectory(dir);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                NativeMethods.FsyncDirectory(quarantine);
-                NativeMethods.FsyncDirectory(dir);
+                throw new SnapshotStoreException($"Quarantining snapshot {sequence} of '{system}' failed: {ex.Message}", isTransient: false, ex);
             }
 
             return Task.FromResult(true);
@@ -218,14 +257,67 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        Task pending;
+        lock (_trashGate)
+        {
+            pending = _trashRemoval;
+        }
+
+        await pending.ConfigureAwait(false);
         foreach (var semaphore in _locks.Values)
         {
             semaphore.Dispose();
         }
+    }
 
-        return ValueTask.CompletedTask;
+    private void ScheduleTrashRemoval(string dir)
+    {
+        lock (_trashGate)
+        {
+            _trashDirectories.Add(dir);
+            if (!_removingTrash)
+            {
+                _removingTrash = true;
+                _trashRemoval = Task.Run(RemoveTrash);
+            }
+        }
+    }
+
+    /// <summary>Unlinks renamed-away snapshots, including any a crashed process left (they are never listed or read).</summary>
+    private void RemoveTrash()
+    {
+        while (true)
+        {
+            string[] directories;
+            lock (_trashGate)
+            {
+                if (_trashDirectories.Count == 0)
+                {
+                    _removingTrash = false;
+                    return;
+                }
+
+                directories = [.. _trashDirectories];
+                _trashDirectories.Clear();
+            }
+
+            foreach (var dir in directories)
+            {
+                try
+                {
+                    foreach (var file in Directory.EnumerateFiles(dir, TrashPrefix + "*"))
+                    {
+                        TryDelete(file);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The folder went away or cannot be read: nothing left to free here; a later delete retries.
+                }
+            }
+        }
     }
 
     private string SystemDirectory(string system)
@@ -248,18 +340,31 @@ internal sealed class FileSnapshotStore : ISnapshotStore
 
     private static string QuarantinePath(string dir, string system, long sequence) => Path.Combine(dir, QuarantineFolder, FileName(system, sequence));
 
-    private static bool TryParseSequence(string fileName, string system, out long sequence)
+    private static bool TryParseSequence(ReadOnlySpan<char> fileName, string system, out long sequence)
     {
         sequence = 0;
         var prefixLength = system.Length + 1;
         return fileName.Length == prefixLength + 19 + Extension.Length
-            && fileName.StartsWith(system + "-", StringComparison.Ordinal)
+            && fileName.StartsWith(system, StringComparison.Ordinal)
+            && fileName[system.Length] == '-'
             && fileName.EndsWith(Extension, StringComparison.Ordinal)
-            && long.TryParse(fileName.AsSpan(prefixLength, 19), NumberStyles.None, CultureInfo.InvariantCulture, out sequence)
+            && long.TryParse(fileName.Slice(prefixLength, 19), NumberStyles.None, CultureInfo.InvariantCulture, out sequence)
             && sequence > 0;
     }
 
-    private static long LatestSequence(string dir)
+    private void NoteLatest(string system, long sequence) =>
+        _knownLatest.AddOrUpdate(system, sequence, (_, known) => Math.Max(known, sequence));
+
+    // Sequences only grow, so a number this process saw allocated stays a lower bound of the latest forever.
+    private bool IsKnownOlderThanLatest(string system, long sequence) =>
+        _knownLatest.TryGetValue(system, out var known) && sequence < known;
+
+    /// <summary>
+    /// The highest sequence ever allocated: newest snapshot file, newest quarantined one, or the high-water mark.
+    /// With <paramref name="cleanTemporaryFiles"/> (under the system lock only) the same directory pass deletes
+    /// temp files left by a writer that crashed: every writer holds the lock while its temp file exists.
+    /// </summary>
+    private static long LatestSequence(string dir, bool cleanTemporaryFiles = false)
     {
         var system = Path.GetFileName(dir);
         long latest = 0;
@@ -268,11 +373,16 @@ internal sealed class FileSnapshotStore : ISnapshotStore
             return 0;
         }
 
-        foreach (var file in Directory.EnumerateFiles(dir, "*" + Extension))
+        foreach (var file in Directory.EnumerateFiles(dir))
         {
-            if (TryParseSequence(Path.GetFileName(file), system, out var sequence) && sequence > latest)
+            var name = Path.GetFileName(file.AsSpan());
+            if (TryParseSequence(name, system, out var sequence))
             {
-                latest = sequence;
+                latest = Math.Max(latest, sequence);
+            }
+            else if (cleanTemporaryFiles && name.StartsWith(TempPrefix, StringComparison.Ordinal))
+            {
+                TryDelete(file);
             }
         }
 
@@ -336,24 +446,23 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         }
     }
 
-    private async Task WriteDurablyAsync(string dir, string finalPath, EnvelopeBytes envelope, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Synchronous on purpose: local file writes and fsync block a thread whether or not the API is async (on Linux,
+    /// .NET runs "async" file I/O on the thread pool), and every hop to another thread costs a wake-up that, on a busy
+    /// machine, is as long as the write itself. The caller holds the system lock, so this is one thread per system.
+    /// </remarks>
+    private void WriteDurably(string dir, string finalPath, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var temp = Path.Combine(dir, $"{TempPrefix}{Path.GetFileName(finalPath)}-{Guid.NewGuid():N}");
         try
         {
             // 1. Write the whole snapshot to a temp file in the same folder (same file system, so the rename is atomic).
-            var stream = new FileStream(temp, new FileStreamOptions
+            //    No preallocation: fallocate adds a metadata change that the fsync below then has to journal too.
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                PreallocationSize = envelope.Length,
-                BufferSize = 0,
-                Options = FileOptions.Asynchronous,
-            });
-            await using (stream.ConfigureAwait(false))
-            {
-                await envelope.WriteToAsync(stream, cancellationToken).ConfigureAwait(false);
+                stream.Write(envelope.Head.Span);
+                stream.Write(envelope.Payload.Span);
                 // 2. fsync the file: the data must be on disk before the name points at it, or a crash can leave a
                 //    complete-looking name over missing data.
                 if (_durable)
@@ -398,7 +507,7 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         {
             File.Delete(path);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Left for the next append's cleanup.
         }
@@ -406,6 +515,7 @@ internal sealed class FileSnapshotStore : ISnapshotStore
 
     private async Task<T> WithSystemLockAsync<T>(string system, string dir, Func<Task<T>> action, CancellationToken cancellationToken)
     {
+        // The semaphore is uncontended in the common case, and then WaitAsync completes synchronously: no thread hop.
         var semaphore = _locks.GetOrAdd(system, _ => new SemaphoreSlim(1, 1));
         await semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -425,11 +535,23 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 return await WithWindowsLockAsync(lockPath, action, cancellationToken).ConfigureAwait(false);
             }
 
-            // flock blocks the calling thread; the semaphore above keeps that to one thread per system in this process.
+            // Try the lock without blocking first (the common case: no other process is writing this system);
+            // only when another process holds it, wait for it on a pool thread, as flock blocks its caller.
             int fd;
             try
             {
-                fd = await Task.Run(() => NativeMethods.LockFile(lockPath), cancellationToken).ConfigureAwait(false);
+                fd = NativeMethods.TryLockFile(lockPath, out var acquired);
+                if (!acquired)
+                {
+                    // No token for Task.Run: cancelled before it started, the descriptor would leak.
+                    var pending = fd;
+                    fd = await Task.Run(() => NativeMethods.WaitForLock(pending), CancellationToken.None).ConfigureAwait(false);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        NativeMethods.Unlock(fd);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+                }
             }
             catch (IOException ex)
             {

@@ -34,7 +34,8 @@ public interface ISnapshotStore : IAsyncDisposable
     /// <param name="system">A valid system name.</param>
     /// <param name="expectedLatestSequence">When set, the append succeeds only if the latest allocated sequence is this value
     /// (0 = the system has no snapshot yet); otherwise <see cref="SnapshotConcurrencyException"/>.</param>
-    /// <param name="createEnvelope">Builds the envelope for the allocated sequence. May be called more than once if the store retries allocation.</param>
+    /// <param name="createEnvelope">Builds the envelope for the allocated sequence. May be called more than once if the store retries allocation.
+    /// The envelope's memory is only valid until this method returns (the engine reuses pooled buffers): copy what you keep.</param>
     /// <param name="cancellationToken">Cancels the operation before the commit point.</param>
     /// <returns>The sequence number that was stored.</returns>
     Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken);

@@ -13,6 +13,9 @@ internal static partial class NativeMethods
     private const int OCloexecMac = 0x1000000;
     private const int LockEx = 2;
     private const int LockUn = 8;
+    private const int LockNb = 4;
+    private const int EWouldBlockLinux = 11; // EAGAIN == EWOULDBLOCK
+    private const int EWouldBlockMac = 35;
     private const int EIntr = 4;
 
     public static bool IsPosix => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
@@ -47,9 +50,11 @@ internal static partial class NativeMethods
         }
     }
 
-    /// <summary>Opens (creating if needed) a lock file and takes an exclusive flock on it, blocking until granted.</summary>
-    /// <returns>The descriptor to pass to <see cref="Unlock"/>.</returns>
-    public static int LockFile(string path)
+    /// <summary>Opens (creating if needed) a lock file and tries to take an exclusive flock on it without blocking.</summary>
+    /// <param name="path">The lock file.</param>
+    /// <param name="acquired">Whether the lock is held. When not, pass the returned descriptor to <see cref="WaitForLock"/>.</param>
+    /// <returns>The descriptor.</returns>
+    public static int TryLockFile(string path, out bool acquired)
     {
         var fd = Open(path, ORdWr | (OperatingSystem.IsMacOS() ? OCreatMac : OCreat) | Cloexec, Convert.ToInt32("644", 8));
         if (fd < 0)
@@ -57,6 +62,34 @@ internal static partial class NativeMethods
             throw new IOException($"open of lock file failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
+        while (true)
+        {
+            if (Flock(fd, LockEx | LockNb) == 0)
+            {
+                acquired = true;
+                return fd;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EIntr)
+            {
+                continue;
+            }
+
+            if (errno is EWouldBlockLinux or EWouldBlockMac)
+            {
+                acquired = false;
+                return fd;
+            }
+
+            _ = Close(fd);
+            throw new IOException($"flock failed (errno {errno})");
+        }
+    }
+
+    /// <summary>Blocks until the exclusive flock on <paramref name="fd"/> is granted (closes it on failure).</summary>
+    public static int WaitForLock(int fd)
+    {
         while (Flock(fd, LockEx) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();

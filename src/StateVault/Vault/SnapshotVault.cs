@@ -34,6 +34,9 @@ public sealed class SnapshotVault : IAsyncDisposable
     private readonly ResiliencePipeline _retry;
     private readonly bool _ownsStore;
 
+    // From this size on (and only when compressing), a save scans for secrets on a second core while it compresses.
+    private const int ParallelScanThreshold = 256 * 1024;
+
     // Snapshots are immutable: a header verified once (by length) need not be re-read for listings and retention.
     private readonly ConcurrentDictionary<(string System, long Sequence), (long Length, SnapshotHeader Header)> _verified = new();
 
@@ -94,12 +97,18 @@ public sealed class SnapshotVault : IAsyncDisposable
     /// <exception cref="SecretDetectedException">A secret-looking value was found and the policy is reject.</exception>
     /// <exception cref="SnapshotConcurrencyException">The expected latest sequence was not the latest.</exception>
     /// <exception cref="SnapshotStoreException">The store failed (after retries for transient failures).</exception>
-    public Task<SnapshotMetadata> SaveAsync<TState>(string system, TState state, SaveOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<SnapshotMetadata> SaveAsync<TState>(string system, TState state, SaveOptions? options = null, CancellationToken cancellationToken = default)
     {
         SystemName.Validate(system);
-        var json = JsonSerializer.SerializeToUtf8Bytes(state, _json);
         var type = typeof(TState) == typeof(object) && state is not null ? state.GetType() : typeof(TState);
-        return SaveCoreAsync(system, json, options?.StateType ?? UpcasterRegistry.GetName(type), options?.SchemaVersion ?? UpcasterRegistry.GetVersion(type), options, cancellationToken);
+        // Serialized into a pooled buffer that goes back to the pool once the append is done (see PooledBufferWriter).
+        using var json = new PooledBufferWriter();
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = _json.Encoder, Indented = _json.WriteIndented, SkipValidation = true }))
+        {
+            JsonSerializer.Serialize(writer, state, _json.GetTypeInfo(type));
+        }
+
+        return await SaveCoreAsync(system, json.WrittenMemory, options?.StateType ?? UpcasterRegistry.GetName(type), options?.SchemaVersion ?? UpcasterRegistry.GetVersion(type), options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Saves a JSON document (UTF-8) as the newest snapshot of <paramref name="system"/>.</summary>
@@ -146,10 +155,10 @@ public sealed class SnapshotVault : IAsyncDisposable
                 continue; // deleted meanwhile
             }
 
-            var node = Upcast<TState>(system, opened.Header, opened.Json);
             TState? state;
             try
             {
+                var node = Upcast<TState>(system, opened.Header, opened.Json);
                 state = node is null ? JsonSerializer.Deserialize<TState>(opened.Json.Span, _json) : node.Deserialize<TState>(_json);
             }
             catch (JsonException ex)
@@ -237,7 +246,10 @@ public sealed class SnapshotVault : IAsyncDisposable
         var result = new List<SnapshotListing>(refs.Count);
         for (var i = refs.Count - 1; i >= 0; i--)
         {
-            result.Add(await DescribeAsync(system, refs[i], useCache: true, cancellationToken).ConfigureAwait(false));
+            if (await DescribeAsync(system, refs[i], useCache: true, cancellationToken).ConfigureAwait(false) is { } listing)
+            {
+                result.Add(listing);
+            }
         }
 
         return result;
@@ -276,10 +288,13 @@ public sealed class SnapshotVault : IAsyncDisposable
             return null;
         }
 
-        var attributes = new Dictionary<string, string>(snapshot.Metadata.Attributes, StringComparer.Ordinal)
+        var attributes = new Dictionary<string, string>(snapshot.Metadata.Attributes, StringComparer.Ordinal);
+        foreach (var (key, value) in options?.Attributes ?? new Dictionary<string, string>())
         {
-            ["restored_from"] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+            attributes[key] = value;
+        }
+
+        attributes["restored_from"] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await SaveCoreAsync(
             system,
             snapshot.Json,
@@ -317,7 +332,11 @@ public sealed class SnapshotVault : IAsyncDisposable
         {
             foreach (var item in await ListRefsAsync(name, cancellationToken).ConfigureAwait(false))
             {
-                results.Add(await DescribeAsync(name, item, useCache: false, cancellationToken).ConfigureAwait(false));
+                if (await DescribeAsync(name, item, useCache: false, cancellationToken).ConfigureAwait(false) is { } listing)
+                {
+                    results.Add(listing);
+                }
+
                 progress?.Report(results.Count);
             }
         }
@@ -391,9 +410,32 @@ public sealed class SnapshotVault : IAsyncDisposable
         var started = _time.GetTimestamp();
         try
         {
-            json = ApplySecretPolicy(system, json);
             var codec = _options.Compression.Select(system, json.Length);
-            var payload = SnapshotCodecs.Encode(codec, json);
+            SnapshotCodecs.PooledPayload encoded;
+            if (_options.SecretPolicy != SecretPolicy.Off && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold && Environment.ProcessorCount > 1)
+            {
+                // A large state: scan on another core while this one compresses. Only a state with secret-looking
+                // values (rare, and then the save fails or is redacted) pays for the compression twice.
+                var source = json;
+                var scan = Task.Run(() => SecretScanner.Scan(source.Span), CancellationToken.None);
+                encoded = SnapshotCodecs.EncodePooled(codec, json);
+                var findings = await scan.ConfigureAwait(false);
+                if (findings.Count > 0)
+                {
+                    encoded.Dispose();
+                    json = ApplySecretPolicy(system, json, findings);
+                    codec = _options.Compression.Select(system, json.Length);
+                    encoded = SnapshotCodecs.EncodePooled(codec, json);
+                }
+            }
+            else
+            {
+                json = ApplySecretPolicy(system, json, findings: null);
+                encoded = SnapshotCodecs.EncodePooled(codec, json);
+            }
+
+            using var encodedScope = encoded;
+            var payload = encoded.Memory;
             var sha = SnapshotEnvelope.Sha256Hex(payload.Span);
             var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
             SnapshotHeader? written = null;
@@ -435,9 +477,11 @@ public sealed class SnapshotVault : IAsyncDisposable
                 {
                     await ApplyRetentionAsync(system, _options.RetentionFor(system), dryRun: false, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is StateVaultException or IOException)
+                catch (Exception ex)
                 {
-                    // The snapshot is durable; a retention failure is reported, and the next save or prune tries again.
+                    // The snapshot is durable and acknowledged from here on: failing the save now would make a caller
+                    // save again (a duplicate) or believe the state was lost. Retention is reported, and the next save
+                    // or prune tries again. This includes cancellation requested after the commit point.
                     Log.RetentionFailed(_logger, system, ex);
                 }
             }
@@ -462,14 +506,14 @@ public sealed class SnapshotVault : IAsyncDisposable
         }
     }
 
-    private ReadOnlyMemory<byte> ApplySecretPolicy(string system, ReadOnlyMemory<byte> json)
+    private ReadOnlyMemory<byte> ApplySecretPolicy(string system, ReadOnlyMemory<byte> json, IReadOnlyList<SecretFinding>? findings)
     {
         if (_options.SecretPolicy == SecretPolicy.Off)
         {
             return json;
         }
 
-        var findings = SecretScanner.Scan(json.Span);
+        findings ??= SecretScanner.Scan(json.Span);
         if (findings.Count == 0)
         {
             return json;
@@ -570,7 +614,8 @@ public sealed class SnapshotVault : IAsyncDisposable
         return opened.Header;
     }
 
-    private async Task<SnapshotListing> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, CancellationToken cancellationToken)
+    /// <returns><see langword="null"/> when the snapshot vanished (deleted by another writer) after it was listed.</returns>
+    private async Task<SnapshotListing?> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, CancellationToken cancellationToken)
     {
         if (useCache && _verified.TryGetValue((system, item.Sequence), out var cached) && cached.Length == item.Length)
         {
@@ -583,8 +628,9 @@ public sealed class SnapshotVault : IAsyncDisposable
             return new SnapshotListing(system, item.Sequence, item.Length, null, damaged.Reason);
         }
 
+        // A snapshot deleted between listing and reading is gone, not damaged: it must not count as corrupt.
         return opened.Header is null
-            ? new SnapshotListing(system, item.Sequence, item.Length, null, "deleted while listing")
+            ? null
             : new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(opened.Header), null);
     }
 
@@ -643,7 +689,10 @@ public sealed class SnapshotVault : IAsyncDisposable
         var listings = new List<SnapshotListing>(refs.Count);
         foreach (var item in refs)
         {
-            listings.Add(await DescribeAsync(system, item, useCache: true, cancellationToken).ConfigureAwait(false));
+            if (await DescribeAsync(system, item, useCache: true, cancellationToken).ConfigureAwait(false) is { } listing)
+            {
+                listings.Add(listing);
+            }
         }
 
         var plan = RetentionPlanner.Plan(
@@ -656,9 +705,9 @@ public sealed class SnapshotVault : IAsyncDisposable
             return (plan, quarantined);
         }
 
+        // DescribeAsync already counted and logged each damaged snapshot when it failed verification.
         foreach (var bad in listings.Where(l => !l.IsValid))
         {
-            _metrics.RecordCorrupt(system, _store.Kind);
             if (_store.Capabilities.SupportsQuarantine
                 && await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, bad.Sequence, bad.Error!, ct)), cancellationToken).ConfigureAwait(false))
             {

@@ -17,6 +17,57 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
         await File.WriteAllBytesAsync(path, tamper(await File.ReadAllBytesAsync(path)));
     }
 
+    [Fact]
+    public async Task Delete_RenamesAtOnceAndUnlinksInTheBackground_NothingLeftAfterDispose()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var root = Path.Combine(_root, "trash-case");
+        var sut = FileSnapshotStoreProvider.Create(root);
+        for (var i = 0; i < 4; i++)
+        {
+            await sut.AppendAsync("t", null, seq => TestEnvelopes.Create("t", seq, "{}"), ct);
+        }
+
+        var dir = Path.Combine(root, "t");
+        // A deleted snapshot that a crashed process renamed away but never unlinked.
+        await File.WriteAllTextAsync(Path.Combine(dir, ".trash-t-0000000000000000099.svsnap-0123"), "old", ct);
+
+        Assert.True(await sut.DeleteAsync("t", 1, ct));
+        Assert.True(await sut.DeleteAsync("t", 2, ct));
+
+        Assert.Null(await sut.ReadAsync("t", 1, ct));
+        var listed = new List<long>();
+        await foreach (var item in sut.ListAsync("t", ct))
+        {
+            listed.Add(item.Sequence);
+        }
+
+        Assert.Equal([3L, 4L], listed);
+        await sut.DisposeAsync();
+        Assert.Empty(Directory.GetFiles(dir, ".trash-*"));
+        Assert.Equal(["t-0000000000000000003.svsnap", "t-0000000000000000004.svsnap"], Directory.GetFiles(dir, "*.svsnap").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Append_LeftoverTempFiles_AreRemovedAndNeverListed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Sut.AppendAsync("l", null, seq => TestEnvelopes.Create("l", seq, "{}"), ct);
+        var dir = Path.Combine(_root, "l");
+        await File.WriteAllTextAsync(Path.Combine(dir, ".tmp-l-0000000000000000002.svsnap-abc"), "SVSNAP/1 torn", ct);
+        await File.WriteAllTextAsync(Path.Combine(dir, "l-0000000000000000002.svsnap.partial"), "not a snapshot name", ct);
+
+        var listed = new List<long>();
+        await foreach (var item in Sut.ListAsync("l", ct))
+        {
+            listed.Add(item.Sequence);
+        }
+
+        Assert.Equal([1L], listed);
+        Assert.Equal(2, await Sut.AppendAsync("l", null, seq => TestEnvelopes.Create("l", seq, "{}"), ct));
+        Assert.Empty(Directory.GetFiles(dir, ".tmp-*"));
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

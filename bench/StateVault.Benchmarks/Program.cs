@@ -1,0 +1,16 @@
+using BenchmarkDotNet.Running;
+using StateVault.Benchmarks;
+
+// `durable`: the one-run table of durable save time against the raw limit. Anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "durable")
+{
+    return await DurableRunner.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "phases")
+{
+    return PhasesRunner.Run();
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

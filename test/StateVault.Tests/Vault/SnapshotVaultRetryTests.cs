@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using StateVault.Tests.Support;
+
+namespace StateVault.Tests.Vault;
+
+public sealed class SnapshotVaultRetryTests : IAsyncLifetime
+{
+    private readonly VaultHarness _h = new();
+
+    private static CancellationToken Ct => VaultHarness.Ct;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _h.DisposeAsync();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task SaveAsync_TransientFailuresWithinBudget_AreRetriedAndSucceed(int failures)
+    {
+        var flaky = new FlakyStore(_h.Store) { AppendFailures = failures };
+        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 3, flaky);
+
+        var saved = await sut.SaveAsync("r_sys", new JsonObject { ["a"] = 1 }, cancellationToken: Ct);
+
+        Assert.Equal(1, saved.Sequence);
+        Assert.Equal(failures + 1, flaky.AppendCalls);
+        Assert.Equal(failures, _h.Logger.Entries.Count(e => e.Id.Id == 1030));
+        Assert.Equal(1, _h.Metrics.Sum("statevault.saves", ("result", "success")));
+    }
+
+    [Fact]
+    public async Task SaveAsync_TransientFailuresBeyondBudget_ThrowsTransientAfterAllAttempts()
+    {
+        var flaky = new FlakyStore(_h.Store) { AppendFailures = 10 };
+        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 2, flaky);
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.SaveAsync("r_sys", new JsonObject(), cancellationToken: Ct));
+
+        Assert.True(ex.IsTransient);
+        Assert.Equal(3, flaky.AppendCalls);
+        Assert.Empty(_h.Folder.Files());
+    }
+
+    [Fact]
+    public async Task SaveAsync_NonTransientFailure_IsNotRetried()
+    {
+        var flaky = new FlakyStore(_h.Store) { AppendFailures = 1, AppendFailuresAreTransient = false };
+        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 3, flaky);
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.SaveAsync("r_sys", new JsonObject(), cancellationToken: Ct));
+
+        Assert.False(ex.IsTransient);
+        Assert.Equal(1, flaky.AppendCalls);
+        Assert.Contains(_h.Logger.Entries, e => e.Id.Id == 1001);
+    }
+
+    [Fact]
+    public async Task SaveAsync_ConcurrencyConflict_IsNotRetried()
+    {
+        var flaky = new FlakyStore(_h.Store);
+        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 3, flaky);
+        await sut.SaveAsync("r_sys", new JsonObject(), cancellationToken: Ct);
+
+        await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => sut.SaveAsync("r_sys", new JsonObject(), new SaveOptions { ExpectedLatestSequence = 0 }, Ct));
+
+        Assert.Equal(2, flaky.AppendCalls);
+    }
+
+    [Fact]
+    public async Task LoadLatestAsync_TransientReadFailure_IsRetried()
+    {
+        var flaky = new FlakyStore(_h.Store);
+        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 2, flaky);
+        await sut.SaveAsync("r_sys", new JsonObject { ["a"] = 5 }, cancellationToken: Ct);
+        flaky.ReadFailures = 2;
+
+        var loaded = await sut.LoadLatestAsync<JsonObject>("r_sys", Ct);
+
+        Assert.Equal(5, loaded!.State["a"]!.GetValue<int>());
+        Assert.Equal(3, flaky.ReadCalls);
+    }
+
+    [Fact]
+    public async Task SaveAsync_RetryDelays_ComeFromTheInjectedClock()
+    {
+        var flaky = new FlakyStore(_h.Store) { AppendFailures = 1 };
+        var sut = _h.CreateVault(o => { o.MaxRetryAttempts = 1; o.RetryBaseDelay = TimeSpan.FromHours(1); }, flaky);
+
+        var save = sut.SaveAsync("r_sys", new JsonObject(), cancellationToken: Ct);
+        // The retry waits on the fake clock: it cannot complete until the clock moves.
+        Assert.Equal(1, flaky.AppendCalls);
+        Assert.False(save.IsCompleted);
+        _h.Clock.Advance(TimeSpan.FromDays(1)); // beyond any jittered delay
+        var saved = await save;
+
+        Assert.Equal(1, saved.Sequence);
+        Assert.Equal(2, flaky.AppendCalls);
+    }
+}
