@@ -153,7 +153,9 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await bad.GetAsync("api/systems", Ct)).StatusCode);
 
         Assert.Contains(_sut.Logs.Lines, l => l.Contains("Failed authentication", StringComparison.Ordinal));
-        foreach (var secret in new[] { Wrong, _sut.AdminKey, _sut.AdminKey.Split('_')[2] })
+        // The secret part follows the id; base64url may itself contain '_', so split only once after "svk_<id>_".
+        var adminSecret = _sut.AdminKey[(_sut.AdminKey.IndexOf('_', "svk_".Length) + 1)..];
+        foreach (var secret in new[] { Wrong, _sut.AdminKey, adminSecret })
         {
             Assert.DoesNotContain(_sut.Logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
         }
