@@ -13,7 +13,7 @@ namespace StateVault.Hosting.Persistence;
 /// Change tracking, debounced autosave, acknowledged saves, restore at startup and the pending copy per system that is
 /// retried with exponential backoff while the store is out. Every wait runs on the injected <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable
+internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable, IDisposable
 {
     private readonly SnapshotVault _vault;
     private readonly TimeProvider _time;
@@ -23,6 +23,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable
     private readonly ConcurrentDictionary<string, SystemSlot> _slots = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private int _stopped;
+    private int _disposed;
 
     public AutosaveCoordinator(SnapshotVault vault, IOptions<StateVaultHostingOptions> options, TimeProvider timeProvider, ILogger<AutosaveCoordinator> logger)
     {
@@ -193,8 +194,35 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as IStatePersistence: the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Interlocked.Exchange(ref _stopped, 1);
         await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var slot in _slots.Values)
+        {
+            lock (slot.Sync)
+            {
+                slot.Timer?.Dispose();
+                slot.Timer = null;
+            }
+        }
+
+        _stopping.Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _stopped, 1);
+        _stopping.Cancel();
         foreach (var slot in _slots.Values)
         {
             lock (slot.Sync)
@@ -447,7 +475,16 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable
         var candidate = await _vault.LoadLatestJsonAsync(system, cancellationToken).ConfigureAwait(false);
         if (candidate is null)
         {
-            Log.StartingFromDefaults(_logger, system);
+            var latest = await _vault.GetLatestSequenceAsync(system, cancellationToken).ConfigureAwait(false);
+            if (latest == 0)
+            {
+                Log.StartingFromDefaults(_logger, system);
+                return new RestoreOutcome(system, null, null, skipped);
+            }
+
+            // Snapshots existed but none verified: they were quarantined (the engine logged each) or deleted.
+            skipped.Add(new SkippedSnapshot(latest, $"no valid snapshot: the snapshots up to {latest} are damaged (quarantined) or were deleted", Quarantined: false));
+            Log.FellBackToDefaults(_logger, system, string.Join(", ", skipped.Select(s => s.Sequence)));
             return new RestoreOutcome(system, null, null, skipped);
         }
 
