@@ -346,6 +346,10 @@ public sealed class AiMlWorkflowsManager : ManagerBase
                 ManagersLog.StepAttemptFailed(Logger, workflow.Name, step.Name, attempts, error);
                 break;
             }
+            catch (StepFailedException ex)
+            {
+                error = Clip(ex.Message);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 error = Clip($"{ex.GetType().Name}: {ex.Message}");
@@ -370,7 +374,7 @@ public sealed class AiMlWorkflowsManager : ManagerBase
                     var report = await Context.Vault.VerifyAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                     if (!report.IsHealthy)
                     {
-                        throw new InvalidOperationException($"{report.Damaged.Count} of {report.Snapshots.Count} snapshot(s) are damaged: {string.Join(", ", report.Damaged.Take(5).Select(d => $"{d.System}#{d.Sequence}"))}");
+                        throw new StepFailedException($"{report.Damaged.Count} of {report.Snapshots.Count} snapshot(s) are damaged: {string.Join(", ", report.Damaged.Take(5).Select(d => $"{d.System}#{d.Sequence}"))}");
                     }
 
                     return $"verified {report.Snapshots.Count} snapshot(s)";
@@ -458,7 +462,7 @@ public sealed class AiMlWorkflowsManager : ManagerBase
         await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(executable)} exited with code {process.ExitCode}"));
+            throw new StepFailedException(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(executable)} exited with code {process.ExitCode}"));
         }
 
         return string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(executable)} exited with code 0");
@@ -483,5 +487,9 @@ public sealed class AiMlWorkflowsManager : ManagerBase
             ExecutionHistory = state.ExecutionHistory ?? [],
         };
 
+    /// <summary>The step cannot run at all (not retried).</summary>
     private sealed class StepNotRunnableException(string message) : Exception(message);
+
+    /// <summary>An attempt failed with a message that says it all (retried).</summary>
+    private sealed class StepFailedException(string message) : Exception(message);
 }
