@@ -1,0 +1,33 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using StateVault.Managers.HealthThresholds;
+using Xunit;
+
+namespace StateVault.Managers.Tests.HealthThresholds;
+
+public sealed class HostMetricsSamplerTests : ManagerTestBase
+{
+    [Fact]
+    public async Task SampleAndRecord_AfterSaves_FeedsCpuMemoryLatencyAndErrorRate()
+    {
+        var thresholds = Host.Manager<HealthThresholdsManager>();
+        using var sut = new HostMetricsSampler(thresholds, Time, Host.Host.Services.GetRequiredService<IMeterFactory>());
+        thresholds.SetThreshold("cpu_usage", 80, 90);
+        await thresholds.SaveNowAsync(Ct);
+        thresholds.SetThreshold("cpu_usage", 81, 90);
+        await thresholds.SaveNowAsync(Ct);
+        Time.Advance(TimeSpan.FromSeconds(10));
+
+        var values = sut.SampleAndRecord();
+
+        Assert.Equal(["cpu_usage", "error_rate", "memory_usage", "response_time"], values.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(0, values["error_rate"]);
+        Assert.InRange(values["response_time"], 0, 10_000); // the vault times saves on the (fake) clock of the host
+        Assert.InRange(values["memory_usage"], 0.001, 100);
+        Assert.Equal(values["memory_usage"], thresholds.LatestSamples["memory_usage"].Value);
+
+        // The counters restart with each sample: no saves since, no latency figure.
+        Time.Advance(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("response_time", sut.SampleAndRecord().Keys);
+    }
+}
