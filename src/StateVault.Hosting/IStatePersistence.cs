@@ -18,6 +18,14 @@ public interface IStatePersistence
     /// <exception cref="StateVaultException">A save failed; the state stays pending and is retried in the background.</exception>
     Task SaveNowAsync(IManagedComponent component, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Restores every system of <paramref name="component"/> from its newest snapshot that verifies and can be adopted (older ones
+    /// when newer ones are damaged; defaults when none). The host does this at start for every manager; tools that use a manager
+    /// without a host (a CLI) call it themselves.
+    /// </summary>
+    /// <returns>What was restored, per system.</returns>
+    Task<IReadOnlyList<RestoreOutcome>> RestoreAsync(IManagedComponent component, CancellationToken cancellationToken = default);
+
     /// <summary>The persistence status of one system (never <see langword="null"/>; a system never seen is clean).</summary>
     SystemPersistenceStatus GetStatus(string system);
 

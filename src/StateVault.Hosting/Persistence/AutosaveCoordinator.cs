@@ -114,9 +114,10 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
     public IReadOnlyList<SystemPersistenceStatus> GetStatuses() =>
         _slots.Keys.Order(StringComparer.Ordinal).Select(GetStatus).ToList();
 
-    /// <summary>Restores every system of <paramref name="component"/> from its newest snapshot that verifies and can be adopted.</summary>
-    public async Task RestoreAsync(IManagedComponent component, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RestoreOutcome>> RestoreAsync(IManagedComponent component, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(component);
+        var outcomes = new List<RestoreOutcome>();
         foreach (var system in component.Systems)
         {
             var slot = GetSlot(component, system);
@@ -132,7 +133,11 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 slot.LastSavedUtc = outcome.CreatedUtc;
                 slot.Timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
+
+            outcomes.Add(outcome);
         }
+
+        return outcomes;
     }
 
     /// <summary>Stops autosave and saves every dirty system once, within <paramref name="cancellationToken"/> (the shutdown timeout).</summary>
