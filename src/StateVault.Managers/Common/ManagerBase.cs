@@ -169,7 +169,7 @@ public abstract class ManagerBase : IManagedComponent, IManagedLifecycle, IManag
             ["performance_score"] = metrics.PerformanceScore,
         };
         var status = CurrentStatus;
-        if (status is ManagerStatus.Online or ManagerStatus.Busy or ManagerStatus.Idle
+        if ((status is ManagerStatus.Online or ManagerStatus.Busy or ManagerStatus.Idle)
             && metrics.LastHeartbeatUtc is { } last
             && Time.GetUtcNow() - last > 3 * Context.Options.HeartbeatInterval)
         {

@@ -14,6 +14,9 @@ internal static partial class ManagersLog
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Heartbeat of {Name} failed")]
     public static partial void HeartbeatFailed(ILogger logger, string name, Exception exception);
 
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Configuration value {Key} looks like a secret ({Kind}) and is not kept by core management")]
+    public static partial void ConfigValueRefused(ILogger logger, string key, string kind);
+
     [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Redacted a secret-looking value ({Kind}) from a swarm message {MessageId}")]
     public static partial void MessageRedacted(ILogger logger, string messageId, string kind);
 

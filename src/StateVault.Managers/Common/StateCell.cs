@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using StateVault.Schema;
+using StateVault.Secrets;
 
 namespace StateVault.Managers;
 
@@ -60,6 +61,7 @@ public sealed class StateCell<TState> : IStateCell
             changed = !ReferenceEquals(next, current);
             if (changed)
             {
+                RejectSecrets(next);
                 Volatile.Write(ref _value, next);
             }
         }
@@ -76,6 +78,25 @@ public sealed class StateCell<TState> : IStateCell
     /// <inheritdoc />
     public JsonNode Capture() =>
         JsonSerializer.SerializeToNode(Value, _owner.Context.Vault.JsonOptions) ?? new JsonObject();
+
+    /// <summary>
+    /// Under the reject policy, a state with a secret-looking value would be refused by every later save, so it is refused
+    /// here instead: the operation fails, the state stays as it was, and live and saved state never part.
+    /// </summary>
+    private void RejectSecrets(TState next)
+    {
+        var vault = _owner.Context.Vault;
+        if (vault.Options.SecretPolicy != SecretPolicy.Reject)
+        {
+            return;
+        }
+
+        var findings = SecretScanner.Scan(JsonSerializer.SerializeToUtf8Bytes(next, vault.JsonOptions));
+        if (findings.Count > 0)
+        {
+            throw new SecretDetectedException(System, findings);
+        }
+    }
 
     /// <inheritdoc />
     public async Task AdoptAsync(JsonSnapshot snapshot, CancellationToken cancellationToken)

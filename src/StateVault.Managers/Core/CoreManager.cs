@@ -153,7 +153,15 @@ public sealed class CoreManager : ManagerBase
     {
         foreach (var (key, value) in Context.Options.CoreConfig)
         {
-            SetConfigCore(key, value, "configuration");
+            try
+            {
+                SetConfigCore(key, value, "configuration");
+            }
+            catch (SecretDetectedException ex)
+            {
+                // A credential in plain configuration is not copied into the store; the rest of the configuration is.
+                ManagersLog.ConfigValueRefused(Logger, key, ex.Findings[0].Kind);
+            }
         }
 
         if (Context.Registry is { } registry)

@@ -206,12 +206,15 @@ public sealed class GamingAlertsManager : ManagerBase
         summary["alerts_resolved"] = State.Counters.Resolved;
     }
 
-    private static GamingAlertsState Normalize(GamingAlertsState state) =>
-        state with
+    private static GamingAlertsState Normalize(GamingAlertsState state)
+    {
+        var counters = state.Counters ?? new AlertCounters();
+        return state with
         {
             Thresholds = state.Thresholds.Ordinal(),
             ActiveAlerts = state.ActiveAlerts.Ordinal(),
             AlertHistory = state.AlertHistory ?? [],
-            Counters = (state.Counters ?? new AlertCounters()) is var c ? c with { BySeverity = c.BySeverity.Ordinal() } : new AlertCounters(),
+            Counters = counters with { BySeverity = counters.BySeverity.Ordinal() },
         };
+    }
 }

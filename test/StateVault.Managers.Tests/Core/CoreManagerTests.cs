@@ -8,7 +8,11 @@ public sealed class CoreManagerTests : ManagerTestBase
 {
     private CoreManager Sut => Host.Manager<CoreManager>();
 
-    internal override void Configure(ManagerOptions options) => options.CoreConfig["environment"] = "test";
+    internal override void Configure(ManagerOptions options)
+    {
+        options.CoreConfig["environment"] = "test";
+        options.CoreConfig["openai_token"] = TestKeys.OpenAIProject;
+    }
 
     [Fact]
     public void Start_RegistersEveryManagerInOrderWithConfig()
@@ -18,6 +22,7 @@ public sealed class CoreManagerTests : ManagerTestBase
         Assert.Equal(Host.Registry.Managers.Select(m => m.Name), components);
         Assert.Equal("HealthThresholdsManager", Sut.State.Components["health_thresholds"].Type);
         Assert.Equal("test", Sut.State.Config["environment"]);
+        Assert.False(Sut.State.Config.ContainsKey("openai_token")); // a credential in configuration is not copied into the store
         Assert.Equal("configuration", Sut.State.ConfigurationOperations.Single().Source);
         Assert.Equal("startup", Sut.State.SystemOperations[^1].Operation);
     }
@@ -87,5 +92,20 @@ public sealed class CoreManagerTests : ManagerTestBase
         Assert.Equal(2, ops.Count);
         Assert.Equal("eu", ops[1].OldValue);
         Assert.True(Sut.RemoveConfig("region"));
+    }
+
+    [Fact]
+    public async Task SetConfig_SecretLookingValue_RefusedAndTheSystemStaysSaveable()
+    {
+        var before = Sut.State;
+
+        var ex = Assert.Throws<SecretDetectedException>(() => Sut.SetConfig("token", TestKeys.AnthropicApi));
+
+        Assert.Contains(ex.Findings, f => f.Path == "$.config.token");
+        Assert.DoesNotContain(TestKeys.AnthropicApi, ex.Message, StringComparison.Ordinal);
+        Assert.Same(before, Sut.State);
+        Sut.SetConfig("region", "eu");
+        await Sut.SaveNowAsync(Ct);
+        Assert.False(Host.Persistence.GetStatus(CoreManager.ManagerName).Dirty);
     }
 }
