@@ -57,6 +57,24 @@ public static class StateVaultManagersBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Feeds the host's own figures (process CPU and memory, the vault's save latency and save error rate) to the health
+    /// thresholds manager every <paramref name="interval"/> (registers that manager when it is not registered yet).
+    /// </summary>
+    public static IStateVaultBuilder AddHostMetricsSampling(this IStateVaultBuilder builder, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        builder.AddStateVaultManager<HealthThresholdsManager>();
+        builder.Services.AddHostedService(sp => new HostMetricsSamplingService(
+            sp.GetRequiredService<HealthThresholdsManager>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            interval,
+            sp.GetRequiredService<ILogger<HostMetricsSamplingService>>()));
+        return builder;
+    }
+
     private static void AddManagerServices(IStateVaultBuilder builder, IConfiguration? configuration, Action<ManagerOptions>? configure)
     {
         var services = builder.Services;

@@ -31,3 +31,21 @@ public sealed class HostMetricsSamplerTests : ManagerTestBase
         Assert.DoesNotContain("response_time", sut.SampleAndRecord().Keys);
     }
 }
+
+public sealed class HostMetricsSamplingServiceTests : ManagerTestBase
+{
+    internal override void ConfigureServices(IServiceCollection services) =>
+        services.AddStateVault().AddHostMetricsSampling(TimeSpan.FromSeconds(15));
+
+    [Fact]
+    public void AddHostMetricsSampling_IntervalElapses_ThresholdsGetHostSamples()
+    {
+        var thresholds = Host.Manager<HealthThresholdsManager>();
+        Assert.Empty(thresholds.LatestSamples);
+
+        Time.Advance(TimeSpan.FromSeconds(15));
+
+        Assert.Contains("cpu_usage", thresholds.LatestSamples.Keys);
+        Assert.Contains("memory_usage", thresholds.LatestSamples.Keys);
+    }
+}
