@@ -19,7 +19,7 @@ internal sealed class ManagerHost : IAsyncDisposable
 
     public IManagerRegistry Registry => Host.Services.GetRequiredService<IManagerRegistry>();
 
-    public static ManagerHost Create(string root, FakeTimeProvider time, Action<ManagerOptions>? configure = null, Action<IServiceCollection>? services = null)
+    public static ManagerHost Create(string root, FakeTimeProvider time, Action<ManagerOptions>? configure = null, Action<IServiceCollection>? services = null, Action<StateVaultHostingOptions>? hosting = null)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
         builder.Services.AddSingleton<TimeProvider>(time);
@@ -30,6 +30,7 @@ internal sealed class ManagerHost : IAsyncDisposable
                 options.Store = "file:" + root;
                 options.StoreRetryAttempts = 0;
                 options.Retention.KeepLast = 10;
+                hosting?.Invoke(options);
             })
             .AddStateVaultManagers(configure: options =>
             {
