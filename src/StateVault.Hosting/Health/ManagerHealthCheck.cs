@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace StateVault.Hosting.Health;
+
+/// <summary>
+/// One manager's health: Unhealthy when its status is <c>error</c>; Degraded when one of its systems holds a pending state
+/// or the manager reports itself degraded (<see cref="IManagedHealth"/>); the restore outcome (fallbacks) is in the data.
+/// </summary>
+internal sealed class ManagerHealthCheck(IManagedComponent manager, IStatePersistence persistence) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object> { ["status"] = manager.Status };
+        var status = HealthStatus.Healthy;
+        var reasons = new List<string>();
+        foreach (var system in manager.Systems)
+        {
+            var saved = persistence.GetStatus(system);
+            if (saved.Restore is { } restore)
+            {
+                data[$"{system}.restored_sequence"] = restore.Sequence?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "defaults";
+                if (restore.FellBack)
+                {
+                    data[$"{system}.fallback_skipped"] = string.Join(", ", restore.Skipped.Select(s => $"{s.Sequence}: {s.Reason}"));
+                }
+            }
+
+            if (saved.Pending)
+            {
+                status = Worst(status, HealthStatus.Degraded);
+                reasons.Add($"{system} has unsaved state ({saved.ConsecutiveFailures} failed save(s))");
+            }
+        }
+
+        if (manager.Status == "error")
+        {
+            status = HealthStatus.Unhealthy;
+            reasons.Add("status is error");
+        }
+
+        if (manager is IManagedHealth own)
+        {
+            var result = own.CheckHealth();
+            status = Worst(status, result.Status);
+            if (result.Status != HealthStatus.Healthy && result.Description is not null)
+            {
+                reasons.Add(result.Description);
+            }
+
+            foreach (var (key, value) in result.Data)
+            {
+                data[key] = value;
+            }
+        }
+
+        var description = reasons.Count > 0 ? string.Join("; ", reasons) : $"{manager.Name} is {manager.Status}";
+        return Task.FromResult(new HealthCheckResult(status, description, data: data));
+    }
+
+    private static HealthStatus Worst(HealthStatus a, HealthStatus b) => a < b ? a : b;
+}

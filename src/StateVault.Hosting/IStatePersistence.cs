@@ -1,0 +1,34 @@
+namespace StateVault.Hosting;
+
+/// <summary>
+/// The host's persistence of managed state: change tracking, debounced autosave, acknowledged saves and the pending copy
+/// that is retried while the store is out.
+/// </summary>
+public interface IStatePersistence
+{
+    /// <summary>
+    /// Marks <paramref name="system"/> of <paramref name="component"/> dirty: it is saved after the quiet period
+    /// (<see cref="StateVaultHostingOptions.AutosaveDebounce"/>), and at least every
+    /// <see cref="StateVaultHostingOptions.AutosaveMaxInterval"/> while changes continue.
+    /// </summary>
+    /// <remarks>Call it after the new state is in place: the saver reads the change count before it captures the state.</remarks>
+    void MarkChanged(IManagedComponent component, string system);
+
+    /// <summary>Saves every dirty system of <paramref name="component"/> now; returns when the store acknowledged each.</summary>
+    /// <exception cref="StateVaultException">A save failed; the state stays pending and is retried in the background.</exception>
+    Task SaveNowAsync(IManagedComponent component, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Restores every system of <paramref name="component"/> from its newest snapshot that verifies and can be adopted (older ones
+    /// when newer ones are damaged; defaults when none). The host does this at start for every manager; tools that use a manager
+    /// without a host (a CLI) call it themselves.
+    /// </summary>
+    /// <returns>What was restored, per system.</returns>
+    Task<IReadOnlyList<RestoreOutcome>> RestoreAsync(IManagedComponent component, CancellationToken cancellationToken = default);
+
+    /// <summary>The persistence status of one system (never <see langword="null"/>; a system never seen is clean).</summary>
+    SystemPersistenceStatus GetStatus(string system);
+
+    /// <summary>The persistence status of every system seen so far, ordered by name.</summary>
+    IReadOnlyList<SystemPersistenceStatus> GetStatuses();
+}

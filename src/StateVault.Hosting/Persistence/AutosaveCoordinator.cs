@@ -1,0 +1,583 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using StateVault.Schema;
+
+namespace StateVault.Hosting.Persistence;
+
+/// <summary>
+/// Change tracking, debounced autosave, acknowledged saves, restore at startup and the pending copy per system that is
+/// retried with exponential backoff while the store is out. Every wait runs on the injected <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable, IDisposable
+{
+    private readonly SnapshotVault _vault;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly StateVaultHostingOptions _options;
+    private readonly ResiliencePipeline _retry;
+    private readonly ConcurrentDictionary<string, SystemSlot> _slots = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
+    private int _disposed;
+
+    public AutosaveCoordinator(SnapshotVault vault, IOptions<StateVaultHostingOptions> options, TimeProvider timeProvider, ILogger<AutosaveCoordinator> logger)
+    {
+        ArgumentNullException.ThrowIfNull(vault);
+        ArgumentNullException.ThrowIfNull(options);
+        _vault = vault;
+        _options = options.Value;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger;
+        _retry = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                // A pending state is retried for as long as the process runs: giving up would drop acknowledged-later data.
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = _options.PendingRetryBaseDelay,
+                MaxDelay = _options.PendingRetryMaxDelay,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            })
+            .Build();
+    }
+
+    /// <summary>Raised after a system changed or was saved.</summary>
+    public event EventHandler<ManagedStateChangedEventArgs>? Changed;
+
+    public void MarkChanged(IManagedComponent component, string system)
+    {
+        var slot = GetSlot(component, system);
+        var now = _time.GetUtcNow();
+        lock (slot.Sync)
+        {
+            slot.Version++;
+            slot.LastChangeUtc = now;
+            slot.FirstDirtyUtc ??= now;
+            slot.Refused = false;
+            ArmLocked(slot, now);
+        }
+
+        RaiseChanged(slot);
+    }
+
+    public async Task SaveNowAsync(IManagedComponent component, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(component);
+        ExceptionDispatchInfo? first = null;
+        foreach (var system in component.Systems)
+        {
+            var slot = GetSlot(component, system);
+            try
+            {
+                await SaveOnceAsync(slot, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                if (ex is SecretDetectedException)
+                {
+                    lock (slot.Sync)
+                    {
+                        slot.Refused = true;
+                    }
+                }
+                else
+                {
+                    StartBackground(slot);
+                }
+
+                first ??= ExceptionDispatchInfo.Capture(ex);
+            }
+        }
+
+        first?.Throw();
+    }
+
+    public SystemPersistenceStatus GetStatus(string system)
+    {
+        if (!_slots.TryGetValue(system, out var slot))
+        {
+            return new SystemPersistenceStatus(system, false, false, null, 0, null, null, null, null);
+        }
+
+        lock (slot.Sync)
+        {
+            return slot.ToStatus();
+        }
+    }
+
+    public IReadOnlyList<SystemPersistenceStatus> GetStatuses() =>
+        _slots.Keys.Order(StringComparer.Ordinal).Select(GetStatus).ToList();
+
+    public async Task<IReadOnlyList<RestoreOutcome>> RestoreAsync(IManagedComponent component, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(component);
+        var outcomes = new List<RestoreOutcome>();
+        foreach (var system in component.Systems)
+        {
+            var slot = GetSlot(component, system);
+            var outcome = await RestoreSystemAsync(component, system, cancellationToken).ConfigureAwait(false);
+            lock (slot.Sync)
+            {
+                // Whatever the component did while adopting, what it holds now is what the store holds.
+                slot.SavedVersion = slot.Version;
+                slot.FirstDirtyUtc = null;
+                slot.Pending = null;
+                slot.Restore = outcome;
+                slot.LastSequence = outcome.Sequence;
+                slot.LastSavedUtc = outcome.CreatedUtc;
+                slot.Timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
+            outcomes.Add(outcome);
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Stops autosave and saves every dirty system once, within <paramref name="cancellationToken"/> (the shutdown timeout).</summary>
+    public async Task SaveAllAtShutdownAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var running = new List<Task>();
+        foreach (var slot in _slots.Values)
+        {
+            lock (slot.Sync)
+            {
+                slot.Timer?.Dispose();
+                slot.Timer = null;
+                if (slot.Background is { } background)
+                {
+                    running.Add(background);
+                }
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The background loops observe the stop token; the final attempts below still run within the timeout.
+        }
+
+        var saved = 0;
+        foreach (var slot in _slots.Values.OrderBy(s => s.System, StringComparer.Ordinal))
+        {
+            try
+            {
+                if (await SaveOnceAsync(slot, cancellationToken).ConfigureAwait(false))
+                {
+                    saved++;
+                }
+            }
+            catch (Exception ex)
+            {
+                long? sequence;
+                lock (slot.Sync)
+                {
+                    sequence = slot.LastSequence;
+                }
+
+                Log.UnsavedAtShutdown(_logger, slot.System, ex.GetType().Name, sequence, ex);
+            }
+        }
+
+        Log.SavedAtShutdown(_logger, saved);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Registered as itself and as IStatePersistence: the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _stopped, 1);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var slot in _slots.Values)
+        {
+            lock (slot.Sync)
+            {
+                slot.Timer?.Dispose();
+                slot.Timer = null;
+            }
+        }
+
+        _stopping.Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _stopped, 1);
+        _stopping.Cancel();
+        foreach (var slot in _slots.Values)
+        {
+            lock (slot.Sync)
+            {
+                slot.Timer?.Dispose();
+                slot.Timer = null;
+            }
+        }
+
+        _stopping.Dispose();
+    }
+
+    private static bool IsTransient(Exception exception) => exception switch
+    {
+        StateVaultException ex => ex.IsTransient,
+        IOException or TimeoutException => true,
+        _ => false,
+    };
+
+    private SystemSlot GetSlot(IManagedComponent component, string system)
+    {
+        ArgumentNullException.ThrowIfNull(component);
+        SystemName.Validate(system);
+        var slot = _slots.GetOrAdd(system, static (name, owner) => new SystemSlot(owner, name), component);
+        if (!ReferenceEquals(slot.Component, component))
+        {
+            throw new InvalidOperationException($"System '{system}' belongs to manager '{slot.Component.Name}', not to '{component.Name}'.");
+        }
+
+        return slot;
+    }
+
+    private void ArmLocked(SystemSlot slot, DateTimeOffset now)
+    {
+        if (Volatile.Read(ref _stopped) == 1 || !slot.IsDirty || slot.Refused || slot.Background is not null)
+        {
+            // A running background save captures the newest state on its next attempt and re-arms when it ends.
+            return;
+        }
+
+        var due = Min(slot.LastChangeUtc!.Value + _options.AutosaveDebounce, slot.FirstDirtyUtc!.Value + _options.AutosaveMaxInterval);
+        if (slot.NotBeforeUtc is { } notBefore && notBefore > due)
+        {
+            due = notBefore;
+        }
+
+        var delay = due - now;
+        if (delay <= TimeSpan.Zero)
+        {
+            StartBackgroundLocked(slot);
+            return;
+        }
+
+        slot.Timer ??= _time.CreateTimer(OnTimer, (this, slot), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        slot.Timer.Change(delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private static void OnTimer(object? state)
+    {
+        var (self, slot) = ((AutosaveCoordinator, SystemSlot))state!;
+        self.StartBackground(slot);
+    }
+
+    private bool StartBackground(SystemSlot slot)
+    {
+        lock (slot.Sync)
+        {
+            return StartBackgroundLocked(slot);
+        }
+    }
+
+    private bool StartBackgroundLocked(SystemSlot slot)
+    {
+        if (Volatile.Read(ref _stopped) == 1 || !slot.IsDirty || slot.Refused || slot.Background is not null)
+        {
+            return false;
+        }
+
+        slot.Timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+        // Assigned under the lock before the loop can reach its own finally block (which takes the same lock).
+        slot.Background = Task.Run(() => BackgroundSaveAsync(slot));
+        return true;
+    }
+
+    private async Task BackgroundSaveAsync(SystemSlot slot)
+    {
+        var token = _stopping.Token;
+        try
+        {
+            int failures;
+            lock (slot.Sync)
+            {
+                failures = slot.Failures;
+            }
+
+            if (failures > 0)
+            {
+                // Entered after a failed acknowledged save: back off before the first attempt too.
+                await Task.Delay(BackoffFor(failures), _time, token).ConfigureAwait(false);
+            }
+
+            await _retry.ExecuteAsync(
+                static async (state, ct) => await state.self.SaveOnceAsync(state.slot, ct).ConfigureAwait(false),
+                (self: this, slot),
+                token).ConfigureAwait(false);
+            lock (slot.Sync)
+            {
+                slot.NotBeforeUtc = null;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopping: the final save at shutdown takes over.
+        }
+        catch (SecretDetectedException ex)
+        {
+            lock (slot.Sync)
+            {
+                slot.Refused = true;
+            }
+
+            Log.SaveRefused(_logger, slot.System, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            // Not transient (permissions, a full disk, a bug in a capture): try again after the longest autosave interval.
+            lock (slot.Sync)
+            {
+                slot.NotBeforeUtc = _time.GetUtcNow() + _options.AutosaveMaxInterval;
+            }
+
+            Log.SaveRefused(_logger, slot.System, ex.GetType().Name + ": " + ex.Message);
+        }
+        finally
+        {
+            lock (slot.Sync)
+            {
+                slot.Background = null;
+                if (slot.IsDirty)
+                {
+                    ArmLocked(slot, _time.GetUtcNow());
+                }
+            }
+        }
+    }
+
+    private TimeSpan BackoffFor(int failures)
+    {
+        var factor = Math.Pow(2, Math.Min(failures - 1, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(_options.PendingRetryBaseDelay.Ticks * factor, _options.PendingRetryMaxDelay.Ticks));
+        return delay;
+    }
+
+    /// <summary>Saves the newest state of one system if it is dirty. Returns whether a snapshot was written.</summary>
+    private async Task<bool> SaveOnceAsync(SystemSlot slot, CancellationToken cancellationToken)
+    {
+        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            long version;
+            PendingCopy? pending;
+            lock (slot.Sync)
+            {
+                version = slot.Version;
+                if (version == slot.SavedVersion)
+                {
+                    return false;
+                }
+
+                pending = slot.Pending;
+            }
+
+            var capturedAt = _time.GetUtcNow();
+            byte[]? json = pending is not null && pending.Version == version ? pending.Json : null;
+            SnapshotMetadata metadata;
+            try
+            {
+                // The version is read before the capture: a change racing with it keeps the system dirty for the next save.
+                json ??= JsonSerializer.SerializeToUtf8Bytes(slot.Component.CaptureState(slot.System), _vault.JsonOptions);
+                metadata = await _vault.SaveJsonAsync(slot.System, json, SaveOptionsFor(slot), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                lock (slot.Sync)
+                {
+                    if (json is not null)
+                    {
+                        slot.Pending = new PendingCopy(version, json, pending?.SinceUtc ?? capturedAt);
+                    }
+
+                    slot.Failures++;
+                    slot.LastError = ex.GetType().Name + ": " + ex.Message;
+                }
+
+                Log.SaveFailedPending(_logger, slot.System, ex.GetType().Name, ex);
+                RaiseChanged(slot);
+                throw;
+            }
+
+            int failures;
+            lock (slot.Sync)
+            {
+                failures = slot.Failures;
+                if (version > slot.SavedVersion)
+                {
+                    slot.SavedVersion = version;
+                }
+
+                slot.Pending = null;
+                slot.Failures = 0;
+                slot.LastError = null;
+                slot.LastSequence = metadata.Sequence;
+                slot.LastSavedUtc = metadata.CreatedUtc;
+                slot.FirstDirtyUtc = slot.IsDirty ? capturedAt : null;
+            }
+
+            if (failures > 0)
+            {
+                Log.PendingRecovered(_logger, slot.System, metadata.Sequence, failures);
+            }
+            else
+            {
+                Log.Saved(_logger, slot.System, metadata.Sequence);
+            }
+
+            RaiseChanged(slot);
+            return true;
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    private static SaveOptions? SaveOptionsFor(SystemSlot slot)
+    {
+        if (slot.Component is not IManagedStateTypes types)
+        {
+            return null;
+        }
+
+        var type = types.GetStateType(slot.System);
+        return new SaveOptions { StateType = UpcasterRegistry.GetName(type), SchemaVersion = UpcasterRegistry.GetVersion(type) };
+    }
+
+    private async Task<RestoreOutcome> RestoreSystemAsync(IManagedComponent component, string system, CancellationToken cancellationToken)
+    {
+        var skipped = new List<SkippedSnapshot>();
+        var candidate = await _vault.LoadLatestJsonAsync(system, cancellationToken).ConfigureAwait(false);
+        if (candidate is null)
+        {
+            var latest = await _vault.GetLatestSequenceAsync(system, cancellationToken).ConfigureAwait(false);
+            if (latest == 0)
+            {
+                Log.StartingFromDefaults(_logger, system);
+                return new RestoreOutcome(system, null, null, skipped);
+            }
+
+            // Snapshots existed but none verified: they were quarantined (the engine logged each) or deleted.
+            skipped.Add(new SkippedSnapshot(latest, $"no valid snapshot: the snapshots up to {latest} are damaged (quarantined) or were deleted", Quarantined: false));
+            Log.FellBackToDefaults(_logger, system, string.Join(", ", skipped.Select(s => s.Sequence)));
+            return new RestoreOutcome(system, null, null, skipped);
+        }
+
+        skipped.AddRange(candidate.Skipped);
+        while (candidate is not null)
+        {
+            try
+            {
+                await component.AdoptAsync(system, candidate, cancellationToken).ConfigureAwait(false);
+                var sequence = candidate.Metadata.Sequence;
+                if (skipped.Count > 0)
+                {
+                    Log.RestoredWithFallback(_logger, system, sequence, string.Join(", ", skipped.Select(s => s.Sequence)));
+                }
+                else
+                {
+                    Log.Restored(_logger, system, sequence);
+                }
+
+                return new RestoreOutcome(system, sequence, candidate.Metadata.CreatedUtc, skipped);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not SnapshotStoreException)
+            {
+                var sequence = candidate.Metadata.Sequence;
+                Log.AdoptFailed(_logger, system, sequence, ex.GetType().Name, ex);
+                skipped.Add(new SkippedSnapshot(sequence, $"could not be adopted ({ex.GetType().Name}: {ex.Message})", Quarantined: false));
+                candidate = await NextOlderAsync(system, sequence, skipped, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        Log.FellBackToDefaults(_logger, system, string.Join(", ", skipped.Select(s => s.Sequence)));
+        return new RestoreOutcome(system, null, null, skipped);
+    }
+
+    private async Task<JsonSnapshot?> NextOlderAsync(string system, long below, List<SkippedSnapshot> skipped, CancellationToken cancellationToken)
+    {
+        foreach (var listing in await _vault.ListAsync(system, cancellationToken).ConfigureAwait(false))
+        {
+            if (listing.Sequence >= below || skipped.Any(s => s.Sequence == listing.Sequence))
+            {
+                continue;
+            }
+
+            if (!listing.IsValid)
+            {
+                skipped.Add(new SkippedSnapshot(listing.Sequence, listing.Error!, Quarantined: false));
+                continue;
+            }
+
+            try
+            {
+                var snapshot = await _vault.LoadJsonAsync(system, listing.Sequence, cancellationToken).ConfigureAwait(false);
+                if (snapshot is not null)
+                {
+                    return snapshot;
+                }
+            }
+            catch (SnapshotCorruptedException ex)
+            {
+                skipped.Add(new SkippedSnapshot(listing.Sequence, ex.Message, Quarantined: false));
+            }
+        }
+
+        return null;
+    }
+
+    private void RaiseChanged(SystemSlot slot)
+    {
+        var handlers = Changed;
+        if (handlers is null)
+        {
+            return;
+        }
+
+        var args = new ManagedStateChangedEventArgs(slot.Component.Name, slot.System);
+        foreach (var handler in handlers.GetInvocationList().Cast<EventHandler<ManagedStateChangedEventArgs>>())
+        {
+            try
+            {
+                handler(this, args);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A failing subscriber (a closed event stream) must not break persistence.
+                Log.SubscriberFailed(_logger, slot.System, ex);
+            }
+        }
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
+}

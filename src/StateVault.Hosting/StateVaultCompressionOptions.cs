@@ -1,0 +1,18 @@
+using StateVault.Codecs;
+
+namespace StateVault.Hosting;
+
+/// <summary>Payload compression in configuration form (see <see cref="CompressionOptions"/>).</summary>
+public sealed class StateVaultCompressionOptions
+{
+    /// <summary>The codec for payloads at or above <see cref="Threshold"/>.</summary>
+    /// <value><c>zstd</c>.</value>
+    public string Codec { get; set; } = SnapshotCodecs.Zstd;
+
+    /// <summary>Smaller payloads stay plain JSON.</summary>
+    /// <value>64 KiB.</value>
+    public int Threshold { get; set; } = 64 * 1024;
+
+    /// <summary>Codec per system.</summary>
+    public Dictionary<string, string> PerSystem { get; set; } = new(StringComparer.Ordinal);
+}

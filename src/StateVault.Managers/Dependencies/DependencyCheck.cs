@@ -1,0 +1,11 @@
+namespace StateVault.Managers.Dependencies;
+
+/// <summary>One check of a dependency (in the bounded history).</summary>
+/// <param name="Id">Unique id.</param>
+/// <param name="Name">The dependency.</param>
+/// <param name="Available">The result.</param>
+/// <param name="Timestamp">When.</param>
+/// <param name="DurationMs">How long the check took.</param>
+/// <param name="Attempts">Attempts made (retries included).</param>
+/// <param name="Error">The failure.</param>
+public sealed record DependencyCheck(string Id, string Name, bool Available, DateTimeOffset Timestamp, double DurationMs, int Attempts, string? Error);

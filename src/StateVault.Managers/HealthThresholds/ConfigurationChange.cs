@@ -1,0 +1,9 @@
+namespace StateVault.Managers.HealthThresholds;
+
+/// <summary>A threshold's values changed.</summary>
+/// <param name="Id">Unique id.</param>
+/// <param name="Metric">The metric.</param>
+/// <param name="Previous">The thresholds before (<see langword="null"/> when new).</param>
+/// <param name="Current">The thresholds after (<see langword="null"/> when removed).</param>
+/// <param name="Timestamp">When.</param>
+public sealed record ConfigurationChange(string Id, string Metric, MetricThreshold? Previous, MetricThreshold? Current, DateTimeOffset Timestamp);

@@ -1,0 +1,9 @@
+namespace StateVault.Managers.Legacy;
+
+/// <summary>The outcome for one original file.</summary>
+/// <param name="File">The file, relative to the imported directory (<c>&lt;folder&gt;/&lt;name&gt;</c>).</param>
+/// <param name="System">The system it belongs to.</param>
+/// <param name="Status">What happened.</param>
+/// <param name="Sequence">The snapshot it is (imported now or earlier), when known.</param>
+/// <param name="Reason">Why it was skipped (never a state value).</param>
+public sealed record LegacyFileOutcome(string File, string System, LegacyImportStatus Status, long? Sequence, string? Reason);

@@ -1,0 +1,22 @@
+using Xunit;
+
+namespace StateVault.Hosting.Tests;
+
+/// <summary>Waits for a condition with a deadline (polls; optionally runs a step, such as advancing a fake clock, between polls).</summary>
+internal static class Eventually
+{
+    public static async Task TrueAsync(Func<bool> condition, string what, Action? between = null, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting for: {what}");
+            }
+
+            between?.Invoke();
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using StateVault.Storage;
+
+namespace StateVault.Hosting.Tests;
+
+/// <summary>Wraps a store and throws transient <see cref="SnapshotStoreException"/>s for appends (and probes) of the systems selected by <see cref="FailFor"/>.</summary>
+internal sealed class FlakyStore(ISnapshotStore inner) : ISnapshotStore
+{
+    private volatile Func<string, bool> _failFor = _ => false;
+    private int _failedAppends;
+
+    public Func<string, bool> FailFor
+    {
+        get => _failFor;
+        set => _failFor = value;
+    }
+
+    public int FailedAppends => Volatile.Read(ref _failedAppends);
+
+    public string Kind => inner.Kind;
+
+    public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
+
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    {
+        if (FailFor(system))
+        {
+            Interlocked.Increment(ref _failedAppends);
+            throw new SnapshotStoreException($"simulated outage appending to {system}", isTransient: true);
+        }
+
+        return inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
+    }
+
+    public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);
+
+    public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
+
+    public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in inner.ListAsync(system, cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) =>
+        FailFor(system) ? throw new SnapshotStoreException($"simulated outage reading {system}", isTransient: true) : inner.GetLatestSequenceAsync(system, cancellationToken);
+
+    public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
+
+    public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
+
+    public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
