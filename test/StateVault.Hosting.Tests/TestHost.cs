@@ -7,10 +7,10 @@ using StateVault.Storage;
 
 namespace StateVault.Hosting.Tests;
 
-/// <summary>A host on a temp file store with a fake clock, a <see cref="FlakyStore"/> and a <see cref="CounterComponent"/>.</summary>
+/// <summary>A host on a temp file store with a fake clock, a <see cref="FailingSystemsStore"/> and a <see cref="CounterComponent"/>.</summary>
 internal sealed class TestHost : IAsyncDisposable
 {
-    private TestHost(IHost host, FlakyStore store, CapturingLoggerProvider logs)
+    private TestHost(IHost host, FailingSystemsStore store, CapturingLoggerProvider logs)
     {
         Host = host;
         Store = store;
@@ -19,7 +19,7 @@ internal sealed class TestHost : IAsyncDisposable
 
     public IHost Host { get; }
 
-    public FlakyStore Store { get; }
+    public FailingSystemsStore Store { get; }
 
     public CapturingLoggerProvider Logs { get; }
 
@@ -35,7 +35,7 @@ internal sealed class TestHost : IAsyncDisposable
         var logs = new CapturingLoggerProvider();
         builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton<TimeProvider>(time);
-        var store = new FlakyStore(FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = root, Durable = false }));
+        var store = new FailingSystemsStore(FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = root, Durable = false }));
         builder.Services.AddSingleton<ISnapshotStore>(store);
         builder.Services.AddStateVault(options =>
             {

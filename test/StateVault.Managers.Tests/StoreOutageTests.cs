@@ -21,7 +21,7 @@ public sealed class StoreOutageTests : IDisposable
     [Fact]
     public async Task StoreFailsForAWhile_ManagersKeepWorkingAndNewestStateIsStoredAfterRecovery()
     {
-        var flaky = new FlakyStore(FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = false }));
+        var flaky = new FailingSystemsStore(FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = false }));
         await using var host = ManagerHost.Create(_dir.Store, _time, services: s => s.AddSingleton<ISnapshotStore>(flaky));
         await host.Host.StartAsync(Ct);
         _time.Advance(TimeSpan.FromSeconds(3)); // the start-up changes (core registrations, dependency declarations) are saved

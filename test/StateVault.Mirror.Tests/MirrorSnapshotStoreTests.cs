@@ -117,7 +117,7 @@ public sealed class MirrorSnapshotStoreTests : IAsyncDisposable
 
         // A new process: nothing was handed over in memory; the start-up catch-up finds the gap from the listings.
         await using var sut = new MirrorSnapshotStore(NewPrimary(), NewSecondary(), ownsStores: true);
-        await Eventually.WaitUntilAsync(() => sut.Status.CatchUpsCompleted >= 1, "the start-up catch-up finished");
+        await Eventually.TrueAsync(() => sut.Status.CatchUpsCompleted >= 1, "the start-up catch-up finished");
 
         Assert.True(sut.Status.IsHealthy, sut.Status.LastError);
         Assert.Equal(4, sut.Status.CopiedTotal);
@@ -138,13 +138,13 @@ public sealed class MirrorSnapshotStoreTests : IAsyncDisposable
             await vault.SaveAsync("timer", new JsonObject { ["i"] = i }, cancellationToken: Ct);
         }
 
-        await Eventually.WaitUntilAsync(() => sut.Status.FailedTotal >= 3 && sut.Status.Pending == 0, "the three queued copies failed");
+        await Eventually.TrueAsync(() => sut.Status.FailedTotal >= 3 && sut.Status.Pending == 0, "the three queued copies failed");
         secondary.Mode = FlakyMode.Up;
         time.Advance(TimeSpan.FromSeconds(59));
         Assert.Equal(0, sut.Status.CatchUpsCompleted);
 
         time.Advance(TimeSpan.FromSeconds(1));
-        await Eventually.WaitUntilAsync(() => sut.Status.CatchUpsCompleted == 1, "the timer's catch-up finished");
+        await Eventually.TrueAsync(() => sut.Status.CatchUpsCompleted == 1, "the timer's catch-up finished");
 
         Assert.True(sut.Status.IsHealthy, sut.Status.LastError);
         Assert.Equal(time.GetUtcNow(), sut.Status.LastSuccessUtc);
@@ -221,14 +221,14 @@ public sealed class MirrorSnapshotStoreTests : IAsyncDisposable
         for (var hour = 1; hour <= 2; hour++)
         {
             time.Advance(TimeSpan.FromHours(1));
-            await Eventually.WaitUntilAsync(() => sut.Status.CatchUpsCompleted == 1 + hour, $"catch-up {hour} finished");
+            await Eventually.TrueAsync(() => sut.Status.CatchUpsCompleted == 1 + hour, $"catch-up {hour} finished");
         }
 
         Assert.NotEqual(await sut.Primary.ReadAsync("bitrot", 1, Ct), await sut.Secondary.ReadAsync("bitrot", 1, Ct));
 
         // 15:00: three hours since the last full verification, so every copy is read back and the damaged one replaced.
         time.Advance(TimeSpan.FromHours(1));
-        await Eventually.WaitUntilAsync(() => sut.Status.CatchUpsCompleted == 4, "the verifying catch-up finished");
+        await Eventually.TrueAsync(() => sut.Status.CatchUpsCompleted == 4, "the verifying catch-up finished");
 
         await AssertSameSnapshotsAsync(sut.Primary, sut.Secondary, "bitrot", [1, 2]);
         await AssertVerifiesAsync(sut.Secondary, 2);

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using StateVault.Storage;
 
-namespace StateVault.Hosting.Tests;
+namespace StateVault.TestKit;
 
 /// <summary>Wraps a store and throws transient <see cref="SnapshotStoreException"/>s for appends (and probes) of the systems selected by <see cref="FailFor"/>.</summary>
-internal sealed class FlakyStore(ISnapshotStore inner) : ISnapshotStore
+public sealed class FailingSystemsStore(ISnapshotStore inner) : ISnapshotStore
 {
     private volatile Func<string, bool> _failFor = _ => false;
     private int _failedAppends;
