@@ -27,6 +27,8 @@ internal static class KeysCommand
         + "While a server runs, use --store http://HOST:PORT (admin key in STATEVAULT_API_KEY): the change goes through the server's /api/keys routes, "
         + "so the server and the CLI never overwrite each other's api_keys snapshots.";
 
+    private const string ShortStoreNote = "On an http:// store this goes through the running server's /api/keys (admin key in STATEVAULT_API_KEY); see 'statevault keys --help'.";
+
     private static readonly string[] s_roles = ["reader", "writer", "admin"];
 
     public static Command Create()
@@ -50,7 +52,7 @@ internal static class KeysCommand
         };
         role.AcceptOnlyFromAmong(s_roles);
         var description = new Option<string?>("--description") { Description = "What the key is for (stored in plain text: no secrets).", HelpName = "TEXT" };
-        var command = new Command("create", "Creates a key and prints it ALONE on stdout: it is shown once and stored only as a salted hash. " + StoreNote)
+        var command = new Command("create", "Creates a key and prints it ALONE on stdout: it is shown once and stored only as a salted hash. " + ShortStoreNote)
         {
             role,
             description,
@@ -60,14 +62,14 @@ internal static class KeysCommand
 
     private static Command CreateList()
     {
-        var command = new Command("list", "Every key's id, role, creation time, revocation and description (never a key or a hash). " + StoreNote);
+        var command = new Command("list", "Every key's id, role, creation time, revocation and description (never a key or a hash). " + ShortStoreNote);
         return command.WithAction(ListAsync);
     }
 
     private static Command CreateRevoke()
     {
         var id = new Argument<string>("id") { Description = "The key's id (the 12 hex digits after svk_)." };
-        var command = new Command("revoke", "Revokes a key (exit code 4 when no key has that id). " + StoreNote) { id };
+        var command = new Command("revoke", "Revokes a key (exit code 4 when no key has that id). " + ShortStoreNote) { id };
         return command.WithAction(context => RevokeAsync(context, id));
     }
 
