@@ -21,5 +21,7 @@ internal static class CommandRegistry
         PruneCommand.Create(),
         StatsCommand.Create(),
         MigrateCommand.Create(),
+        ImportLegacyCommand.Create(),
+        KeysCommand.Create(),
     ];
 }
