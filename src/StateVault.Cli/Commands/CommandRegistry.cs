@@ -21,5 +21,6 @@ internal static class CommandRegistry
         PruneCommand.Create(),
         StatsCommand.Create(),
         MigrateCommand.Create(),
+        ServeCommand.Create(),
     ];
 }
