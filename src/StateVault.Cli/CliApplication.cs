@@ -44,6 +44,11 @@ internal static class CliApplication
             return ExitCodes.InvalidInput;
         }
 
-        return await parseResult.InvokeAsync().ConfigureAwait(false);
+        // `serve` runs a host whose own console lifetime handles Ctrl+C and SIGTERM and saves every dirty manager before it
+        // returns; System.CommandLine's handling would give up after 2 s and end the process in the middle of those saves.
+        var invocation = parseResult.CommandResult.Command.Name == ServeCommand.Name
+            ? new InvocationConfiguration { ProcessTerminationTimeout = null }
+            : new InvocationConfiguration();
+        return await parseResult.InvokeAsync(invocation).ConfigureAwait(false);
     }
 }

@@ -23,5 +23,6 @@ internal static class CommandRegistry
         MigrateCommand.Create(),
         ImportLegacyCommand.Create(),
         KeysCommand.Create(),
+        ServeCommand.Create(),
     ];
 }

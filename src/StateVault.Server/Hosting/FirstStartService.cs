@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using StateVault.Hosting;
 using StateVault.Managers.ApiKeys;
 using StateVault.Server.Diagnostics;
 using StateVault.Storage;
@@ -10,7 +11,9 @@ namespace StateVault.Server.Hosting;
 /// <summary>
 /// Once the server listens (after every hosted service started, so the key registry has restored its state): prints the
 /// dashboard address and, when no key exists yet, creates an admin key and prints it once with a dashboard link that
-/// carries it. The key goes to <see cref="ServerConsole"/> only, never to a logger.
+/// carries it. The key goes to <see cref="ServerConsole"/> only, never to a logger. A manager's system that has no snapshot
+/// at all (a fresh store) is marked changed, so its starting state is saved by the autosave (and at stop at the latest)
+/// and every system shows on the dashboard from the first start.
 /// </summary>
 internal sealed class FirstStartService(
     IServer server,
@@ -18,6 +21,8 @@ internal sealed class FirstStartService(
     ServerConsole console,
     IOptions<StateVaultServerOptions> options,
     StoreLocation store,
+    IManagerRegistry managers,
+    IStatePersistence persistence,
     ILogger<FirstStartService> logger) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -26,6 +31,18 @@ internal sealed class FirstStartService(
 
     public async Task StartedAsync(CancellationToken cancellationToken)
     {
+        foreach (var manager in managers.Managers)
+        {
+            foreach (var system in manager.Systems)
+            {
+                var status = persistence.GetStatus(system);
+                if (status.Restore is { FromDefaults: true, FellBack: false } && status.LastSavedSequence is null)
+                {
+                    persistence.MarkChanged(manager, system);
+                }
+            }
+        }
+
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
         var dashboard = DashboardAddress(addresses);
         Log.Listening(logger, string.Join(", ", addresses), SnapshotStoreFactory.Redact(store.Uri));

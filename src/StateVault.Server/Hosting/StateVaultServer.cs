@@ -12,6 +12,7 @@ using StateVault.Hosting;
 using StateVault.Managers.ApiKeys;
 using StateVault.Server.Access;
 using StateVault.Server.Api;
+using StateVault.Server.Api.Managers;
 using StateVault.Server.Diagnostics;
 using StateVault.Server.Events;
 using StateVault.Storage;
@@ -24,8 +25,9 @@ namespace StateVault.Server.Hosting;
 /// tests all go through <see cref="CreateBuilder"/> then <see cref="Build"/>, so they run the same server.
 /// </summary>
 /// <remarks>
-/// Between the two calls the composition root registers the managers (<see cref="IManagerRegistry"/>, optional) and the
-/// access key registry (<see cref="IAccessKeyRegistry"/>, required).
+/// <see cref="CreateBuilder"/> registers the engine, every store provider, the eight managers (StateVault.Hosting and
+/// StateVault.Managers) and the API key manager as <see cref="IAccessKeyRegistry"/>; <see cref="RunAsync"/> does both calls
+/// and runs the server until it is stopped.
 /// </remarks>
 public static class StateVaultServer
 {
@@ -72,7 +74,6 @@ public static class StateVaultServer
                 "No IAccessKeyRegistry is registered. The server needs the API key manager (StateVault.Managers) to check access keys.");
         }
 
-        builder.Services.TryAddSingleton<IManagerRegistry, NoManagerRegistry>();
         var app = builder.Build();
 
         // Open the store and start counting saves now, not at the first request: a bad store URI fails the start.
@@ -108,9 +109,62 @@ public static class StateVaultServer
         SnapshotEndpoints.Map(api);
         EnvelopeEndpoints.Map(api);
         ManagerEndpoints.Map(api);
+        CoreManagementRoutes.Map(api);
+        HealthThresholdsRoutes.Map(api);
+        SwarmIntegrationRoutes.Map(api);
+        GamingAlertsRoutes.Map(api);
+        DependenciesRoutes.Map(api);
+        AiMlWorkflowsRoutes.Map(api);
+        AiMlCoreRoutes.Map(api);
+        ApiKeysRoutes.Map(api);
         KeyEndpoints.Map(api);
         EventEndpoints.Map(api);
         return app;
+    }
+
+    /// <summary>
+    /// Runs the server until <paramref name="cancellationToken"/> is cancelled or the process is told to stop (Ctrl+C,
+    /// SIGTERM): restores the managers, listens, and on stop saves every dirty manager before returning. Used by the
+    /// server's <c>Program</c> and by <c>statevault serve</c>.
+    /// </summary>
+    /// <param name="args">Command-line arguments (<c>--store URI</c>, <c>--urls URL</c>, any configuration key as <c>--Key value</c>).</param>
+    /// <param name="cancellationToken">Stops the server when cancelled.</param>
+    /// <returns>0 after a clean stop; 1 when the server could not start (the reason is written to standard error).</returns>
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        WebApplication app;
+        try
+        {
+            app = Build(CreateBuilder(args));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or StateVaultException or OptionsValidationException)
+        {
+            await Console.Error.WriteLineAsync($"statevault server: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or StateVaultException or OptionsValidationException)
+            {
+                await Console.Error.WriteLineAsync($"statevault server: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Cancelled by the caller rather than by the host's own lifetime: stop (and save) here.
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return 0;
     }
 
     private static void AddServices(IServiceCollection services, IConfiguration configuration, string storeUri)
@@ -122,18 +176,23 @@ public static class StateVaultServer
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new ServerConsole(Console.Out));
 
-        // The engine: one vault over the configured store, shared by the API and the managers.
-        services.AddSingleton(new StoreLocation(storeUri));
+        // Every store, so any store URI works (file: is built into the engine's factory).
+        services.AddSqliteSnapshotStoreProvider();
+        services.AddPostgreSqlSnapshotStoreProvider();
+        services.AddS3SnapshotStoreProvider();
         services.AddHttpSnapshotStore();
-        services.AddOptions<SnapshotVaultOptions>();
-        services.TryAddSingleton(sp => new SnapshotStoreFactory(sp.GetServices<ISnapshotStoreProvider>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new SnapshotVault(
-            sp.GetRequiredService<SnapshotStoreFactory>().Open(storeUri),
-            sp.GetRequiredService<IOptions<SnapshotVaultOptions>>().Value,
-            sp.GetRequiredService<ILogger<SnapshotVault>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-            ownsStore: true));
+        services.AddMirrorSnapshotStoreProvider();
+
+        // The engine and the eight managers: hosting registers the ONE SnapshotVault over the configured store that the
+        // managers save through and the API reads and writes, so the dashboard's save figures count the managers' saves.
+        // The API key manager is the IAccessKeyRegistry.
+        services.AddSingleton(new StoreLocation(storeUri));
+        var samplingInterval = configuration.GetValue(
+            StateVaultServerOptions.SectionName + ":" + nameof(StateVaultServerOptions.HostMetricsInterval),
+            new StateVaultServerOptions().HostMetricsInterval);
+        services.AddStateVault(configuration, options => options.Store = storeUri)
+            .AddStateVaultManagers(configuration)
+            .AddHostMetricsSampling(samplingInterval);
 
         services.AddSingleton<ServerEventHub>();
         services.AddSingleton<SaveStatistics>();
@@ -152,9 +211,8 @@ public static class StateVaultServer
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AccessKeyAuthenticationHandler>(AccessPolicies.Scheme, null);
         services.AddAuthorization(AccessPolicies.Add);
 
-        services.AddHealthChecks()
-            .AddCheck<StoreHealthCheck>("store")
-            .AddCheck<ManagersHealthCheck>("managers");
+        // Hosting registers the store's check and one per manager.
+        services.AddHealthChecks().AddCheck<ManagersHealthCheck>("managers");
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(StateVaultMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());

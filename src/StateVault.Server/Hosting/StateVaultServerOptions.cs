@@ -29,4 +29,8 @@ public sealed class StateVaultServerOptions
     /// <summary>Whether the first start with an empty key list creates an admin key and prints it once.</summary>
     /// <value><see langword="true"/>.</value>
     public bool CreateFirstAdminKey { get; set; } = true;
+
+    /// <summary>How often the host's own figures (process CPU and memory, save latency and error rate) are fed to the health thresholds manager.</summary>
+    /// <value>15 seconds.</value>
+    public TimeSpan HostMetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -18,9 +18,7 @@ public sealed class AccessTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var manager = new FakeManagedComponent("health_thresholds", "health_thresholds");
-        _sut = await ServerHost.StartAsync(managers: new FakeManagerRegistry(manager), cancellationToken: Ct);
-        manager.Vault = _sut.Vault;
+        _sut = await ServerHost.StartAsync(cancellationToken: Ct);
         await _sut.Vault.SaveJsonAsync("open_sys", """{"v":1}"""u8.ToArray(), cancellationToken: Ct);
         await _sut.Vault.SaveJsonAsync("open_sys", """{"v":2}"""u8.ToArray(), cancellationToken: Ct);
     }
@@ -208,14 +206,14 @@ public sealed class FirstStartTests
     [Fact]
     public async Task FirstStart_NoKeys_PrintsAnAdminKeyOnceWithADashboardLinkAndNeverLogsIt()
     {
-        var keys = new InMemoryAccessKeyRegistry();
         var root = Path.Combine(Path.GetTempPath(), "sv-first-" + Guid.NewGuid().ToString("N"));
         try
         {
             string printed;
             string key;
-            await using (var first = await ServerHost.StartAsync(storeRoot: root, keys: keys, createKeys: false, cancellationToken: Ct))
+            await using (var first = await ServerHost.StartAsync(storeRoot: root, createKeys: false, cancellationToken: Ct))
             {
+                var keys = first.Keys;
                 printed = first.Console.ToString();
                 var created = Assert.Single(keys.ListAccessKeys());
                 Assert.Equal(AccessRole.Admin, created.Role);
@@ -228,9 +226,9 @@ public sealed class FirstStartTests
                 Assert.Contains(first.Logs.Lines, l => l.Contains(created.Id, StringComparison.Ordinal));
             }
 
-            await using var second = await ServerHost.StartAsync(storeRoot: root, keys: keys, createKeys: false, cancellationToken: Ct);
+            await using var second = await ServerHost.StartAsync(storeRoot: root, createKeys: false, cancellationToken: Ct);
 
-            Assert.Single(keys.ListAccessKeys());
+            Assert.Single(second.Keys.ListAccessKeys());
             Assert.DoesNotContain("svk_", second.Console.ToString(), StringComparison.Ordinal);
             Assert.Contains("StateVault dashboard:", second.Console.ToString(), StringComparison.Ordinal);
         }

@@ -46,11 +46,11 @@ public sealed class SnapshotApiTests : IAsyncLifetime
     {
         using var client = _sut.Client(_sut.WriterKey);
 
-        using var saved = await client.PostAsync("api/systems/health_thresholds/snapshots", Json("""{"cpu":{"warning":70}}"""), Ct);
-        using var latest = await client.GetAsync("api/systems/health_thresholds/snapshots/latest", Ct);
+        using var saved = await client.PostAsync("api/systems/sensor_limits/snapshots", Json("""{"cpu":{"warning":70}}"""), Ct);
+        using var latest = await client.GetAsync("api/systems/sensor_limits/snapshots/latest", Ct);
 
         Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
-        Assert.Equal("/api/systems/health_thresholds/snapshots/1", saved.Headers.Location?.OriginalString);
+        Assert.Equal("/api/systems/sensor_limits/snapshots/1", saved.Headers.Location?.OriginalString);
         Assert.Equal("\"1\"", saved.Headers.ETag?.Tag);
         Assert.Equal(HttpStatusCode.OK, latest.StatusCode);
         Assert.Equal("\"1\"", latest.Headers.ETag?.Tag);
@@ -134,7 +134,9 @@ public sealed class SnapshotApiTests : IAsyncLifetime
         await SaveAsync("sys_b", """{"v":1}""");
         using var client = _sut.Client(_sut.ReaderKey);
 
-        var systems = (await client.GetFromJsonAsync<JsonElement>("api/systems", Ct)).EnumerateArray().ToList();
+        // The managers' own systems (api_keys, saved at each key creation) are listed too; these are the API's.
+        var systems = (await client.GetFromJsonAsync<JsonElement>("api/systems", Ct)).EnumerateArray()
+            .Where(s => s.GetProperty("manager").ValueKind == JsonValueKind.Null).ToList();
 
         Assert.Equal(["sys_a", "sys_b"], systems.Select(s => s.GetProperty("name").GetString()));
         var a = systems[0];
@@ -394,8 +396,7 @@ public sealed class SnapshotApiTests : IAsyncLifetime
         var root = Path.Combine(Path.GetTempPath(), "sv-restart-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var keys = new InMemoryAccessKeyRegistry();
-            var first = await ServerHost.StartAsync(storeRoot: root, keys: keys, cancellationToken: Ct);
+            var first = await ServerHost.StartAsync(storeRoot: root, cancellationToken: Ct);
             string key = first.WriterKey;
             using (var client = first.Client(key))
             {
@@ -405,7 +406,7 @@ public sealed class SnapshotApiTests : IAsyncLifetime
 
             await first.StopAsync();
 
-            await using var second = await ServerHost.StartAsync(storeRoot: root, keys: keys, createKeys: false, cancellationToken: Ct);
+            await using var second = await ServerHost.StartAsync(storeRoot: root, createKeys: false, cancellationToken: Ct);
             using var again = second.Client(key);
             using var latest = await again.GetAsync("api/systems/durable/snapshots/latest", Ct);
             var listing = await again.GetFromJsonAsync<JsonElement>("api/systems/durable/snapshots", Ct);

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json.Nodes;
+using StateVault.Managers.HealthThresholds;
 using Microsoft.Playwright;
 using StateVault.Server.Tests.Support;
 using StateVault.TestKit;
@@ -32,24 +32,21 @@ public sealed class DashboardBrowserTests
             Backend.Unavailable("Chromium is not available: set STATEVAULT_TEST_CHROMIUM to Debian's chromium (the README's test command does).");
         }
 
-        var thresholds = new FakeManagedComponent("health_thresholds", "health_thresholds");
-        thresholds.Figures["thresholds"] = 14;
-        thresholds.Figures["active_alerts"] = 2;
-        thresholds.Figures["evaluations"] = 1280;
-        var core = new FakeManagedComponent("ai_ml_core", "ai_ml_core", "ai_ml_models") { Status = "busy" };
-        core.Figures["models"] = 3;
-        core.Figures["agents"] = 5;
-        var registry = new FakeManagerRegistry(thresholds, core);
-        await using var server = await ServerHost.StartAsync(managers: registry, cancellationToken: Ct);
+        await using var server = await ServerHost.StartAsync(cancellationToken: Ct);
+        var thresholds = server.Manager<HealthThresholdsManager>();
 
-        // The managers' saves (straight through the vault, as their autosave would), growing so the chart has a shape.
+        // The real manager's saves, growing so the chart has a shape.
         for (var i = 1; i <= 4; i++)
         {
-            var state = new JsonObject { ["cpu_warning"] = 60 + i, ["history"] = new JsonArray(Enumerable.Range(0, i * 40).Select(n => (JsonNode)n).ToArray()) };
-            await server.Vault.SaveJsonAsync("health_thresholds", Encoding.UTF8.GetBytes(state.ToJsonString()), cancellationToken: Ct);
+            for (var n = 0; n < i * 10; n++)
+            {
+                thresholds.SetThreshold($"probe_{i}_{n}", 60 + i, 99, ThresholdDirection.HigherIsWorse);
+            }
+
+            thresholds.SetThreshold("cpu_probe", 60 + i, 99, ThresholdDirection.HigherIsWorse);
+            await thresholds.SaveNowAsync(Ct);
         }
 
-        await server.Vault.SaveJsonAsync("ai_ml_core", """{"agents":5}"""u8.ToArray(), cancellationToken: Ct);
         using (var client = server.Client(server.WriterKey))
         {
             (await client.PostAsync("api/systems/external_app/snapshots", JsonContent.Create(new { users = 10 }), Ct)).EnsureSuccessStatusCode();
@@ -66,10 +63,15 @@ public sealed class DashboardBrowserTests
         await page.FillAsync("#key-input", server.WriterKey);
         await page.ClickAsync("#key-submit");
 
-        await Expect(page.Locator("#systems tbody tr")).ToHaveCountAsync(3);
-        await Expect(page.Locator(".manager-card")).ToHaveCountAsync(2);
-        await Expect(page.Locator(".manager-card[data-manager='health_thresholds']")).ToContainTextAsync("active alerts");
-        await Expect(page.Locator(".manager-card[data-manager='ai_ml_core'] .pill")).ToHaveTextAsync("busy");
+        await Expect(page.Locator("tr[data-system='external_app']")).ToBeVisibleAsync();
+        await Expect(page.Locator(".manager-card")).ToHaveCountAsync(8);
+        foreach (var name in (string[])["core_management", "health_thresholds", "swarm_integration", "gaming_alerts", "dependencies", "ai_ml_workflows", "ai_ml_core", "api_keys"])
+        {
+            await Expect(page.Locator($".manager-card[data-manager='{name}']")).ToBeVisibleAsync();
+        }
+
+        await Expect(page.Locator(".manager-card[data-manager='gaming_alerts']")).ToContainTextAsync("Active alerts", new() { IgnoreCase = true });
+        await Expect(page.Locator(".manager-card[data-manager='health_thresholds']")).ToContainTextAsync("Thresholds", new() { IgnoreCase = true });
         await Expect(page.Locator("tr[data-system='health_thresholds'] td.newest")).ToHaveTextAsync("4");
 
         await page.ClickAsync("tr[data-system='health_thresholds']");
@@ -88,11 +90,11 @@ public sealed class DashboardBrowserTests
             """);
 
         await page.ClickAsync("#timeline li[data-seq='4'] button:has-text('View')");
-        await Expect(page.Locator("#json-view")).ToContainTextAsync("\"cpu_warning\": 64");
+        await Expect(page.Locator("#json-view")).ToContainTextAsync("probe_4_39");
         await page.SelectOptionAsync("#diff-from", "1");
         await page.SelectOptionAsync("#diff-to", "4");
         await page.ClickAsync("#diff-form button");
-        await Expect(page.Locator("#diff-result")).ToContainTextAsync("$.cpu_warning");
+        await Expect(page.Locator("#diff-result")).ToContainTextAsync("cpu_probe");
 
         await page.ClickAsync("#timeline li[data-seq='1'] button.restore");
         await page.ClickAsync("#confirm-ok");
@@ -101,9 +103,9 @@ public sealed class DashboardBrowserTests
         await page.ClickAsync("#verify-system");
         await Expect(page.Locator("#verify-result")).ToContainTextAsync("verified");
 
-        var adopted = Assert.Single(thresholds.Adopted);
-        Assert.Equal(5, adopted.Snapshot.Metadata.Sequence);
-        Assert.Equal(61, JsonNode.Parse(thresholds.CaptureState("health_thresholds").ToJsonString())!["cpu_warning"]!.GetValue<int>());
+        // The live manager adopted the restored snapshot: its state is that of #1 again.
+        Assert.Equal(61, thresholds.GetThreshold("cpu_probe")!.Warning);
+        Assert.Null(thresholds.GetThreshold("probe_4_0"));
         Assert.Empty(errors);
 
         var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard.png");

@@ -50,17 +50,3 @@ public sealed class FakeManagedComponent(string name, params string[] systems) :
         }
     }
 }
-
-/// <summary>TEST DOUBLE of the manager registry.</summary>
-public sealed class FakeManagerRegistry(params FakeManagedComponent[] managers) : IManagerRegistry
-{
-    public IReadOnlyList<IManagedComponent> Managers { get; } = managers;
-
-    public IManagedComponent? FindByName(string name) => Managers.FirstOrDefault(m => m.Name == name);
-
-    public IManagedComponent? FindBySystem(string system) => Managers.FirstOrDefault(m => m.Systems.Contains(system));
-
-    public event EventHandler<ManagedStateChangedEventArgs>? StateChanged;
-
-    public void RaiseStateChanged(string name, string system) => StateChanged?.Invoke(this, new ManagedStateChangedEventArgs(name, system));
-}

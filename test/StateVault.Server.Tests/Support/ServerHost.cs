@@ -10,13 +10,14 @@ namespace StateVault.Server.Tests.Support;
 
 /// <summary>
 /// A real StateVault server for a test: the server's own builder, real Kestrel on a free loopback port, a file store in a
-/// temporary folder, test doubles for the key registry and the managers.
+/// temporary folder, the real eight managers and the real API key manager as the key registry. A test that needs a
+/// controllable manager adds a <see cref="FakeManagedComponent"/> next to them (<c>extraManager</c>).
 /// </summary>
 public sealed class ServerHost : IAsyncDisposable
 {
     private readonly bool _ownsRoot;
 
-    private ServerHost(WebApplication app, string storeRoot, bool ownsRoot, InMemoryAccessKeyRegistry keys, StringWriter console, CapturingLoggerProvider logs)
+    private ServerHost(WebApplication app, string storeRoot, bool ownsRoot, IAccessKeyRegistry keys, StringWriter console, CapturingLoggerProvider logs)
     {
         App = app;
         StoreRoot = storeRoot;
@@ -33,7 +34,13 @@ public sealed class ServerHost : IAsyncDisposable
 
     public string StoreRoot { get; }
 
-    public InMemoryAccessKeyRegistry Keys { get; }
+    public IAccessKeyRegistry Keys { get; }
+
+    public IManagerRegistry Managers => App.Services.GetRequiredService<IManagerRegistry>();
+
+    /// <summary>The live manager of type <typeparamref name="T"/> (one of the eight).</summary>
+    public T Manager<T>()
+        where T : notnull => App.Services.GetRequiredService<T>();
 
     public StringWriter Console { get; }
 
@@ -49,8 +56,7 @@ public sealed class ServerHost : IAsyncDisposable
 
     public static async Task<ServerHost> StartAsync(
         string? storeRoot = null,
-        IManagerRegistry? managers = null,
-        InMemoryAccessKeyRegistry? keys = null,
+        FakeManagedComponent? extraManager = null,
         bool createKeys = true,
         TimeProvider? timeProvider = null,
         IDictionary<string, string>? settings = null,
@@ -58,8 +64,20 @@ public sealed class ServerHost : IAsyncDisposable
     {
         var ownsRoot = storeRoot is null;
         storeRoot ??= Path.Combine(Path.GetTempPath(), "sv-server-" + Guid.NewGuid().ToString("N"));
-        keys ??= new InMemoryAccessKeyRegistry(timeProvider);
-        string[] args = ["--urls", "http://127.0.0.1:0", "--store", "file:" + storeRoot, .. (settings ?? new Dictionary<string, string>()).SelectMany(s => new[] { "--" + s.Key, s.Value })];
+        // The managers save when a test asks (SaveNow, a key creation) and at stop; no timer saves or samples in between,
+        // so what a test finds in the store is what it did.
+        var all = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["StateVault:AutosaveDebounce"] = "01:00:00",
+            ["StateVault:AutosaveMaxInterval"] = "01:00:00",
+            ["StateVault:Server:HostMetricsInterval"] = "01:00:00",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        string[] args = ["--urls", "http://127.0.0.1:0", "--store", "file:" + storeRoot, .. all.SelectMany(s => new[] { "--" + s.Key, s.Value })];
         var builder = StateVaultServer.CreateBuilder(args);
         var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders();
@@ -67,10 +85,9 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         var console = new StringWriter();
         builder.Services.AddSingleton(new ServerConsole(TextWriter.Synchronized(console)));
-        builder.Services.AddSingleton<IAccessKeyRegistry>(keys);
-        if (managers is not null)
+        if (extraManager is not null)
         {
-            builder.Services.AddSingleton(managers);
+            builder.Services.AddStateVault().AddManager(_ => extraManager);
         }
 
         if (timeProvider is not null)
@@ -80,6 +97,7 @@ public sealed class ServerHost : IAsyncDisposable
 
         var app = StateVaultServer.Build(builder);
         await app.StartAsync(cancellationToken);
+        var keys = app.Services.GetRequiredService<IAccessKeyRegistry>();
         var host = new ServerHost(app, storeRoot, ownsRoot, keys, console, logs);
         if (createKeys)
         {
@@ -103,11 +121,27 @@ public sealed class ServerHost : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Every file under the store root (what was written), relative to it.</summary>
-    public IReadOnlyList<string> StoredFiles() =>
-        Directory.Exists(StoreRoot)
-            ? Directory.GetFiles(StoreRoot, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(StoreRoot, f)).Order(StringComparer.Ordinal).ToList()
+    /// <summary>
+    /// Every file under the store root (what was written), relative to it, except in the folders of the managers' own systems
+    /// (the API key manager saves each key creation; a test looks at what the API wrote).
+    /// </summary>
+    public IReadOnlyList<string> StoredFiles()
+    {
+        var owned = Managers.Managers.SelectMany(m => m.Systems).ToHashSet(StringComparer.Ordinal);
+        return Directory.Exists(StoreRoot)
+            ? Directory.GetFiles(StoreRoot, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(StoreRoot, f))
+                .Where(f => !owned.Contains(f.Split(Path.DirectorySeparatorChar)[0]))
+                .Order(StringComparer.Ordinal).ToList()
             : [];
+    }
+
+    /// <summary>The names of the systems in the store that no manager owns.</summary>
+    public async Task<IReadOnlyList<string>> UnownedSystemsAsync(CancellationToken cancellationToken)
+    {
+        var systems = await Vault.ListSystemsAsync(cancellationToken);
+        return systems.Select(s => s.Name).Where(n => Managers.FindBySystem(n) is null).ToList();
+    }
 
     public async Task StopAsync()
     {

@@ -4,28 +4,6 @@ using StateVault.Server.Api;
 
 namespace StateVault.Server.Hosting;
 
-/// <summary><c>GET /health</c>: the store answers, and no manager is in error.</summary>
-internal sealed class StoreHealthCheck(SnapshotVault vault) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await using var systems = vault.Store.ListSystemsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-            await systems.MoveNextAsync().ConfigureAwait(false);
-            return HealthCheckResult.Healthy($"The {vault.Store.Kind} store answers.");
-        }
-        catch (StateVaultException ex)
-        {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"The {vault.Store.Kind} store failed: {ex.Message}");
-        }
-        catch (IOException ex)
-        {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"The {vault.Store.Kind} store failed: {ex.Message}");
-        }
-    }
-}
-
 /// <summary>Degraded while a manager is starting, recovering or in maintenance; unhealthy while one is in error.</summary>
 internal sealed class ManagersHealthCheck(IManagerRegistry managers) : IHealthCheck
 {

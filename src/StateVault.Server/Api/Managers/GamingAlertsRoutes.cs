@@ -1,0 +1,49 @@
+using StateVault.Managers.GamingAlerts;
+using StateVault.Server.Access;
+
+namespace StateVault.Server.Api.Managers;
+
+/// <summary><c>/api/managers/gaming_alerts/…</c>: performance samples, alerts (acknowledge, resolve), summary and thresholds.</summary>
+internal static class GamingAlertsRoutes
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/managers/gaming_alerts").WithTags("managers: gaming_alerts");
+        group.MapGet("/alerts", (string? gameSystem, AlertSeverity? severity, GamingAlertsManager m) => TypedResults.Ok(m.GetActiveAlerts(gameSystem, severity)))
+            .WithSummary("Active alerts (?gameSystem=, ?severity=).");
+        group.MapGet("/alerts/summary", (GamingAlertsManager m) => TypedResults.Ok(m.GetSummary())).WithSummary("Open alerts by severity, type and system.");
+        group.MapGet("/alerts/stale", (double? staleAfterSeconds, GamingAlertsManager m) =>
+            ManagerOperation.Run(() => TypedResults.Ok(m.FindStaleAlerts(staleAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null)))).WithSummary("Active alerts not updated for a while.");
+        group.MapGet("/alerts/history", (GamingAlertsManager m) => TypedResults.Ok(m.State.AlertHistory)).WithSummary("Resolved alerts.");
+        group.MapPost("/samples", (PerformanceSample body, GamingAlertsManager m) =>
+                ManagerOperation.Run(() => TypedResults.Ok(m.CheckPerformance(body.GameSystem, body.Metrics))))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Checks a performance sample of a game system; creates or updates alerts.");
+        group.MapPost("/alerts/{id}/acknowledge", (string id, Acknowledgement? body, GamingAlertsManager m) =>
+                m.Acknowledge(id, body?.By ?? "api") ? Results.NoContent() : ManagerOperation.NotFound("active alert", id))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Acknowledges an alert.");
+        group.MapPost("/alerts/{id}/resolve", (string id, GamingAlertsManager m) =>
+                m.Resolve(id) ? Results.NoContent() : ManagerOperation.NotFound("active alert", id))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Resolves an alert (moved to history).");
+        group.MapPost("/alerts/clear-resolved", (GamingAlertsManager m) => TypedResults.Ok(new { cleared = m.ClearResolved() }))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Clears the history of resolved alerts.");
+        group.MapGet("/thresholds", (GamingAlertsManager m) => TypedResults.Ok(m.State.Thresholds.Values)).WithSummary("Thresholds per metric.");
+        group.MapPut("/thresholds/{metric}", (string metric, ThresholdRequest body, GamingAlertsManager m) =>
+                ManagerOperation.Run(() => TypedResults.Ok(m.SetThreshold(new GamingThreshold
+                {
+                    Metric = metric,
+                    Comparison = body.Comparison,
+                    Medium = body.Medium,
+                    High = body.High,
+                    Critical = body.Critical,
+                    Unit = body.Unit ?? string.Empty,
+                    AlertType = body.AlertType ?? default,
+                }))))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a threshold.");
+    }
+
+    internal sealed record PerformanceSample(string GameSystem, Dictionary<string, double> Metrics);
+
+    internal sealed record ThresholdRequest(ThresholdComparison Comparison, double Medium, double High, double Critical, string? Unit = null, AlertType? AlertType = null);
+
+    internal sealed record Acknowledgement(string? By);
+}

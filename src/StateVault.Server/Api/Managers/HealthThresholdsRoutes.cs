@@ -1,0 +1,37 @@
+using StateVault.Managers.HealthThresholds;
+using StateVault.Server.Access;
+
+namespace StateVault.Server.Api.Managers;
+
+/// <summary><c>/api/managers/health_thresholds/…</c>: thresholds per metric, evaluation and the latest samples.</summary>
+internal static class HealthThresholdsRoutes
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/managers/health_thresholds").WithTags("managers: health_thresholds");
+        group.MapGet("/thresholds", (HealthThresholdsManager m) => TypedResults.Ok(m.ListThresholds())).WithSummary("Every threshold.");
+        group.MapGet("/thresholds/{metric}", (string metric, HealthThresholdsManager m) =>
+            m.GetThreshold(metric) is { } threshold ? (IResult)TypedResults.Ok(threshold) : ManagerOperation.NotFound("threshold", metric)).WithSummary("One threshold.");
+        group.MapPut("/thresholds/{metric}", (string metric, ThresholdRequest body, HealthThresholdsManager m) =>
+                ManagerOperation.Run(() => TypedResults.Ok(m.SetThreshold(metric, body.Warning, body.Critical, body.Direction, body.Unit))))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a threshold (custom thresholds survive restarts).");
+        group.MapDelete("/thresholds/{metric}", (string metric, HealthThresholdsManager m) =>
+                m.RemoveThreshold(metric) ? Results.NoContent() : ManagerOperation.NotFound("threshold", metric))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Removes a threshold.");
+        group.MapPost("/thresholds/reset", (HealthThresholdsManager m) => { m.ResetToDefaults(); return TypedResults.Ok(m.ListThresholds()); })
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Back to the default thresholds.");
+        group.MapPost("/evaluate", (MetricValue body, HealthThresholdsManager m) =>
+                ManagerOperation.Run(() => TypedResults.Ok(new LevelResult(body.Metric, body.Value, m.Evaluate(body.Metric, body.Value)))))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Evaluates a value: good, warning, critical or unknown (recorded as a validation operation).");
+        group.MapGet("/samples", (HealthThresholdsManager m) => TypedResults.Ok(m.LatestSamples)).WithSummary("The latest sample of each metric.");
+        group.MapPost("/samples", (MetricValue body, HealthThresholdsManager m) =>
+                ManagerOperation.Run(() => TypedResults.Ok(new LevelResult(body.Metric, body.Value, m.RecordSample(body.Metric, body.Value)))))
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Records a sample and evaluates it.");
+    }
+
+    internal sealed record ThresholdRequest(double Warning, double Critical, ThresholdDirection? Direction = null, string? Unit = null);
+
+    internal sealed record MetricValue(string Metric, double Value);
+
+    internal sealed record LevelResult(string Metric, double Value, HealthLevel Level);
+}
