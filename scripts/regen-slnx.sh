@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 {
   echo "<Solution>"
-  for folder in src test bench; do
+  for folder in src test bench samples; do
     projects=$(find "$folder" -name '*.csproj' -not -path '*/bin/*' -not -path '*/obj/*' 2>/dev/null | sort)
     [ -z "$projects" ] && continue
     echo "  <Folder Name=\"/$folder/\">"
