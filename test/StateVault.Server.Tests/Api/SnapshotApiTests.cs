@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using StateVault.Server.Tests.Support;
+using StateVault.TestKit;
 using Xunit;
 
 namespace StateVault.Server.Tests.Api;
@@ -383,7 +384,7 @@ public sealed class SnapshotApiTests : IAsyncLifetime
 
         // The exporter caches a scrape briefly; poll until the save shows.
         string text = "";
-        await Wait.UntilAsync(async () => (text = await client.GetStringAsync("metrics", Ct)).Contains("system=\"measured\"", StringComparison.Ordinal), "the save in /metrics");
+        await Eventually.TrueAsync(async () => (text = await client.GetStringAsync("metrics", Ct)).Contains("system=\"measured\"", StringComparison.Ordinal), "the save in /metrics");
 
         Assert.Contains("statevault_saves_total", text, StringComparison.Ordinal);
         Assert.Contains("statevault_save_duration_seconds", text, StringComparison.Ordinal);
