@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using StateVault;
 using StateVault.Managers.ApiKeys;
 using StateVault.Server.Hosting;
-using StateVault.Server.Tests.Support;
 using StateVault.Storage;
 
 // Saves per second and p50/p99 latency of POST /api/systems/{s}/snapshots (1 KiB and 64 KiB bodies, N = 1, 8, 32 concurrent
@@ -21,14 +20,13 @@ int[] clients = [1, 8, 32];
 (string Name, int Bytes)[] sizes = [("1 KiB", 1024), ("64 KiB", 64 * 1024)];
 
 var root = Path.Combine(Path.GetTempPath(), "sv-bench-" + Guid.NewGuid().ToString("N"));
-var keys = new InMemoryAccessKeyRegistry();
 var builder = StateVaultServer.CreateBuilder(["--urls", "http://127.0.0.1:0", "--store", "file:" + Path.Combine(root, "server")]);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(new ServerConsole(TextWriter.Null));
-builder.Services.AddSingleton<IAccessKeyRegistry>(keys);
-var key = (await keys.CreateAccessKeyAsync(AccessRole.Writer, "benchmark")).Key; // before start: no first-start admin key
 await using var app = StateVaultServer.Build(builder);
 await app.StartAsync();
+// The server's own key registry (the API key manager); the first-start admin key went to the silenced console.
+var key = (await app.Services.GetRequiredService<IAccessKeyRegistry>().CreateAccessKeyAsync(AccessRole.Writer, "benchmark")).Key;
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(app.Urls.Single().TrimEnd('/') + "/") };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 await using var vault = new SnapshotVault(FileSnapshotStoreProvider.Create(Path.Combine(root, "inproc")), ownsStore: true);
