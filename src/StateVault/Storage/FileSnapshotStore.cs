@@ -513,7 +513,13 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         }
     }
 
-    private async Task<T> WithSystemLockAsync<T>(string system, string dir, Func<Task<T>> action, CancellationToken cancellationToken)
+    // Every locked operation ends in blocking file I/O (fsync). Run it on the thread pool, so a caller that starts several
+    // saves (of different systems) and awaits them together gets them in parallel instead of one after another on its
+    // own thread — and a caller on a UI or request context is never blocked by a disk flush.
+    private Task<T> WithSystemLockAsync<T>(string system, string dir, Func<Task<T>> action, CancellationToken cancellationToken) =>
+        Task.Run(() => WithSystemLockCoreAsync(system, dir, action, cancellationToken), cancellationToken);
+
+    private async Task<T> WithSystemLockCoreAsync<T>(string system, string dir, Func<Task<T>> action, CancellationToken cancellationToken)
     {
         // The semaphore is uncontended in the common case, and then WaitAsync completes synchronously: no thread hop.
         var semaphore = _locks.GetOrAdd(system, _ => new SemaphoreSlim(1, 1));
