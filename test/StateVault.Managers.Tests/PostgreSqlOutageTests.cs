@@ -191,16 +191,11 @@ public sealed class PostgreSqlOutageTests : IAsyncLifetime
         return builder.Build();
     }
 
-    private static async Task EventuallyHealthyAsync(HealthCheckService health)
-    {
-        var deadline = DateTime.UtcNow + s_recoveryTimeout;
-        HealthReport report;
-        while ((report = await health.CheckHealthAsync(Ct)).Entries[StateVaultHealthChecks.Store].Status != HealthStatus.Healthy)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The store check did not turn Healthy: {report.Entries[StateVaultHealthChecks.Store].Description}");
-            await Task.Delay(50, Ct);
-        }
-    }
+    private static Task EventuallyHealthyAsync(HealthCheckService health) =>
+        Eventually.TrueAsync(
+            async () => (await health.CheckHealthAsync(Ct)).Entries[StateVaultHealthChecks.Store].Status == HealthStatus.Healthy,
+            "the store health check to turn Healthy after PostgreSQL is back",
+            timeout: s_recoveryTimeout);
 
     private static async Task PgCtlAsync(string pgCtl, string verb)
     {
