@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StateVault;
 using StateVault.Managers.ApiKeys;
+using StateVault.Benchmarks.Shared;
 using StateVault.Server.Hosting;
 using StateVault.Storage;
 
@@ -14,8 +15,8 @@ using StateVault.Storage;
 // loopback clients, one system per client) against the same saves made in-process through SnapshotVault on the same kind
 // of store (durable file store), as ratios from one run. Each cell is bounded in count and time.
 //   dotnet run -c Release --project bench/StateVault.Server.Benchmarks -- [--seconds 3] [--max-saves 3000]
-var seconds = Arg("--seconds", 3.0);
-var maxSaves = (int)Arg("--max-saves", 3000.0);
+var seconds = BenchInput.Arg(args, "--seconds", 3.0);
+var maxSaves = (int)BenchInput.Arg(args, "--max-saves", 3000.0);
 int[] clients = [1, 8, 32];
 (string Name, int Bytes)[] sizes = [("1 KiB", 1024), ("64 KiB", 64 * 1024)];
 
@@ -39,7 +40,7 @@ try
 {
     foreach (var (name, bytes) in sizes)
     {
-        var body = Body(bytes);
+        var body = BenchInput.Body(bytes);
         foreach (var n in clients)
         {
             var overHttp = await RunAsync(n, async (client, ct) =>
@@ -87,25 +88,3 @@ async Task<(double Rate, double P50, double P99)> RunAsync(int concurrency, Func
 }
 
 static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-static byte[] Body(int size)
-{
-    // A plausible manager state: many small records, padded to the exact size.
-    var builder = new StringBuilder("{\"records\":[");
-    var random = new Random(7);
-    for (var i = 0; builder.Length < size - 64; i++)
-    {
-        builder.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"value\":{random.Next(100000)},\"name\":\"item-{i}\"}}");
-    }
-
-    builder.Append("],\"pad\":\"");
-    builder.Append('x', Math.Max(0, size - builder.Length - 2));
-    builder.Append("\"}");
-    return Encoding.UTF8.GetBytes(builder.ToString());
-}
-
-double Arg(string name, double fallback)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? double.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-}

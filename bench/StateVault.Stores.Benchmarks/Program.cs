@@ -11,6 +11,7 @@ using StateVault.S3;
 using StateVault.Sqlite;
 using StateVault.Storage;
 using StateVault.Stores.Benchmarks;
+using StateVault.Benchmarks.Shared;
 
 // Durable save and load-latest latency through SnapshotVault for 1 KiB, 64 KiB and 1 MiB states on the file, SQLite,
 // PostgreSQL and S3 stores, plus saves from 8 concurrent writers (one system each), as ratios to the file store, all
@@ -19,15 +20,15 @@ using StateVault.Stores.Benchmarks;
 // Cells run interleaved (every store for one cell, then the next cell) so that load from other processes on the machine
 // spreads over all stores rather than skewing one. Each cell is bounded in count and time.
 //   dotnet run -c Release --project bench/StateVault.Stores.Benchmarks -- [--seconds 4] [--max-ops 60] [--writers 8] [--max-concurrent-saves 480]
-var seconds = Arg("--seconds", 4.0);
-var maxOps = (int)Arg("--max-ops", 60);
-var writers = (int)Arg("--writers", 8);
-var maxConcurrentSaves = (int)Arg("--max-concurrent-saves", 480);
+var seconds = BenchInput.Arg(args, "--seconds", 4.0);
+var maxOps = (int)BenchInput.Arg(args, "--max-ops", 60);
+var writers = (int)BenchInput.Arg(args, "--writers", 8);
+var maxConcurrentSaves = (int)BenchInput.Arg(args, "--max-concurrent-saves", 480);
 (string Name, int Bytes)[] sizes = [("1 KiB", 1024), ("64 KiB", 64 * 1024), ("1 MiB", 1024 * 1024)];
 const int ConcurrentBytes = 1024;
 
 // The same state bytes for every store.
-var bodies = sizes.Select(s => s.Bytes).Append(ConcurrentBytes).Distinct().ToDictionary(b => b, Body);
+var bodies = sizes.Select(s => s.Bytes).Append(ConcurrentBytes).Distinct().ToDictionary(b => b, BenchInput.Body);
 var run = Stopwatch.StartNew();
 var runId = Guid.NewGuid().ToString("N")[..12];
 var root = Path.Combine(Path.GetTempPath(), "sv-stores-bench-" + runId);
@@ -273,25 +274,3 @@ async Task CleanUpAsync()
 static string LatencySystem(int bytes) => $"latency_{bytes}";
 
 static string WriterSystem(int writer) => $"writer_{writer}";
-
-static byte[] Body(int size)
-{
-    // A plausible manager state: many small records (compressible as such states are), padded to the exact size.
-    var builder = new StringBuilder("{\"records\":[");
-    var random = new Random(7);
-    for (var i = 0; builder.Length < size - 64; i++)
-    {
-        builder.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"value\":{random.Next(100000)},\"name\":\"item-{i}\"}}");
-    }
-
-    builder.Append("],\"pad\":\"");
-    builder.Append('x', Math.Max(0, size - builder.Length - 2));
-    builder.Append("\"}");
-    return Encoding.UTF8.GetBytes(builder.ToString());
-}
-
-double Arg(string name, double fallback)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? double.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-}
