@@ -556,7 +556,8 @@ internal sealed class PostgreSqlSnapshotStore : ISnapshotStore
 
     private async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
-        var header = TryReadHeader(envelope);
+        // Stored unchanged even when the head does not parse: integrity is the engine's verdict, the columns only help listing.
+        var header = SnapshotEnvelope.TryReadHeader(envelope);
         // Head and payload go as two parameters and are joined by the server: a 64 MiB envelope is never copied into one buffer here.
         await using var insert = Command(connection, transaction, $"""
             INSERT INTO {_s}.snapshots (system, sequence, {HeaderColumns}, stored_utc, envelope)
@@ -575,21 +576,6 @@ internal sealed class PostgreSqlSnapshotStore : ISnapshotStore
         insert.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("head", NpgsqlDbType.Bytea) { TypedValue = envelope.Head });
         insert.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("payload", NpgsqlDbType.Bytea) { TypedValue = envelope.Payload });
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The header for the listing columns, or <see langword="null"/> when the envelope's head does not parse.</summary>
-    private static SnapshotHeader? TryReadHeader(EnvelopeBytes envelope)
-    {
-        try
-        {
-            // SnapshotEnvelope.Create puts the magic and header lines in Head; a whole envelope in one buffer has an empty Head.
-            return SnapshotEnvelope.ReadHeader(envelope.Head.IsEmpty ? envelope.Payload.Span : envelope.Head.Span);
-        }
-        catch (EnvelopeFormatException)
-        {
-            // Stored unchanged all the same: integrity is the engine's verdict, the columns only help listing.
-            return null;
-        }
     }
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, string? system = null, long? sequence = null)

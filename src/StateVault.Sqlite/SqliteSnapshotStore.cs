@@ -487,7 +487,8 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
 
     private async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, string table, string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
-        var header = TryReadHeader(envelope);
+        // Stored unchanged even when the head does not parse: integrity is the engine's verdict, the columns only help listing.
+        var header = SnapshotEnvelope.TryReadHeader(envelope);
         long rowId;
         using (var insert = Command(connection, transaction, $"""
             INSERT INTO {table} (system, sequence, {HeaderColumns}, stored_utc, envelope)
@@ -513,21 +514,6 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
         using var blob = new SqliteBlob(connection, table, "envelope", rowId);
         await blob.WriteAsync(envelope.Head, cancellationToken).ConfigureAwait(false);
         await blob.WriteAsync(envelope.Payload, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The header for the listing columns, or <see langword="null"/> when the envelope's head does not parse.</summary>
-    private static SnapshotHeader? TryReadHeader(EnvelopeBytes envelope)
-    {
-        try
-        {
-            // SnapshotEnvelope.Create puts the magic and header lines in Head; a whole envelope in one buffer has an empty Head.
-            return SnapshotEnvelope.ReadHeader(envelope.Head.IsEmpty ? envelope.Payload.Span : envelope.Head.Span);
-        }
-        catch (EnvelopeFormatException)
-        {
-            // Stored unchanged all the same: integrity is the engine's verdict, the columns only help listing.
-            return null;
-        }
     }
 
     private static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

@@ -69,6 +69,23 @@ public static class SnapshotEnvelope
     /// <exception cref="EnvelopeFormatException">The magic line or header is damaged.</exception>
     public static SnapshotHeader ReadHeader(ReadOnlySpan<byte> envelope) => ParseHead(envelope, out _);
 
+    /// <summary>
+    /// The header of envelope bytes as a store receives them (for listing columns), or <see langword="null"/> when the head
+    /// does not parse. Like <see cref="ReadHeader"/>, it checks the header only, never the payload.
+    /// </summary>
+    public static SnapshotHeader? TryReadHeader(EnvelopeBytes envelope)
+    {
+        try
+        {
+            // Create puts the magic and header lines in Head; a whole envelope held in one buffer has an empty Head.
+            return ReadHeader(envelope.Head.IsEmpty ? envelope.Payload.Span : envelope.Head.Span);
+        }
+        catch (EnvelopeFormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Verifies the whole envelope and returns the header and the stored payload (still encoded).</summary>
     /// <exception cref="EnvelopeFormatException">Any check failed; the message says which.</exception>
     public static (SnapshotHeader Header, ReadOnlyMemory<byte> Payload) Decode(ReadOnlyMemory<byte> envelope)
