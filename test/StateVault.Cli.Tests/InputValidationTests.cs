@@ -20,6 +20,10 @@ public sealed class InputValidationTests : IDisposable
         "a\\b",
         ".hidden",
         "@state.json", // never read as a response file
+        "con", // Windows device names break the store on Windows
+        "nul.json",
+        "com1",
+        "health.", // a trailing dot is dropped by Windows
     };
 
     [Theory]

@@ -37,6 +37,18 @@ public sealed class SystemNameTests
         { "\u2024\u2024", "one dot leader look-alike dots" },
         { "a%2f..", "percent-encoded slash with dots" },
         { "a:b", "colon" },
+        { "con", "Windows device name con" },
+        { "prn", "Windows device name prn" },
+        { "aux", "Windows device name aux" },
+        { "nul", "Windows device name nul" },
+        { "com1", "Windows device name com1" },
+        { "com9", "Windows device name com9" },
+        { "lpt1", "Windows device name lpt1" },
+        { "lpt9", "Windows device name lpt9" },
+        { "con.txt", "device name with an extension" },
+        { "nul.tar.gz", "device name with two extensions" },
+        { "health.", "trailing dot" },
+        { "a.b.", "trailing dot after a dot segment" },
     };
 
     [Theory]
@@ -60,6 +72,13 @@ public sealed class SystemNameTests
     [InlineData("v1.2-beta")]
     [InlineData("a.b")]
     [InlineData("x-")]
+    [InlineData("console")]
+    [InlineData("com10")]
+    [InlineData("com0")]
+    [InlineData("lpt")]
+    [InlineData("auxiliary")]
+    [InlineData("my.con")]
+    [InlineData("nul_state")]
     public void Validate_ValidName_ReturnsIt(string name)
     {
         Assert.Equal(name, SystemName.Validate(name));
@@ -76,6 +95,20 @@ public sealed class SystemNameTests
     public void Describe_DotDot_SaysSo()
     {
         Assert.Contains("'..' is not allowed", SystemName.Describe("a..b"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("con")]
+    [InlineData("lpt3.log")]
+    public void Describe_WindowsDeviceName_SaysSo(string name)
+    {
+        Assert.Contains("reserved device name", SystemName.Describe(name), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Describe_TrailingDot_SaysSo()
+    {
+        Assert.Contains("must not end with '.'", SystemName.Describe("health."), StringComparison.Ordinal);
     }
 
     [Theory]
