@@ -48,6 +48,12 @@ public static partial class SecretScanner
             return true;
         }
 
+        // A percent-escape can spell an anchor too (%73k-proj-…): such documents get the full scan as well.
+        if (HasPercentEscape(json))
+        {
+            return true;
+        }
+
         var buffer = ArrayPool<char>.Shared.Rent(PrefilterChunk + LongestAnchor);
         try
         {
@@ -71,6 +77,22 @@ public static partial class SecretScanner
         {
             ArrayPool<char>.Shared.Return(buffer);
         }
+    }
+
+    private static bool HasPercentEscape(ReadOnlySpan<byte> json)
+    {
+        for (var i = json.IndexOf((byte)'%'); i >= 0; )
+        {
+            if (i + 2 < json.Length && char.IsAsciiHexDigit((char)json[i + 1]) && char.IsAsciiHexDigit((char)json[i + 2]))
+            {
+                return true;
+            }
+
+            var next = json[(i + 1)..].IndexOf((byte)'%');
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+
+        return false;
     }
 
     /// <summary>The scan without the prefilter: every string value and property name goes through the patterns.</summary>
@@ -156,7 +178,11 @@ public static partial class SecretScanner
         return (output, redacted, unredactable);
     }
 
-    /// <summary>Returns the kind of secret <paramref name="value"/> looks like, or <see langword="null"/>.</summary>
+    /// <summary>
+    /// Returns the kind of secret <paramref name="value"/> looks like, or <see langword="null"/>. A value holding
+    /// percent-escapes (a key pasted from a URL or a header, e.g. <c>Bearer%20sk-proj-…</c>) is also checked after
+    /// URL-decoding, up to three times for double-encoded text.
+    /// </summary>
     public static string? Classify(ReadOnlySpan<char> value)
     {
         if (value.Length < 16)
@@ -164,7 +190,34 @@ public static partial class SecretScanner
             return null;
         }
 
-        if (!SecretPattern().IsMatch(value))
+        if (ClassifyExact(value) is { } kind)
+        {
+            return kind;
+        }
+
+        var text = value;
+        for (var round = 0; round < 3 && HasPercentEscape(text); round++)
+        {
+            var decoded = UrlDecode(text);
+            if (decoded.Length == text.Length)
+            {
+                break;
+            }
+
+            if (ClassifyExact(decoded) is { } decodedKind)
+            {
+                return decodedKind;
+            }
+
+            text = decoded;
+        }
+
+        return null;
+    }
+
+    private static string? ClassifyExact(ReadOnlySpan<char> value)
+    {
+        if (value.Length < 16 || !SecretPattern().IsMatch(value))
         {
             return null;
         }
@@ -180,6 +233,26 @@ public static partial class SecretScanner
 
         return null;
     }
+
+    private static bool HasPercentEscape(ReadOnlySpan<char> text)
+    {
+        for (var i = text.IndexOf('%'); i >= 0; )
+        {
+            if (i + 2 < text.Length && char.IsAsciiHexDigit(text[i + 1]) && char.IsAsciiHexDigit(text[i + 2]))
+            {
+                return true;
+            }
+
+            var next = text[(i + 1)..].IndexOf('%');
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+
+        return false;
+    }
+
+    // Percent-escapes and '+' (a space in form encoding). An escape that is not valid UTF-8 is left as it was.
+    private static string UrlDecode(ReadOnlySpan<char> text) =>
+        Uri.UnescapeDataString(text.ToString().Replace('+', ' '));
 
     private static JsonNode? Walk(JsonNode? node, string path, List<SecretFinding> redacted, List<SecretFinding> unredactable)
     {
@@ -261,16 +334,24 @@ public static partial class SecretScanner
 
     private readonly record struct PathSegment(bool IsArray, string? Property, int Index);
 
+    // A prefix that is distinctive on its own (sk-ant-api03-, sk-proj-…, AKIA…, ghp_, github_pat_, xoxb-, AIza, sk_live_, eyJ….eyJ)
+    // needs no word boundary before it: a key glued to a letter or digit ("xsk-proj-…", "id=AKIA…") is still a key. A
+    // generic prefix keeps the boundary, so words that merely contain it ("desk-…", "risk-admin-…") are not keys; without the
+    // boundary, an openai key needs a body that looks random (upper case, lower case and a digit), or the marker every
+    // OpenAI key body carries ("T3BlbkFJ"). An AWS key id is matched with whatever follows it.
     [GeneratedRegex(
         """
-        (?<anthropic>(?<![A-Za-z0-9])sk-ant-(?:api|admin|oat)[0-9]{2}-[A-Za-z0-9_\-]{20,})
+        (?<anthropic>sk-ant-(?:api|admin|oat)[0-9]{2}-[A-Za-z0-9_\-]{20,})
         |(?<openai>(?<![A-Za-z0-9])sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}|[A-Za-z0-9]{20,}))
-        |(?<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))
-        |(?<github>(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))
-        |(?<slack>(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9\-]{10,})
-        |(?<google>(?<![A-Za-z0-9])AIza[0-9A-Za-z_\-]{35})
-        |(?<stripe>(?<![A-Za-z0-9])(?:sk|rk)_live_[0-9A-Za-z]{20,})
-        |(?<jwt>(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})
+        |(?<openai>sk-(?:proj|svcacct|admin|None)-(?=[A-Za-z0-9_\-]*?[0-9])(?=[A-Za-z0-9_\-]*?[A-Z])(?=[A-Za-z0-9_\-]*?[a-z])[A-Za-z0-9_\-]{32,})
+        |(?<openai>sk-(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_\-]{8,}T3BlbkFJ[A-Za-z0-9_\-]{8,})
+        |(?<openai>sk-(?=[A-Za-z0-9]*?[0-9])(?=[A-Za-z0-9]*?[A-Z])(?=[A-Za-z0-9]*?[a-z])[A-Za-z0-9]{40,})
+        |(?<aws>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})
+        |(?<github>(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))
+        |(?<slack>xox[abposre]-[A-Za-z0-9\-]{10,})
+        |(?<google>AIza[0-9A-Za-z_\-]{35})
+        |(?<stripe>(?:sk|rk)_live_[0-9A-Za-z]{20,})
+        |(?<jwt>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})
         |(?<pem>-----BEGIN[A-Z\x20]*PRIVATE\x20KEY(?:\x20BLOCK)?-----)
         """,
         RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]

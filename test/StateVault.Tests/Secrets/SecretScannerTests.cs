@@ -45,8 +45,12 @@ public sealed class SecretScannerTests
     [InlineData("sk-learn-tutorial-for-beginners-and-experts")]
     [InlineData("desk-0123456789abcdefghijklmnopqrstuv")]
     [InlineData("AKIA0123456789ABCDE")]               // AKIA + 15
-    [InlineData("AKIA0123456789ABCDEFG")]             // AKIA + 17
-    [InlineData("XAKIA0123456789ABCDEF")]             // not at a word start
+    [InlineData("AKIA0123456789abcdef")]              // lower case: not an access key id
+    [InlineData("task-proj-management-for-the-team-members")] // "sk-proj-" inside a word, then plain words
+    [InlineData("risk-admin-panel-for-the-cluster-nodes")]    // "sk-admin-" inside a word
+    [InlineData("desk-None-of-the-tickets-were-closed-today")]
+    [InlineData("100%25 done, see %2Fdocs%2Fsk-learn-intro")] // percent-encoded text without a key
+    [InlineData("a%20b%20c%20d%20e%20f%20g%20h%20i")]
     [InlineData("ghp_tooShort0123")]
     [InlineData("github_pat_short")]
     [InlineData("xoxb-1234")]
@@ -61,6 +65,49 @@ public sealed class SecretScannerTests
     public void Classify_NearMisses_AreNotSecrets(string value)
     {
         Assert.Null(SecretScanner.Classify(value));
+    }
+
+    /// <summary>
+    /// The twelve hiding places an outside attack run used (issue 12, item 4): a letter or digit glued before the key,
+    /// a URL-encoded key (<c>Bearer%20sk-proj-…</c>), an AWS key id with characters after it.
+    /// </summary>
+    public static TheoryData<string, string, string> HiddenKeys => new()
+    {
+        { "letter before openai project key", "x" + FakeSecrets.OpenAiProject, "openai-key" },
+        { "digit before openai project key", "1" + FakeSecrets.OpenAiProject, "openai-key" },
+        { "letter before anthropic key", "a" + FakeSecrets.Anthropic, "anthropic-key" },
+        { "letter before github token", "v" + FakeSecrets.GitHubClassic, "github-token" },
+        { "digit before google key", "7" + FakeSecrets.Google, "google-api-key" },
+        { "letter before aws key id", "X" + FakeSecrets.AwsAccessKeyId, "aws-access-key-id" },
+        { "aws key id with trailing letters", FakeSecrets.AwsAccessKeyId + "EXTRA", "aws-access-key-id" },
+        { "aws key id glued on both sides", "id" + FakeSecrets.AwsAccessKeyId + "abc", "aws-access-key-id" },
+        { "url-encoded bearer openai key", "Bearer%20" + FakeSecrets.OpenAiProject, "openai-key" },
+        { "url-encoded bearer jwt", "Authorization=Bearer%20" + FakeSecrets.Jwt, "jwt" },
+        { "url-encoded legacy openai key", "key%3D" + FakeSecrets.OpenAiLegacy, "openai-key" },
+        { "percent-encoded key prefix", "%73%6B-proj-" + FakeSecrets.OpenAiProject["sk-proj-".Length..], "openai-key" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HiddenKeys))]
+    public void Scan_KeyGluedEncodedOrWithTrailingCharacters_IsFound(string name, string value, string kind)
+    {
+        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { note = value }));
+
+        var sut = SecretScanner.Scan(json);
+
+        Assert.True(sut.Count == 1 && sut[0] == new SecretFinding("$.note", kind), $"{name}: expected {kind} at $.note, got [{string.Join(", ", sut)}]");
+    }
+
+    [Theory]
+    [MemberData(nameof(HiddenKeys))]
+    public void Redact_KeyGluedEncodedOrWithTrailingCharacters_IsReplaced(string name, string value, string kind)
+    {
+        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { note = value }));
+
+        var (redacted, replaced, _) = SecretScanner.Redact(json);
+
+        Assert.True(replaced.Count == 1 && replaced[0].Kind == kind, name);
+        Assert.StartsWith($"[REDACTED:{kind}:", JsonNode.Parse(redacted)!["note"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
