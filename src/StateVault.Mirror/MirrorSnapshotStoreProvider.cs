@@ -16,9 +16,9 @@ namespace StateVault.Mirror;
 /// <list type="table">
 /// <item><term><c>secondaryKeepLast</c>, <c>secondaryKeepHourly</c>, <c>secondaryKeepDaily</c>, <c>secondaryKeepWeekly</c>, <c>secondaryKeepMonthly</c></term>
 /// <description>counts of the secondary's <see cref="RetentionPolicy"/> (default: keep everything);</description></item>
-/// <item><term><c>secondaryKeepWithin</c></term><description>a duration as <c>d.hh:mm:ss</c>, e.g. <c>30.00:00:00</c>;</description></item>
+/// <item><term><c>secondaryKeepWithin</c></term><description>a duration in the retention syntax (<see cref="RetentionDuration"/>), e.g. <c>30d</c> (<c>30.00:00:00</c> is accepted too);</description></item>
 /// <item><term><c>secondaryKeepTags</c></term><description>comma-separated tags;</description></item>
-/// <item><term><c>catchUpInterval</c></term><description>a duration as <c>hh:mm:ss</c> (default 5 minutes);</description></item>
+/// <item><term><c>catchUpInterval</c></term><description>a duration in the same syntax, e.g. <c>5m</c> (default 5 minutes);</description></item>
 /// <item><term><c>catchUpOnStart</c></term><description><c>true</c> or <c>false</c> (default <c>true</c>).</description></item>
 /// </list>
 /// <para>Example, the folder mirrored to S3 keeping one snapshot a day for 30 days off-site:
@@ -116,7 +116,7 @@ public sealed class MirrorSnapshotStoreProvider : ISnapshotStoreProvider
             Add("secondaryKeepMonthly", policy.KeepMonthly);
             if (policy.KeepWithin is { } within)
             {
-                builder.Append("&secondaryKeepWithin=").Append(Uri.EscapeDataString(within.ToString("c", CultureInfo.InvariantCulture)));
+                builder.Append("&secondaryKeepWithin=").Append(Uri.EscapeDataString(RetentionDuration.Format(within)));
             }
 
             if (policy.KeepTags.Count > 0)
@@ -221,8 +221,9 @@ public sealed class MirrorSnapshotStoreProvider : ISnapshotStoreProvider
             ? count
             : throw new ArgumentException($"{name} must be a whole number of 1 or more.", nameof(value));
 
+    // The engine's one duration syntax (7d, 12h, 30m …; [d.]hh:mm:ss still accepted), as in the CLI, the API and configuration.
     private static TimeSpan ParseDuration(string name, string value) =>
-        TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var duration) && duration > TimeSpan.Zero
+        RetentionDuration.TryParse(value, out var duration)
             ? duration
-            : throw new ArgumentException($"{name} must be a positive duration as [d.]hh:mm:ss, e.g. 00:05:00 or 30.00:00:00.", nameof(value));
+            : throw new ArgumentException($"{name} must be {RetentionDuration.Syntax}.", nameof(value));
 }

@@ -74,5 +74,15 @@ public sealed class PruneTests : IDisposable
         Assert.Equal(3, Directory.GetFiles(Path.Combine(_workspace.StorePath, "small"), "*.svsnap").Length);
     }
 
+    [Fact]
+    public async Task Prune_KeepWithinInTimeSpanForm_IsTheSamePolicyAsTheShortForm()
+    {
+        await _workspace.SeedAsync("small", "{\"a\":1}");
+
+        var within = (await _workspace.RunAsync("prune", "small", "--keep-within", "7.00:00:00", "--dry-run", "--json")).ShouldExit(0).Json();
+
+        Assert.Equal("keep-within 7d", within.GetProperty("policy").GetString());
+    }
+
     public void Dispose() => _workspace.Dispose();
 }

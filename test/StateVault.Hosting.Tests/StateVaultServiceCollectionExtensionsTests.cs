@@ -46,6 +46,46 @@ public sealed class StateVaultServiceCollectionExtensionsTests : IDisposable
         Assert.Equal(SecretPolicy.Redact, vault.Options.SecretPolicy);
     }
 
+    [Theory]
+    [InlineData("7d")]
+    [InlineData("1w")]
+    [InlineData("7.00:00:00")]
+    public async Task AddStateVault_KeepWithinInEitherSyntax_BindsTheSameDuration(string within)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["StateVault:Store"] = "file:" + _dir.Store,
+            ["StateVault:Retention:KeepWithin"] = within,
+            ["StateVault:RetentionPerSystem:audit:KeepWithin"] = within,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddStateVault(configuration);
+        await using var provider = services.BuildServiceProvider();
+
+        var vault = provider.GetRequiredService<SnapshotVault>();
+
+        Assert.Equal(TimeSpan.FromDays(7), vault.Options.Retention.KeepWithin);
+        Assert.Equal(TimeSpan.FromDays(7), vault.Options.RetentionFor("audit").KeepWithin);
+    }
+
+    [Fact]
+    public async Task AddStateVault_KeepWithinNotADuration_FailsValidationNamingTheSyntax()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["StateVault:Store"] = "file:" + _dir.Store,
+            ["StateVault:Retention:KeepWithin"] = "7 days",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddStateVault(configuration);
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<StateVaultHostingOptions>>().Value);
+
+        Assert.Contains("KeepWithin", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("7d", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AddStateVault_NoConfiguration_DefaultsToFileStoreAndKeepLastFive()
     {

@@ -29,6 +29,26 @@ public sealed class MirrorSnapshotStoreProviderTests : IAsyncDisposable
         Assert.False(options.CatchUpOnStart);
     }
 
+    [Theory]
+    [InlineData("7d")]
+    [InlineData("1w")]
+    [InlineData("7.00:00:00")]
+    public void Parse_KeepWithinInEitherSyntax_IsTheSameDuration(string within)
+    {
+        var sut = MirrorSnapshotStoreProvider.Parse($"mirror:?primary=file%3A%2Fa&secondary=file%3A%2Fb&secondaryKeepWithin={Uri.EscapeDataString(within)}&catchUpInterval=5m");
+
+        Assert.Equal(TimeSpan.FromDays(7), sut.SecondaryRetention.KeepWithin);
+        Assert.Equal(TimeSpan.FromMinutes(5), sut.CatchUpInterval);
+    }
+
+    [Fact]
+    public void FormatUri_KeepWithin_IsWrittenInTheShortSyntax()
+    {
+        var sut = MirrorSnapshotStoreProvider.FormatUri("file:/a", "file:/b", new RetentionPolicy { KeepWithin = TimeSpan.FromHours(36) });
+
+        Assert.EndsWith("&secondaryKeepWithin=1d12h", sut, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_NoRetentionOptions_SecondaryKeepsEverything()
     {
@@ -45,7 +65,8 @@ public sealed class MirrorSnapshotStoreProviderTests : IAsyncDisposable
     [InlineData("mirror:?primary=file%3A%2Fa&secondary=mirror%3A%3Fprimary%3Dx", "must not itself be a mirror")]
     [InlineData("mirror:?primary=file:/a&secondary=s3://b/p?endpoint=http://h:1&region=us-east-1", "Percent-encode")]
     [InlineData("mirror:?primary=file%3A%2Fa&secondary=file%3A%2Fb&secondaryKeepLast=0", "secondaryKeepLast must be")]
-    [InlineData("mirror:?primary=file%3A%2Fa&secondary=file%3A%2Fb&catchUpInterval=5m", "catchUpInterval must be")]
+    [InlineData("mirror:?primary=file%3A%2Fa&secondary=file%3A%2Fb&catchUpInterval=5x", "catchUpInterval must be")]
+    [InlineData("mirror:?primary=file%3A%2Fa&secondary=file%3A%2Fb&secondaryKeepWithin=0d", "secondaryKeepWithin must be")]
     [InlineData("file:/a", "Not a mirror store URI")]
     public void Parse_MalformedUri_ExplainsTheProblem(string uri, string expected)
     {

@@ -21,14 +21,14 @@ internal static class PruneCommand
         var keepMonthly = Count("--keep-monthly", "Keep the newest snapshot of each of the newest N months (UTC).");
         var keepWithin = new Option<string?>("--keep-within")
         {
-            Description = "Keep every snapshot created within this duration of the newest one: 7d, 12h, 30m (also w, s, and combinations such as 1d12h).",
+            Description = "Keep every snapshot created within this duration of the newest one: 7d, 12h, 30m (also w, s, combinations such as 1d12h, and d.hh:mm:ss).",
             HelpName = "DURATION",
         };
         keepWithin.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } text && !Durations.TryParse(text, out _))
+            if (result.GetValueOrDefault<string?>() is { } text && !RetentionDuration.TryParse(text, out _))
             {
-                result.AddError($"--keep-within '{text}' is not a duration; use e.g. 7d, 12h or 30m.");
+                result.AddError($"--keep-within '{text}' is not a duration; use {RetentionDuration.Syntax}.");
             }
         });
         var keepTags = new Option<string[]>("--keep-tag")
@@ -55,7 +55,7 @@ internal static class PruneCommand
                     KeepDaily = rules[2],
                     KeepWeekly = rules[3],
                     KeepMonthly = rules[4],
-                    KeepWithin = Durations.TryParse(context.Get(keepWithin), out var within) ? within : null,
+                    KeepWithin = RetentionDuration.TryParse(context.Get(keepWithin), out var within) ? within : null,
                     KeepTags = tags,
                 };
             }

@@ -22,7 +22,7 @@ internal static class PolicyText
         Add(parts, "keep-monthly", policy.KeepMonthly);
         if (policy.KeepWithin is { } within)
         {
-            parts.Add($"keep-within {Durations.Format(within)}");
+            parts.Add($"keep-within {RetentionDuration.Format(within)}");
         }
 
         parts.AddRange(policy.KeepTags.Select(t => $"keep-tag {t}"));

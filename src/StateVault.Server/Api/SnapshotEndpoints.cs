@@ -41,7 +41,7 @@ internal static class SnapshotEndpoints
         api.MapPost("/prune", PruneAsync)
             .RequireAuthorization(AccessPolicies.Admin)
             .WithTags("snapshots")
-            .WithSummary("Applies a retention policy (query keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepWithin, keepTags; default: the configured one). dryRun=true plans only.");
+            .WithSummary("Applies a retention policy (query keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepWithin as 7d/12h/30m, keepTags; default: the configured one). dryRun=true plans only.");
     }
 
     /// <summary>The running manager that owns <paramref name="system"/>, if any: such a system is written only by it.</summary>
@@ -252,7 +252,7 @@ internal static class SnapshotEndpoints
         int? keepDaily,
         int? keepWeekly,
         int? keepMonthly,
-        TimeSpan? keepWithin,
+        string? keepWithin,
         string? keepTags,
         bool? dryRun,
         SnapshotVault vault,
@@ -264,6 +264,18 @@ internal static class SnapshotEndpoints
             return Problems.InvalidSystem(system);
         }
 
+        // The engine's one duration syntax (7d, 12h, …; [d.]hh:mm:ss accepted too), as in the CLI, the mirror URI and configuration.
+        TimeSpan? within = null;
+        if (keepWithin is not null)
+        {
+            if (!RetentionDuration.TryParse(keepWithin, out var parsed))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, "Invalid retention policy", $"keepWithin is not {RetentionDuration.Syntax}.");
+            }
+
+            within = parsed;
+        }
+
         var policy = new RetentionPolicy
         {
             KeepLast = keepLast,
@@ -271,7 +283,7 @@ internal static class SnapshotEndpoints
             KeepDaily = keepDaily,
             KeepWeekly = keepWeekly,
             KeepMonthly = keepMonthly,
-            KeepWithin = keepWithin,
+            KeepWithin = within,
             KeepTags = keepTags?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         };
         var result = await vault.PruneAsync(system, policy.IsEmpty ? null : policy, dryRun ?? false, cancellationToken).ConfigureAwait(false);

@@ -248,6 +248,34 @@ public sealed class SnapshotApiTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("7d")]
+    [InlineData("7.00:00:00")]
+    public async Task Prune_KeepWithinInEitherSyntax_IsAccepted(string within)
+    {
+        await SaveAsync("within", """{"v":1}""");
+        using var client = _sut.Client(_sut.AdminKey);
+
+        using var response = await client.PostAsync($"api/prune?system=within&keepWithin={Uri.EscapeDataString(within)}&dryRun=true", null, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("removedCount").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("7x")]
+    [InlineData("0d")]
+    [InlineData("-1.00:00:00")]
+    public async Task Prune_InvalidKeepWithin_Returns400ProblemNamingTheSyntax(string within)
+    {
+        using var client = _sut.Client(_sut.AdminKey);
+
+        using var response = await client.PostAsync($"api/prune?keepWithin={Uri.EscapeDataString(within)}", null, Ct);
+
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("7d", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("..%2Fescape")]
     [InlineData("..%2F..%2Fetc")]
     [InlineData("%2E%2E%2Fescape")]
@@ -255,6 +283,9 @@ public sealed class SnapshotApiTests : IAsyncLifetime
     [InlineData("UPPER")]
     [InlineData("a..b")]
     [InlineData("-leading")]
+    [InlineData("con")]
+    [InlineData("com1.txt")]
+    [InlineData("health.")]
     public async Task AnyRoute_BadSystemName_Returns400ProblemAndWritesNothing(string encodedName)
     {
         using var client = _sut.Client(_sut.AdminKey);
