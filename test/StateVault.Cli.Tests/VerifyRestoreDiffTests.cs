@@ -46,6 +46,29 @@ public sealed class VerifyRestoreDiffTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryVerb_HugeSparseSnapshotFile_IsDamageNotAStoreFailure()
+    {
+        await _workspace.SeedAsync("big", "{\"generation\":1}");
+        using (var file = new FileStream(CliWorkspace.SnapshotFile(_workspace.StorePath, "big", 2), FileMode.CreateNew))
+        {
+            file.SetLength(3L << 30); // sparse: costs no disk
+        }
+
+        var verify = (await _workspace.RunAsync("verify", "big", "--json")).ShouldExit(3).Json();
+        var list = (await _workspace.RunAsync("list", "big", "--json")).ShouldExit(0).Json();
+        (await _workspace.RunAsync("prune", "big", "--dry-run")).ShouldExit(0);
+        var show = (await _workspace.RunAsync("show", "big")).ShouldExit(0);
+        var save = (await _workspace.RunWithInputAsync("{\"generation\":3}", "save", "big")).ShouldExit(0);
+
+        Assert.Equal(2, Assert.Single(verify.GetProperty("damaged").EnumerateArray()).GetProperty("sequence").GetInt64());
+        Assert.Contains(list.GetProperty("snapshots").EnumerateArray(), s => s.GetProperty("sequence").GetInt64() == 2 && !s.GetProperty("valid").GetBoolean());
+        Assert.Equal("{\"generation\":1}", show.Stdout);
+        Assert.StartsWith("statevault: warning: snapshot 2 of 'big' is damaged", Assert.Single(show.StderrLines), StringComparison.Ordinal);
+        Assert.DoesNotContain("retention", save.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.True(File.Exists(Path.Combine(_workspace.StorePath, "big", ".quarantine", "big-0000000000000000002.svsnap")));
+    }
+
+    [Fact]
     public async Task Show_NewestDamaged_FallsBackWithWarningOnStderr()
     {
         await _workspace.SeedAsync("cache", "{\"generation\":1}");

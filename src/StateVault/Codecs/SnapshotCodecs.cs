@@ -97,11 +97,29 @@ public static class SnapshotCodecs
     /// <summary>Decodes a payload. <paramref name="expectedLength"/> bounds the output, so a damaged payload cannot expand without limit.</summary>
     /// <exception cref="InvalidDataException">The payload does not decode to exactly <paramref name="expectedLength"/> bytes
     /// (the only exception a damaged payload can cause).</exception>
-    public static ReadOnlyMemory<byte> Decode(string codec, ReadOnlyMemory<byte> stored, long expectedLength)
+    public static ReadOnlyMemory<byte> Decode(string codec, ReadOnlyMemory<byte> stored, long expectedLength) =>
+        Decode(codec, stored, expectedLength, Array.MaxLength);
+
+    /// <summary>
+    /// Decodes a payload that must be exactly <paramref name="expectedLength"/> bytes, at most <paramref name="maxLength"/>.
+    /// </summary>
+    /// <remarks>
+    /// The declared length is not trusted for memory: decoding is streamed into a buffer that grows as output arrives, never
+    /// beyond <paramref name="expectedLength"/>, and stops at the first byte past it. A payload declaring gigabytes that
+    /// decodes to a few bytes allocates a few kilobytes.
+    /// </remarks>
+    /// <exception cref="InvalidDataException">The payload does not decode to exactly <paramref name="expectedLength"/> bytes,
+    /// or that length is above <paramref name="maxLength"/>.</exception>
+    public static ReadOnlyMemory<byte> Decode(string codec, ReadOnlyMemory<byte> stored, long expectedLength, long maxLength)
     {
+        if (expectedLength < 0 || expectedLength > Math.Min(maxLength, Array.MaxLength))
+        {
+            throw new InvalidDataException($"raw length {expectedLength} is out of range (at most {Math.Min(maxLength, Array.MaxLength)})");
+        }
+
         try
         {
-            return DecodeCore(codec, stored, expectedLength);
+            return DecodeCore(codec, stored, (int)expectedLength);
         }
         catch (Exception ex) when (ex is not InvalidDataException and not OutOfMemoryException)
         {
@@ -111,14 +129,8 @@ public static class SnapshotCodecs
         }
     }
 
-    private static ReadOnlyMemory<byte> DecodeCore(string codec, ReadOnlyMemory<byte> stored, long expectedLength)
+    private static ReadOnlyMemory<byte> DecodeCore(string codec, ReadOnlyMemory<byte> stored, int expectedLength)
     {
-        if (expectedLength is < 0 or > int.MaxValue || expectedLength > Array.MaxLength)
-        {
-            throw new InvalidDataException("raw length out of range");
-        }
-
-        byte[] result;
         switch (codec)
         {
             case Identity:
@@ -129,37 +141,14 @@ public static class SnapshotCodecs
 
                 return stored;
             case Gzip:
-                result = Decompress(stored, expectedLength, s => new GZipStream(s, CompressionMode.Decompress));
-                break;
+                return Decompress(stored, expectedLength, s => new GZipStream(s, CompressionMode.Decompress));
             case Brotli:
-                result = Decompress(stored, expectedLength, s => new BrotliStream(s, CompressionMode.Decompress));
-                break;
+                return Decompress(stored, expectedLength, s => new BrotliStream(s, CompressionMode.Decompress));
             case Zstd:
-                using (var decompressor = new ZstdSharp.Decompressor())
-                {
-                    result = new byte[expectedLength];
-                    int written;
-                    try
-                    {
-                        written = decompressor.Unwrap(stored.Span, result);
-                    }
-                    catch (ZstdSharp.ZstdException ex)
-                    {
-                        throw new InvalidDataException("zstd payload does not decode", ex);
-                    }
-
-                    if (written != expectedLength)
-                    {
-                        throw new InvalidDataException("raw length mismatch");
-                    }
-                }
-
-                break;
+                return Decompress(stored, expectedLength, s => new ZstdSharp.DecompressionStream(s));
             default:
                 throw new InvalidDataException($"unknown codec '{codec}'");
         }
-
-        return result;
     }
 
     private static Stream AsStream(ReadOnlyMemory<byte> bytes) =>
@@ -178,14 +167,29 @@ public static class SnapshotCodecs
         return output.ToArray();
     }
 
-    private static byte[] Decompress(ReadOnlyMemory<byte> stored, long expectedLength, Func<Stream, Stream> wrap)
+    // The first buffer holds what the stored bytes plausibly expand to (JSON compresses 3-15x); it then doubles as output
+    // arrives, capped at the expected length. Memory follows what was decoded, never what a header claims.
+    private const int MinDecodeBuffer = 64 * 1024;
+    private const int TypicalExpansion = 8;
+
+    private static byte[] Decompress(ReadOnlyMemory<byte> stored, int expectedLength, Func<Stream, Stream> wrap)
     {
-        var result = new byte[expectedLength];
         using var input = AsStream(stored);
         using var decompressor = wrap(input);
+        var result = new byte[Math.Min(expectedLength, Math.Max(MinDecodeBuffer, (int)Math.Min(Array.MaxLength, (long)stored.Length * TypicalExpansion)))];
         var total = 0;
-        while (total < result.Length)
+        while (true)
         {
+            if (total == result.Length)
+            {
+                if (total == expectedLength)
+                {
+                    break;
+                }
+
+                Array.Resize(ref result, (int)Math.Min(expectedLength, Math.Max(MinDecodeBuffer, (long)total * 2)));
+            }
+
             var read = decompressor.Read(result, total, result.Length - total);
             if (read == 0)
             {
@@ -195,6 +199,7 @@ public static class SnapshotCodecs
             total += read;
         }
 
+        // One byte past the declared length is enough to call it damaged: the rest is never inflated.
         Span<byte> probe = stackalloc byte[1];
         if (total != expectedLength || decompressor.Read(probe) != 0)
         {

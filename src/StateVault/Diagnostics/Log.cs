@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Snapshot {Sequence} of {System} is corrupt ({Reason}); quarantined: {Quarantined}")]
     public static partial void CorruptSnapshot(ILogger logger, string system, long sequence, string reason, bool quarantined);
 
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Quarantine of snapshot {Sequence} of {System} failed; it stays in place, is skipped by loads and never counts for retention")]
+    public static partial void QuarantineFailed(ILogger logger, string system, long sequence, Exception exception);
+
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Loaded {System} from snapshot {Sequence} after skipping newer snapshot(s) {Skipped}")]
     public static partial void FellBack(ILogger logger, string system, long sequence, string skipped);
 

@@ -149,7 +149,7 @@ public static class SnapshotEnvelope
             throw new EnvelopeFormatException("header is not valid JSON", ex);
         }
 
-        if (header is null || header.Sequence < 1 || header.StoredLength < 0 || header.RawLength < 0)
+        if (header is null || !SnapshotSequence.IsValid(header.Sequence) || header.StoredLength < 0 || header.RawLength < 0)
         {
             throw new EnvelopeFormatException("header fields are out of range");
         }

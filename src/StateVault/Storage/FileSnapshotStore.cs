@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
@@ -22,8 +23,15 @@ internal sealed class FileSnapshotStore : ISnapshotStore
     private const string TrashPrefix = ".trash-";
     internal const string QuarantineFolder = ".quarantine";
 
+    // Trash removal is background work that never holds up a save; still, each pass is bounded so a folder with a huge
+    // pile (thousands of kills) cannot keep a thread busy for long: what is left is taken up by the next pass.
+    private const int TrashFilesPerPass = 10_000;
+    private static readonly TimeSpan s_trashTimePerPass = TimeSpan.FromSeconds(10);
+
     private readonly string _root;
     private readonly bool _durable;
+    private readonly long _maxSnapshotBytes;
+    private readonly FileSystemOps _fs;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _knownLatest = new(StringComparer.Ordinal);
     private readonly Lock _trashGate = new();
@@ -32,11 +40,32 @@ internal sealed class FileSnapshotStore : ISnapshotStore
     private Task _trashRemoval = Task.CompletedTask;
 
     public FileSnapshotStore(FileSnapshotStoreOptions options)
+        : this(options, FileSystemOps.Real)
+    {
+    }
+
+    internal FileSnapshotStore(FileSnapshotStoreOptions options, FileSystemOps fileSystem)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(fileSystem);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.RootPath);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSnapshotBytes, 1);
         _root = Path.GetFullPath(options.RootPath);
         _durable = options.Durable;
+        _maxSnapshotBytes = options.MaxSnapshotBytes;
+        _fs = fileSystem;
+
+        // Trash a killed process left between its rename and its unlink: removed in the background from the start,
+        // not only after the next delete in the same folder.
+        lock (_trashGate)
+        {
+            _removingTrash = true;
+            _trashRemoval = Task.Run(() =>
+            {
+                SweepRootForTrash();
+                RemoveTrash();
+            });
+        }
     }
 
     public string Kind => "file";
@@ -57,7 +86,8 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 throw new SnapshotConcurrencyException(system, expected, latest);
             }
 
-            var sequence = latest + 1;
+            // Never past the bound, never wrapped to a negative number.
+            var sequence = SnapshotSequence.Next(system, latest);
             WriteDurably(dir, FinalPath(dir, system, sequence), createEnvelope(sequence), cancellationToken);
             NoteLatest(system, sequence);
             return Task.FromResult(sequence);
@@ -66,7 +96,7 @@ internal sealed class FileSnapshotStore : ISnapshotStore
 
     public async Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        SnapshotSequence.Validate(sequence);
         var dir = SystemDirectory(system);
         return await WithSystemLockAsync(system, dir, () =>
         {
@@ -88,7 +118,34 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         var path = FinalPath(SystemDirectory(system), system, sequence);
         try
         {
-            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                // Memory is bounded by the limit, never by what a file (or a crafted header in it) claims: a file larger
+                // than any snapshot this store writes is damage, quarantined and fallen back from like a flipped bit.
+                var length = stream.Length;
+                if (length > _maxSnapshotBytes)
+                {
+                    throw new SnapshotCorruptedException(system, sequence, string.Create(CultureInfo.InvariantCulture, $"the file is {length} bytes, larger than the largest snapshot this store reads ({_maxSnapshotBytes} bytes)"));
+                }
+
+                var bytes = new byte[length];
+                var total = 0;
+                while (total < bytes.Length)
+                {
+                    var read = await stream.ReadAsync(bytes.AsMemory(total), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        // Shrank while being read: a snapshot file never changes, so return what is there and let the
+                        // checksum say it is torn.
+                        return bytes.AsSpan(0, total).ToArray();
+                    }
+
+                    total += read;
+                }
+
+                return bytes;
+            }
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -113,12 +170,23 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         }
 
         var refs = new List<StoredSnapshotRef>();
-        foreach (var file in new DirectoryInfo(dir).EnumerateFiles("*" + Extension))
+        var sawTrash = false;
+        foreach (var file in new DirectoryInfo(dir).EnumerateFiles())
         {
             if (TryParseSequence(file.Name, system, out var sequence))
             {
                 refs.Add(new StoredSnapshotRef(sequence, file.Length));
             }
+            else
+            {
+                sawTrash |= file.Name.StartsWith(TrashPrefix, StringComparison.Ordinal);
+            }
+        }
+
+        if (sawTrash)
+        {
+            // Every load lists: trash another process left behind is removed here too, in the background.
+            ScheduleTrashRemoval(dir);
         }
 
         refs.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
@@ -170,7 +238,7 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 // Rename, then unlink in the background: the name is gone at once (listings, loads and retention
                 // see the deletion now), while the unlink, which frees the blocks and on a busy disk costs milliseconds
                 // (100 times a rename), stays off the save that triggered retention.
-                File.Move(path, Path.Combine(dir, $"{TrashPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}"));
+                _fs.Move(path, Path.Combine(dir, $"{TrashPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}"), overwrite: false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -217,12 +285,12 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                     target = Path.Combine(quarantine, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}");
                 }
 
-                File.Move(path, target);
+                _fs.Move(path, target, overwrite: false);
                 File.WriteAllText(target + ".reason", reason);
                 if (_durable)
                 {
-                    NativeMethods.FsyncDirectory(quarantine);
-                    NativeMethods.FsyncDirectory(dir);
+                    _fs.FsyncDirectory(quarantine);
+                    _fs.FsyncDirectory(dir);
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -305,18 +373,68 @@ internal sealed class FileSnapshotStore : ISnapshotStore
 
             foreach (var dir in directories)
             {
-                try
+                if (!RemoveTrashIn(dir))
                 {
-                    foreach (var file in Directory.EnumerateFiles(dir, TrashPrefix + "*"))
+                    // Budget spent with trash left: the folder goes to the back of the queue for the next pass.
+                    lock (_trashGate)
                     {
-                        TryDelete(file);
+                        _trashDirectories.Add(dir);
                     }
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            }
+        }
+    }
+
+    /// <returns>Whether the folder holds no more trash (or cannot be read).</returns>
+    private static bool RemoveTrashIn(string dir)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var removed = 0;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(dir, TrashPrefix + "*"))
+            {
+                if (removed >= TrashFilesPerPass || Stopwatch.GetElapsedTime(started) > s_trashTimePerPass)
                 {
-                    // The folder went away or cannot be read: nothing left to free here; a later delete retries.
+                    return false;
+                }
+
+                TryDelete(file);
+                removed++;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The folder went away or cannot be read: nothing left to free here; a later listing or delete retries.
+        }
+
+        return true;
+    }
+
+    /// <summary>At open: queues every system folder of the root that holds trash.</summary>
+    private void SweepRootForTrash()
+    {
+        try
+        {
+            if (!Directory.Exists(_root))
+            {
+                return;
+            }
+
+            foreach (var dir in Directory.EnumerateDirectories(_root))
+            {
+                if (SystemName.IsValid(Path.GetFileName(dir)) && Directory.EnumerateFiles(dir, TrashPrefix + "*").Any())
+                {
+                    lock (_trashGate)
+                    {
+                        _trashDirectories.Add(dir);
+                    }
                 }
             }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // An unreadable root fails the first real operation with a clear error; the sweep only frees space.
         }
     }
 
@@ -418,14 +536,14 @@ internal sealed class FileSnapshotStore : ISnapshotStore
             stream.Write(System.Text.Encoding.ASCII.GetBytes(sequence.ToString(CultureInfo.InvariantCulture)));
             if (_durable)
             {
-                stream.Flush(flushToDisk: true);
+                _fs.FlushToDisk(stream);
             }
         }
 
-        File.Move(temp, path, overwrite: true);
+        _fs.Move(temp, path, overwrite: true);
         if (_durable)
         {
-            NativeMethods.FsyncDirectory(dir);
+            _fs.FsyncDirectory(dir);
         }
     }
 
@@ -467,13 +585,13 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 //    complete-looking name over missing data.
                 if (_durable)
                 {
-                    stream.Flush(flushToDisk: true);
+                    _fs.FlushToDisk(stream);
                 }
             }
 
             cancellationToken.ThrowIfCancellationRequested();
             // 3. Rename into place without overwriting: readers see the old state or the whole new file, never a torn one.
-            File.Move(temp, finalPath, overwrite: false);
+            _fs.Move(temp, finalPath, overwrite: false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException)
         {
@@ -492,7 +610,7 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         {
             try
             {
-                NativeMethods.FsyncDirectory(dir);
+                _fs.FsyncDirectory(dir);
             }
             catch (IOException ex)
             {

@@ -4,7 +4,9 @@ namespace StateVault;
 /// <param name="Sequence">The snapshot.</param>
 /// <param name="Reason">Why (the failed check, or the deserialization error type).</param>
 /// <param name="Quarantined">Whether it was moved to quarantine.</param>
-public sealed record SkippedSnapshot(long Sequence, string Reason, bool Quarantined);
+/// <param name="QuarantineError">Why the move to quarantine failed (e.g. a read-only or full store), when it was tried and
+/// failed; the load fell back all the same.</param>
+public sealed record SkippedSnapshot(long Sequence, string Reason, bool Quarantined, string? QuarantineError = null);
 
 /// <summary>The newest valid state of a system, and what was skipped on the way to it.</summary>
 /// <typeparam name="TState">The state type.</typeparam>

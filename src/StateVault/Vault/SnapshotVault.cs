@@ -408,6 +408,12 @@ public sealed class SnapshotVault : IAsyncDisposable
     private async Task<SnapshotMetadata> SaveCoreAsync(string system, ReadOnlyMemory<byte> json, string stateType, int schemaVersion, SaveOptions? options, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        if (json.Length > _options.MaxStateBytes)
+        {
+            // What could not be loaded back must not be saved.
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The state of '{system}' is {json.Length} bytes, more than the maximum state size ({_options.MaxStateBytes} bytes, SnapshotVaultOptions.MaxStateBytes)."), nameof(json));
+        }
+
         try
         {
             var codec = _options.Compression.Select(system, json.Length);
@@ -434,6 +440,15 @@ public sealed class SnapshotVault : IAsyncDisposable
                 encoded = SnapshotCodecs.EncodePooled(codec, json);
             }
 
+            if (codec != SnapshotCodecs.Identity && json.Length > encoded.Memory.Length * (long)_options.MaxExpansionRatio)
+            {
+                // Compressed beyond the ratio a load accepts (a state of one repeated value): stored as plain JSON, so it
+                // loads back; such a state is rare and the ratio bound is what protects every reader from crafted ones.
+                encoded.Dispose();
+                codec = SnapshotCodecs.Identity;
+                encoded = SnapshotCodecs.EncodePooled(codec, json);
+            }
+
             using var encodedScope = encoded;
             var payload = encoded.Memory;
             var sha = SnapshotEnvelope.Sha256Hex(payload.Span);
@@ -443,6 +458,15 @@ public sealed class SnapshotVault : IAsyncDisposable
             var sequence = await _retry.ExecuteAsync(
                 ct => new ValueTask<long>(_store.AppendAsync(system, options?.ExpectedLatestSequence, seq =>
                 {
+                    // Every store's append comes through here: a number out of range (a store that wrapped past
+                    // long.MaxValue, or reached the bound) is refused before a byte is written.
+                    if (!SnapshotSequence.IsValid(seq))
+                    {
+                        throw new SnapshotStoreException(
+                            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The store allocated sequence {seq} for '{system}', out of range (1 to {SnapshotSequence.MaxValue}); nothing was written."),
+                            isTransient: false);
+                    }
+
                     written = new SnapshotHeader
                     {
                         System = system,
@@ -637,13 +661,23 @@ public sealed class SnapshotVault : IAsyncDisposable
     /// <summary>Reads and fully verifies one snapshot; decodes its payload. Never throws for damage: reports it.</summary>
     private async Task<OpenedSnapshot> OpenAsync(string system, long sequence, bool quarantineIfDamaged, CancellationToken cancellationToken)
     {
-        var bytes = await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
+        string reason;
+        byte[]? bytes;
+        try
+        {
+            bytes = await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SnapshotCorruptedException ex)
+        {
+            // A store that will not load the bytes (a file far larger than any snapshot) reports damage, not a failure.
+            return await DamagedAsync(system, sequence, ex.Reason, quarantineIfDamaged, cancellationToken).ConfigureAwait(false);
+        }
+
         if (bytes is null)
         {
             return default;
         }
 
-        string reason;
         try
         {
             var (header, payload) = SnapshotEnvelope.Decode(bytes);
@@ -655,9 +689,13 @@ public sealed class SnapshotVault : IAsyncDisposable
             {
                 reason = $"unknown codec '{header.Codec}'";
             }
+            else if (CheckDeclaredSize(header) is { } sizeProblem)
+            {
+                reason = sizeProblem;
+            }
             else
             {
-                var json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength);
+                var json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength, _options.MaxStateBytes);
                 _verified[(system, sequence)] = (bytes.LongLength, header);
                 return new OpenedSnapshot(header, json, null);
             }
@@ -671,16 +709,60 @@ public sealed class SnapshotVault : IAsyncDisposable
             reason = $"payload does not decode ({ex.Message})";
         }
 
-        _verified.TryRemove((system, sequence), out _);
-        _metrics.RecordCorrupt(system, _store.Kind);
-        var quarantined = false;
-        if (quarantineIfDamaged && _store.Capabilities.SupportsQuarantine)
+        return await DamagedAsync(system, sequence, reason, quarantineIfDamaged, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What a verified header declares must be decodable within bounds before one byte is decoded: at most
+    /// <see cref="SnapshotVaultOptions.MaxStateBytes"/> of state, expanding at most <see cref="SnapshotVaultOptions.MaxExpansionRatio"/>
+    /// times. A header with valid checksums can still be crafted; it must never size an allocation.
+    /// </summary>
+    private string? CheckDeclaredSize(SnapshotHeader header)
+    {
+        if (header.RawLength > _options.MaxStateBytes)
         {
-            quarantined = await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, sequence, reason, ct)), cancellationToken).ConfigureAwait(false);
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"declares {header.RawLength} bytes of state, more than the maximum state size ({_options.MaxStateBytes} bytes)");
         }
 
+        if (header.Codec != SnapshotCodecs.Identity && header.RawLength > header.StoredLength * (long)_options.MaxExpansionRatio)
+        {
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"declares {header.RawLength} bytes from {header.StoredLength} stored, an expansion above the maximum ratio ({_options.MaxExpansionRatio}:1)");
+        }
+
+        return null;
+    }
+
+    private async Task<OpenedSnapshot> DamagedAsync(string system, long sequence, string reason, bool quarantineIfDamaged, CancellationToken cancellationToken)
+    {
+        _verified.TryRemove((system, sequence), out _);
+        _metrics.RecordCorrupt(system, _store.Kind);
+        var (quarantined, quarantineError) = quarantineIfDamaged
+            ? await TryQuarantineAsync(system, sequence, reason, cancellationToken).ConfigureAwait(false)
+            : (false, null);
         Log.CorruptSnapshot(_logger, system, sequence, reason, quarantined);
-        return new OpenedSnapshot(null, default, new SkippedSnapshot(sequence, reason, quarantined));
+        return new OpenedSnapshot(null, default, new SkippedSnapshot(sequence, reason, quarantined, quarantineError));
+    }
+
+    /// <summary>
+    /// Quarantine is housekeeping, never a condition of a load: on a read-only or full store the move fails, and the load
+    /// still falls back to the newest valid snapshot. The failure is logged and reported.
+    /// </summary>
+    private async Task<(bool Quarantined, string? Error)> TryQuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken)
+    {
+        if (!_store.Capabilities.SupportsQuarantine)
+        {
+            return (false, null);
+        }
+
+        try
+        {
+            return (await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, sequence, reason, ct)), cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (StateVaultException ex)
+        {
+            Log.QuarantineFailed(_logger, system, sequence, ex);
+            return (false, ex.Message);
+        }
     }
 
     private async Task<(RetentionPlan Plan, List<SnapshotListing> Quarantined)> ApplyRetentionAsync(string system, RetentionPolicy policy, bool dryRun, CancellationToken cancellationToken)
@@ -695,10 +777,42 @@ public sealed class SnapshotVault : IAsyncDisposable
             }
         }
 
-        var plan = RetentionPlanner.Plan(
-            system,
-            listings.Select(l => new RetentionPlanner.Candidate(l.Sequence, l.Metadata?.CreatedUtc ?? DateTimeOffset.MinValue, l.Metadata?.Tags ?? [], l.IsValid)),
-            policy);
+        var plan = Plan(system, listings, policy);
+        if (!dryRun && plan.Removed.Any())
+        {
+            // The plan counted cached verifications. Before anything older is deleted on their strength, read and check
+            // every snapshot the plan keeps: one damaged on disk since it was cached must not count, or a good backup
+            // is pruned while the damaged one is kept.
+            var recheck = true;
+            while (recheck)
+            {
+                recheck = false;
+                foreach (var kept in plan.Kept.Where(d => d.CreatedUtc is not null).ToList())
+                {
+                    var index = listings.FindIndex(l => l.Sequence == kept.Sequence);
+                    var fresh = await DescribeAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), useCache: false, cancellationToken).ConfigureAwait(false);
+                    if (fresh is null || !fresh.IsValid)
+                    {
+                        if (fresh is null)
+                        {
+                            listings.RemoveAt(index);
+                        }
+                        else
+                        {
+                            listings[index] = fresh;
+                        }
+
+                        recheck = true;
+                    }
+                }
+
+                if (recheck)
+                {
+                    plan = Plan(system, listings, policy);
+                }
+            }
+        }
+
         var quarantined = new List<SnapshotListing>();
         if (dryRun)
         {
@@ -708,8 +822,7 @@ public sealed class SnapshotVault : IAsyncDisposable
         // DescribeAsync already counted and logged each damaged snapshot when it failed verification.
         foreach (var bad in listings.Where(l => !l.IsValid))
         {
-            if (_store.Capabilities.SupportsQuarantine
-                && await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, bad.Sequence, bad.Error!, ct)), cancellationToken).ConfigureAwait(false))
+            if ((await TryQuarantineAsync(system, bad.Sequence, bad.Error!, cancellationToken).ConfigureAwait(false)).Quarantined)
             {
                 Log.CorruptSnapshot(_logger, system, bad.Sequence, bad.Error!, quarantined: true);
                 quarantined.Add(bad);
@@ -735,6 +848,12 @@ public sealed class SnapshotVault : IAsyncDisposable
 
         return (plan, quarantined);
     }
+
+    private static RetentionPlan Plan(string system, List<SnapshotListing> listings, RetentionPolicy policy) =>
+        RetentionPlanner.Plan(
+            system,
+            listings.Select(l => new RetentionPlanner.Candidate(l.Sequence, l.Metadata?.CreatedUtc ?? DateTimeOffset.MinValue, l.Metadata?.Tags ?? [], l.IsValid)),
+            policy);
 
     private readonly record struct OpenedSnapshot(SnapshotHeader? Header, ReadOnlyMemory<byte> Json, SkippedSnapshot? Damaged);
 }

@@ -10,6 +10,12 @@ namespace StateVault;
 /// <summary>Options of a <see cref="SnapshotVault"/>.</summary>
 public sealed class SnapshotVaultOptions
 {
+    /// <summary>The default of <see cref="MaxStateBytes"/>: 256 MiB.</summary>
+    public const long DefaultMaxStateBytes = 256L * 1024 * 1024;
+
+    /// <summary>The default of <see cref="MaxExpansionRatio"/>: 1024.</summary>
+    public const int DefaultMaxExpansionRatio = 1024;
+
     /// <summary>The retention policy applied after each save and by prune, unless a system has its own.</summary>
     /// <value><see cref="RetentionPolicy.Default"/>: keep the newest five.</value>
     public RetentionPolicy Retention { get; set; } = RetentionPolicy.Default;
@@ -49,6 +55,22 @@ public sealed class SnapshotVaultOptions
     /// <value>100 ms.</value>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// The largest state (serialized JSON, in bytes) a save accepts and a load decodes. A save above it fails with
+    /// <see cref="ArgumentException"/>; a stored snapshot whose header declares more is damage (skipped, quarantined,
+    /// reported by verify), so no header, however crafted, sizes an allocation beyond this.
+    /// </summary>
+    /// <remarks>The file store reads files up to <see cref="Storage.FileSnapshotStoreOptions.MaxSnapshotBytes"/>; raise both together.</remarks>
+    /// <value><see cref="DefaultMaxStateBytes"/> (256 MiB).</value>
+    public long MaxStateBytes { get; set; } = DefaultMaxStateBytes;
+
+    /// <summary>
+    /// How many times larger than its stored payload a compressed snapshot may declare its state. A load refuses (as damage)
+    /// a header claiming more, before decoding; a save whose state compresses beyond it stores plain JSON instead.
+    /// </summary>
+    /// <value><see cref="DefaultMaxExpansionRatio"/> (1024; real JSON states compress 3 to 50 times).</value>
+    public int MaxExpansionRatio { get; set; } = DefaultMaxExpansionRatio;
+
     /// <summary>The retention policy for one system.</summary>
     public RetentionPolicy RetentionFor(string system) =>
         RetentionPerSystem.TryGetValue(system, out var policy) ? policy : Retention;
@@ -71,6 +93,9 @@ public sealed class SnapshotVaultOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(Compression.Threshold);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetryAttempts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxStateBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxStateBytes, Array.MaxLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxExpansionRatio, 1);
         if (!Enum.IsDefined(SecretPolicy))
         {
             throw new ArgumentException($"Unknown secret policy {SecretPolicy}.");

@@ -114,6 +114,35 @@ public sealed class SnapshotCodecsTests
 
     [Theory]
     [MemberData(nameof(CompressingCodecs))]
+    public void Decode_DeclaredLengthFarAboveTheData_ThrowsWithoutAllocatingTheDeclaredLength(string codec)
+    {
+        var encoded = SnapshotCodecs.Encode(codec, "{\"a\":1}"u8.ToArray());
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        Assert.Throws<InvalidDataException>(() => SnapshotCodecs.Decode(codec, encoded, 2_147_483_591));
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 8 * 1024 * 1024, $"{codec}: decoding 7 bytes declared as 2 GiB allocated {allocated:N0} bytes");
+    }
+
+    [Theory]
+    [MemberData(nameof(CompressingCodecs))]
+    public void Decode_DataLongerThanDeclared_StopsAtTheFirstByteBeyondIt(string codec)
+    {
+        // 64 MiB of one byte compresses to a few KiB: a decoder that reads to the end would inflate it all.
+        var raw = new byte[64 * 1024 * 1024];
+        Array.Fill(raw, (byte)'x');
+        var encoded = SnapshotCodecs.Encode(codec, raw);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        Assert.Throws<InvalidDataException>(() => SnapshotCodecs.Decode(codec, encoded, 1000));
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 8 * 1024 * 1024, $"{codec}: allocated {allocated:N0} bytes");
+    }
+
+    [Theory]
+    [MemberData(nameof(CompressingCodecs))]
     public void Decode_GarbageInput_ThrowsInvalidData(string codec)
     {
         var garbage = Enumerable.Range(0, 300).Select(i => (byte)(i * 37)).ToArray();

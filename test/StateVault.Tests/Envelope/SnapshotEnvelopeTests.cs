@@ -26,6 +26,18 @@ public sealed class SnapshotEnvelopeTests
         Assert.Equal("""{"cpu":{"warning":80,"critical":95},"note":"ok"}""", Encoding.UTF8.GetString(payload.Span));
     }
 
+    [Theory]
+    [InlineData(9_007_199_254_740_992L)] // SnapshotSequence.MaxValue + 1
+    [InlineData(long.MaxValue)]
+    public void ReadHeader_SequenceAboveTheBound_IsOutOfRange(long sequence)
+    {
+        var sut = TestEnvelopes.Create("s", sequence, "{}").ToArray();
+
+        var ex = Assert.Throws<EnvelopeFormatException>(() => SnapshotEnvelope.ReadHeader(sut));
+
+        Assert.Contains("out of range", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Create_IdentityPayload_IsReadableAsMagicHeaderAndJsonLines()
     {
@@ -91,7 +103,7 @@ public sealed class SnapshotEnvelopeTests
     [Fact]
     public void Decode_RandomPayloads_RoundTrip()
     {
-        Gen.Select(Gen.Byte.Array[0, 4096], Gen.Long[1, long.MaxValue]).Sample((payload, sequence) =>
+        Gen.Select(Gen.Byte.Array[0, 4096], Gen.Long[1, SnapshotSequence.MaxValue]).Sample((payload, sequence) =>
         {
             var sut = TestEnvelopes.Create("prop_sys", sequence, payload).ToArray();
 

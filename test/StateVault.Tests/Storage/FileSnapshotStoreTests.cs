@@ -68,6 +68,70 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
         Assert.Empty(Directory.GetFiles(dir, ".tmp-*"));
     }
 
+    [Fact]
+    public async Task Open_TrashLeftByKilledProcesses_IsRemovedWithoutAnyDelete()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var root = Path.Combine(_root, "trash-open");
+        var first = FileSnapshotStoreProvider.Create(root);
+        await first.AppendAsync("a", null, seq => TestEnvelopes.Create("a", seq, "{}"), ct);
+        await first.AppendAsync("b", null, seq => TestEnvelopes.Create("b", seq, "{}"), ct);
+        await first.DisposeAsync();
+        foreach (var system in new[] { "a", "b" })
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await File.WriteAllTextAsync(Path.Combine(root, system, $".trash-{system}-{i:D19}.svsnap-{i:x8}"), "old", ct);
+            }
+        }
+
+        var sut = FileSnapshotStoreProvider.Create(root);
+
+        await Eventually.TrueAsync(() => Directory.GetFiles(root, ".trash-*", SearchOption.AllDirectories).Length == 0, "trash removed after the store was opened");
+        await sut.DisposeAsync();
+        Assert.Single(Directory.GetFiles(Path.Combine(root, "a"), "*.svsnap"));
+    }
+
+    [Fact]
+    public async Task List_TrashAppearingWhileOpen_IsRemoved()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Sut.AppendAsync("c", null, seq => TestEnvelopes.Create("c", seq, "{}"), ct);
+        await Eventually.TrueAsync(() => Directory.GetFiles(_root, ".trash-*", SearchOption.AllDirectories).Length == 0, "nothing to clean at open");
+        var trash = Path.Combine(_root, "c", ".trash-c-0000000000000000007.svsnap-dead");
+        await File.WriteAllTextAsync(trash, "left by another process that was killed", ct);
+
+        await foreach (var unused in Sut.ListAsync("c", ct))
+        {
+        }
+
+        await Eventually.TrueAsync(() => !File.Exists(trash), "trash removed after a listing (every load lists)");
+    }
+
+    [Fact]
+    public async Task Import_SequenceAboveTheBound_IsRefusedAndWritesNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Sut.ImportAsync("big", long.MaxValue, TestEnvelopes.Create("big", long.MaxValue, "{}"), ct));
+
+        Assert.False(Directory.Exists(Path.Combine(_root, "big")) && Directory.GetFiles(Path.Combine(_root, "big"), "*.svsnap").Length > 0);
+    }
+
+    [Fact]
+    public async Task Append_AfterTheHighestSequence_IsRefusedAndNeverWraps()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const long Highest = 9_007_199_254_740_991; // SnapshotSequence.MaxValue
+        Assert.True(await Sut.ImportAsync("top", Highest, TestEnvelopes.Create("top", Highest, "{}"), ct));
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => Sut.AppendAsync("top", null, seq => TestEnvelopes.Create("top", seq, "{}"), ct));
+
+        Assert.Contains("highest sequence", ex.Message, StringComparison.Ordinal);
+        Assert.False(ex.IsTransient);
+        Assert.Equal([$"top-{Highest:D19}.svsnap"], Directory.GetFiles(Path.Combine(_root, "top"), "*.svsnap").Select(Path.GetFileName));
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

@@ -20,6 +20,12 @@ internal sealed class FlakyStore(ISnapshotStore inner) : ISnapshotStore
 
     public int DeleteFailures { get; set; }
 
+    /// <summary>Quarantine moves fail (as on a read-only or full file system) while this is set.</summary>
+    public bool QuarantineFails { get; set; }
+
+    /// <summary>When set, the sequence the inner store allocates is replaced by this function's result (a store that wraps).</summary>
+    public Func<long, long>? SequenceOverride { get; set; }
+
     public int AppendCalls => _appendCalls;
 
     public int ReadCalls => _readCalls;
@@ -39,7 +45,9 @@ internal sealed class FlakyStore(ISnapshotStore inner) : ISnapshotStore
             throw new SnapshotStoreException("injected append failure", AppendFailuresAreTransient);
         }
 
-        return inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
+        return SequenceOverride is { } map
+            ? inner.AppendAsync(system, expectedLatestSequence, seq => createEnvelope(map(seq)), cancellationToken)
+            : inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
     }
 
     public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) =>
@@ -74,7 +82,9 @@ internal sealed class FlakyStore(ISnapshotStore inner) : ISnapshotStore
     }
 
     public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) =>
-        inner.QuarantineAsync(system, sequence, reason, cancellationToken);
+        QuarantineFails
+            ? throw new SnapshotStoreException($"Quarantining snapshot {sequence} of '{system}' failed: Read-only file system", isTransient: false)
+            : inner.QuarantineAsync(system, sequence, reason, cancellationToken);
 
     public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
 

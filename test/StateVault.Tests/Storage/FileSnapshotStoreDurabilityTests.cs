@@ -1,0 +1,118 @@
+using StateVault.Storage;
+using StateVault.TestKit;
+
+namespace StateVault.Tests.Storage;
+
+/// <summary>
+/// What the crash test cannot show (SIGKILL keeps the page cache, so it passes without any fsync): the durable write
+/// flushes the file, then renames it into place, then flushes the folder, and the append returns only after that.
+/// </summary>
+public sealed class FileSnapshotStoreDurabilityTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Append_Durable_FsyncsTheFileThenRenamesThenFsyncsTheFolder()
+    {
+        var recorder = new RecordingFileSystem();
+        var sut = new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = true }, recorder);
+        await using (sut)
+        {
+            var sequence = await sut.AppendAsync("orders", null, seq => TestEnvelopes.Create("orders", seq, "{}"), Ct);
+            var final = Path.Combine(_dir.Store, "orders", $"orders-{sequence:D19}.svsnap");
+
+            var steps = recorder.Steps;
+            var rename = steps.FindIndex(s => s.Kind == "rename" && s.Target == final);
+            Assert.True(rename > 0, "the snapshot was renamed into place: " + string.Join(" | ", steps));
+            var temp = steps[rename].Path;
+            Assert.StartsWith(".tmp-", Path.GetFileName(temp), StringComparison.Ordinal);
+            var fileSync = steps.FindIndex(s => s.Kind == "fsync-file" && s.Path == temp);
+            var dirSync = steps.FindIndex(rename, s => s.Kind == "fsync-dir" && s.Path == Path.Combine(_dir.Store, "orders"));
+            Assert.True(fileSync >= 0 && fileSync < rename, "the file is fsynced before the rename: " + string.Join(" | ", steps));
+            Assert.True(dirSync > rename, "the folder is fsynced after the rename: " + string.Join(" | ", steps));
+            Assert.True(File.Exists(final));
+        }
+    }
+
+    [Fact]
+    public async Task Append_DirectoryFsyncFails_IsNotAcknowledged()
+    {
+        var recorder = new RecordingFileSystem { FailDirectoryFsync = true };
+        var sut = new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = true }, recorder);
+        await using (sut)
+        {
+            var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.AppendAsync("orders", null, seq => TestEnvelopes.Create("orders", seq, "{}"), Ct));
+
+            Assert.Contains("Flushing folder", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Append_NotDurable_NeverFsyncs()
+    {
+        var recorder = new RecordingFileSystem();
+        var sut = new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = false }, recorder);
+        await using (sut)
+        {
+            await sut.AppendAsync("orders", null, seq => TestEnvelopes.Create("orders", seq, "{}"), Ct);
+
+            Assert.DoesNotContain(recorder.Steps, s => s.Kind.StartsWith("fsync", StringComparison.Ordinal));
+            Assert.Contains(recorder.Steps, s => s.Kind == "rename");
+        }
+    }
+
+    private sealed class RecordingFileSystem : FileSystemOps
+    {
+        private readonly List<Step> _steps = [];
+
+        public bool FailDirectoryFsync { get; init; }
+
+        public List<Step> Steps
+        {
+            get
+            {
+                lock (_steps)
+                {
+                    return [.. _steps];
+                }
+            }
+        }
+
+        public override void FlushToDisk(FileStream stream)
+        {
+            base.FlushToDisk(stream);
+            Add(new Step("fsync-file", stream.Name, null));
+        }
+
+        public override void Move(string source, string destination, bool overwrite)
+        {
+            base.Move(source, destination, overwrite);
+            Add(new Step("rename", source, destination));
+        }
+
+        public override void FsyncDirectory(string directory)
+        {
+            if (FailDirectoryFsync)
+            {
+                throw new IOException("fsync of directory failed (errno 5)");
+            }
+
+            base.FsyncDirectory(directory);
+            Add(new Step("fsync-dir", directory, null));
+        }
+
+        private void Add(Step step)
+        {
+            lock (_steps)
+            {
+                _steps.Add(step);
+            }
+        }
+    }
+
+    private sealed record Step(string Kind, string Path, string? Target);
+}
