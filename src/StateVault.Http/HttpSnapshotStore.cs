@@ -22,10 +22,16 @@ internal sealed partial class HttpSnapshotStore : ISnapshotStore
     private readonly int _maxAppendAttempts;
 
     public HttpSnapshotStore(HttpSnapshotStoreOptions options, ILogger<HttpSnapshotStore> logger)
+        : this(options, logger, new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+    }
+
+    /// <summary>Over a given handler (tests put a fault injector between the store and the network).</summary>
+    internal HttpSnapshotStore(HttpSnapshotStoreOptions options, ILogger<HttpSnapshotStore> logger, HttpMessageHandler handler)
     {
         _logger = logger;
         _maxAppendAttempts = options.MaxAppendAttempts;
-        _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        _client = new HttpClient(handler)
         {
             BaseAddress = options.BaseAddress,
             Timeout = options.RequestTimeout,

@@ -69,6 +69,12 @@ internal sealed class PostgreSqlSnapshotStore : ISnapshotStore
         _dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(loggerFactory).Build();
     }
 
+    /// <summary>
+    /// Test seam: runs right after an append's COMMIT returned, inside the store's error handling, so a fault thrown here
+    /// is exactly a reply lost after the commit (the snapshot is stored; the caller hears of a failure).
+    /// </summary>
+    internal Action? AfterAppendCommit { get; set; }
+
     public string Kind => "postgresql";
 
     public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
@@ -127,6 +133,7 @@ internal sealed class PostgreSqlSnapshotStore : ISnapshotStore
                         ct.ThrowIfCancellationRequested();
                         // Past this point the outcome is the server's: never abandon a commit halfway.
                         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                        AfterAppendCommit?.Invoke();
                         return sequence;
                     }
                 }

@@ -19,7 +19,7 @@ public abstract class ManagerTestBase : IAsyncLifetime
 
     public virtual async ValueTask InitializeAsync()
     {
-        _host = ManagerHost.Create(Dir.Store, Time, Configure, ConfigureServices);
+        _host = ManagerHost.Create(Dir.Store, Time, Configure, ConfigureServices, ConfigureHosting);
         await _host.Host.StartAsync(Ct);
     }
 
@@ -40,6 +40,10 @@ public abstract class ManagerTestBase : IAsyncLifetime
     }
 
     internal virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
+    internal virtual void ConfigureHosting(StateVault.Hosting.StateVaultHostingOptions options)
     {
     }
 }

@@ -282,4 +282,34 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
         Assert.Contains(ex.Failures, f => f.Contains("CommandTimeout", StringComparison.Ordinal));
         Assert.DoesNotContain(Secret, ex.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The COMMIT of an append succeeds but its reply is lost (the connection breaks right after): the vault's retry finds the
+    /// committed snapshot by its writer token; exactly one row, acknowledged with its sequence, and no conflict for a CAS save.
+    /// </summary>
+    [Fact]
+    public async Task Append_ReplyLostAfterCommit_VaultAcknowledgesTheCommittedSnapshotOnce()
+    {
+        var sut = (PostgreSqlSnapshotStore)CreateStore();
+        var lose = 0;
+        sut.AfterAppendCommit = () =>
+        {
+            if (Interlocked.Exchange(ref lose, 0) == 1)
+            {
+                throw new NpgsqlException("Exception while reading from stream", new IOException("Connection reset by peer after COMMIT"));
+            }
+        };
+        await using var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll, RetryBaseDelay = TimeSpan.Zero });
+
+        lose = 1;
+        var first = await vault.SaveJsonAsync("alpha", """{"v":1}"""u8.ToArray(), cancellationToken: Ct);
+        lose = 1;
+        var second = await vault.SaveJsonAsync("alpha", """{"v":2}"""u8.ToArray(), new SaveOptions { ExpectedLatestSequence = 1 }, Ct);
+
+        Assert.Equal(1, first.Sequence);
+        Assert.Equal(2, second.Sequence);
+        Assert.Equal(0, lose);
+        Assert.Equal(2L, await PostgresBackend.ScalarAsync($"SELECT count(*) FROM {Table("snapshots")} WHERE system = 'alpha'"));
+        Assert.Equal(2L, await PostgresBackend.ScalarAsync($"SELECT high_water FROM {Table("systems")} WHERE system = 'alpha'"));
+    }
 }

@@ -400,4 +400,73 @@ public abstract class SnapshotStoreConformanceTests : IAsyncLifetime
 
         Assert.Equal([4L, 5L, 6L, 7L, 8L], (await ListAsync(system)).Select(r => r.Sequence));
     }
+
+    /// <summary>
+    /// A snapshot deleted after it was listed reads as missing (never an error), and every vault path that lists then reads
+    /// skips it and goes on to the next older one.
+    /// </summary>
+    [Fact]
+    public virtual async Task Vault_SnapshotDeletedBetweenListingAndReading_IsSkipped()
+    {
+        var system = Sys("vanish");
+        var seam = new DeleteAfterListingStore(Sut);
+        await using var vault = new SnapshotVault(seam, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll });
+        for (var i = 1; i <= 5; i++)
+        {
+            await vault.SaveJsonAsync(system, Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+        }
+
+        var listed = await ListAsync(system);
+        Assert.True(await Sut.DeleteAsync(system, 5, Ct));
+        Assert.Null(await Sut.ReadAsync(system, 5, Ct));
+        Assert.Contains(listed, r => r.Sequence == 5);
+
+        // A fresh vault (no cached headers) for each path, so every one of them really reads the store.
+        seam.DeleteAfterNextListing(system, 4);
+        var latestJson = await ReadWithFreshVaultAsync(seam, v => v.LoadLatestJsonAsync(system, Ct));
+        seam.DeleteAfterNextListing(system, 3);
+        var latest = await ReadWithFreshVaultAsync(seam, v => v.LoadLatestAsync<JsonObject>(system, Ct));
+        seam.DeleteAfterNextListing(system, 2);
+        var listing = await ReadWithFreshVaultAsync(seam, v => v.ListAsync(system, Ct));
+        seam.DeleteAfterNextListing(system, 1);
+        var report = await ReadWithFreshVaultAsync(seam, v => v.VerifyAsync(system, cancellationToken: Ct));
+
+        Assert.Equal(3, latestJson!.Metadata.Sequence);
+        Assert.Empty(latestJson.Skipped);
+        Assert.Equal(2, latest!.Metadata.Sequence);
+        Assert.Equal(2, latest.State["v"]!.GetValue<int>());
+        Assert.Equal([1L], listing.Select(l => l.Sequence));
+        Assert.Empty(report.Damaged);
+        Assert.Empty(await ListAsync(system));
+    }
+
+    /// <summary>
+    /// The reply of an append is lost after the store committed it: the vault's retry finds its own write (by the writer token
+    /// in the header) instead of appending a duplicate or reporting a conflict with itself.
+    /// </summary>
+    [Fact]
+    public virtual async Task Vault_AppendReplyLostAfterCommit_AcknowledgesTheStoredSnapshotOnce()
+    {
+        var system = Sys("lost_reply");
+        var seam = new LostReplyStore(Sut);
+        await using var vault = new SnapshotVault(seam, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll, RetryBaseDelay = TimeSpan.Zero });
+
+        seam.LoseReplies = 1;
+        var first = await vault.SaveJsonAsync(system, """{"v":1}"""u8.ToArray(), cancellationToken: Ct);
+        seam.LoseReplies = 1;
+        var second = await vault.SaveJsonAsync(system, """{"v":2}"""u8.ToArray(), new SaveOptions { ExpectedLatestSequence = 1 }, Ct);
+
+        Assert.Equal(1, first.Sequence);
+        Assert.Equal(2, second.Sequence);
+        Assert.Equal(0, seam.LoseReplies);
+        Assert.Equal(2, seam.AppendCalls);
+        Assert.Equal([1L, 2L], (await ListAsync(system)).Select(r => r.Sequence));
+        Assert.Equal("""{"v":2}""", Encoding.UTF8.GetString((await vault.LoadLatestJsonAsync(system, Ct))!.Json.Span));
+    }
+
+    private static async Task<T> ReadWithFreshVaultAsync<T>(ISnapshotStore store, Func<SnapshotVault, Task<T>> read)
+    {
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = RetentionPolicy.KeepAll });
+        return await read(vault);
+    }
 }

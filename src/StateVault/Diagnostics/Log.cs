@@ -37,4 +37,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Transient store failure on {Operation} of {System}, attempt {Attempt}; retrying")]
     public static partial void Retrying(ILogger logger, string operation, string system, int attempt, Exception? exception);
+
+    [LoggerMessage(EventId = 1035, Level = LogLevel.Warning, Message = "The reply to appending snapshot {Sequence} of {System} was lost, but the snapshot is stored (its writer token matches); acknowledged without appending again")]
+    public static partial void LostReplyFound(ILogger logger, string system, long sequence);
 }

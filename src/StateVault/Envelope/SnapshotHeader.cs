@@ -38,6 +38,13 @@ public sealed record SnapshotHeader
     /// <summary>Who wrote the snapshot (host and process).</summary>
     [JsonPropertyName("producer")] public string? Producer { get; init; }
 
+    /// <summary>
+    /// A token unique to the save that wrote the snapshot (the same for every attempt of that save). When the reply to an
+    /// append is lost (a commit whose answer never came, a 5xx or timeout after the server stored it), the writer reads the
+    /// snapshot back and finds its own token instead of appending a duplicate; <see langword="null"/> in older snapshots.
+    /// </summary>
+    [JsonPropertyName("writer")] public string? Writer { get; init; }
+
     /// <summary>Tags, e.g. for keep-tagged retention.</summary>
     [JsonPropertyName("tags")] public IReadOnlyList<string> Tags { get; init; } = [];
 

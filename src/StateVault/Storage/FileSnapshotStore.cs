@@ -173,9 +173,9 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         var sawTrash = false;
         foreach (var file in new DirectoryInfo(dir).EnumerateFiles())
         {
-            if (TryParseSequence(file.Name, system, out var sequence))
+            if (TryParseSequence(file.Name, system, out var sequence) && TryGetLength(file) is { } length)
             {
-                refs.Add(new StoredSnapshotRef(sequence, file.Length));
+                refs.Add(new StoredSnapshotRef(sequence, length));
             }
             else
             {
@@ -449,6 +449,22 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         }
 
         return dir;
+    }
+
+    /// <summary>
+    /// The size of a listed file, or <see langword="null"/> when it is gone: the folder is read in batches and each size
+    /// looked up later, so retention in another process (or thread) can remove a file in between. Gone is not an error.
+    /// </summary>
+    private static long? TryGetLength(FileInfo file)
+    {
+        try
+        {
+            return file.Length;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static string FileName(string system, long sequence) =>

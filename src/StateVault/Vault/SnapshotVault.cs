@@ -455,37 +455,61 @@ public sealed class SnapshotVault : IAsyncDisposable
             var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
             SnapshotHeader? written = null;
             long envelopeLength = 0;
-            var sequence = await _retry.ExecuteAsync(
-                ct => new ValueTask<long>(_store.AppendAsync(system, options?.ExpectedLatestSequence, seq =>
+            // One token for every attempt of this save; the last sequence an attempt built an envelope for stays unsettled
+            // when the attempt fails: its write may have landed with the reply lost.
+            var writer = Guid.NewGuid().ToString("N");
+            long? unsettled = null;
+            EnvelopeBytes CreateEnvelope(long seq)
+            {
+                // Every store's append comes through here: a number out of range (a store that wrapped past
+                // long.MaxValue, or reached the bound) is refused before a byte is written.
+                if (!SnapshotSequence.IsValid(seq))
                 {
-                    // Every store's append comes through here: a number out of range (a store that wrapped past
-                    // long.MaxValue, or reached the bound) is refused before a byte is written.
-                    if (!SnapshotSequence.IsValid(seq))
+                    throw new SnapshotStoreException(
+                        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The store allocated sequence {seq} for '{system}', out of range (1 to {SnapshotSequence.MaxValue}); nothing was written."),
+                        isTransient: false);
+                }
+
+                unsettled = seq;
+                written = new SnapshotHeader
+                {
+                    System = system,
+                    Sequence = seq,
+                    CreatedUtc = created,
+                    SchemaVersion = schemaVersion,
+                    StateType = stateType,
+                    Codec = codec,
+                    StoredLength = payload.Length,
+                    RawLength = json.Length,
+                    Sha256 = sha,
+                    Producer = _options.Producer,
+                    Writer = writer,
+                    Tags = options?.Tags ?? [],
+                    Attributes = options?.Attributes ?? new Dictionary<string, string>(),
+                };
+                var envelope = SnapshotEnvelope.Create(written, payload);
+                envelopeLength = envelope.Length;
+                return envelope;
+            }
+
+            var sequence = await _retry.ExecuteAsync(
+                async ct =>
+                {
+                    if (unsettled is { } candidate)
                     {
-                        throw new SnapshotStoreException(
-                            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The store allocated sequence {seq} for '{system}', out of range (1 to {SnapshotSequence.MaxValue}); nothing was written."),
-                            isTransient: false);
+                        // Before appending again, look for our own write: retrying blindly would store the state twice, or
+                        // report a conflict with ourselves. A read that fails transiently is retried like the append.
+                        if (await IsOwnWriteAsync(system, candidate, writer, ct).ConfigureAwait(false))
+                        {
+                            Log.LostReplyFound(_logger, system, candidate);
+                            return candidate;
+                        }
+
+                        unsettled = null;
                     }
 
-                    written = new SnapshotHeader
-                    {
-                        System = system,
-                        Sequence = seq,
-                        CreatedUtc = created,
-                        SchemaVersion = schemaVersion,
-                        StateType = stateType,
-                        Codec = codec,
-                        StoredLength = payload.Length,
-                        RawLength = json.Length,
-                        Sha256 = sha,
-                        Producer = _options.Producer,
-                        Tags = options?.Tags ?? [],
-                        Attributes = options?.Attributes ?? new Dictionary<string, string>(),
-                    };
-                    var envelope = SnapshotEnvelope.Create(written, payload);
-                    envelopeLength = envelope.Length;
-                    return envelope;
-                }, ct)),
+                    return await _store.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, ct).ConfigureAwait(false);
+                },
                 cancellationToken).ConfigureAwait(false);
 
             var header = written! with { Sequence = sequence };
@@ -527,6 +551,26 @@ public sealed class SnapshotVault : IAsyncDisposable
             _metrics.RecordSave(system, _store.Kind, "failure", _time.GetElapsedTime(started), 0);
             Log.SaveFailed(_logger, system, ex.GetType().Name, ex);
             throw;
+        }
+    }
+
+    /// <summary>Whether the snapshot stored at <paramref name="sequence"/> is the one the save with token <paramref name="writer"/> wrote.</summary>
+    private async Task<bool> IsOwnWriteAsync(string system, long sequence, string writer, CancellationToken cancellationToken)
+    {
+        var stored = await _store.ReadAsync(system, sequence, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var header = SnapshotEnvelope.ReadHeader(stored);
+            return header.System == system && header.Sequence == sequence && string.Equals(header.Writer, writer, StringComparison.Ordinal);
+        }
+        catch (EnvelopeFormatException)
+        {
+            return false;
         }
     }
 

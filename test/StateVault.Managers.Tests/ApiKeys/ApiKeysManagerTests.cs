@@ -1,6 +1,7 @@
 using System.Text;
 using StateVault.Managers.ApiKeys;
 using StateVault.Managers.Swarm;
+using StateVault.TestKit;
 using Xunit;
 
 namespace StateVault.Managers.Tests.ApiKeys;
@@ -16,6 +17,9 @@ public sealed class ApiKeysManagerTests : ManagerTestBase
         Environment.SetEnvironmentVariable(_envVariable, TestKeys.AnthropicApi);
         return base.InitializeAsync();
     }
+
+    // Every payload compressed, so the store search below has to decode what it searches.
+    internal override void ConfigureHosting(StateVault.Hosting.StateVaultHostingOptions options) => options.Compression.Threshold = 0;
 
     internal override void Configure(ManagerOptions options)
     {
@@ -133,14 +137,48 @@ public sealed class ApiKeysManagerTests : ManagerTestBase
 
         var files = Directory.GetFiles(Dir.Store, "*", SearchOption.AllDirectories);
         Assert.NotEmpty(files);
-        Assert.Contains(files, f => f.Contains(ApiKeysManager.ManagerName, StringComparison.Ordinal));
+        var apiKeySnapshots = files.Where(f => f.Contains(ApiKeysManager.ManagerName, StringComparison.Ordinal) && f.EndsWith(".svsnap", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(apiKeySnapshots);
+        foreach (var file in apiKeySnapshots)
+        {
+            // The payloads are compressed: a raw byte search finds not even what the state plainly holds, the decoded one does.
+            var bytes = await File.ReadAllBytesAsync(file, Ct);
+            Assert.True(StoredBytes.IsCompressedEnvelope(bytes), $"{file} is not compressed");
+            Assert.Equal(-1, bytes.AsSpan().IndexOf("grep test"u8));
+            Assert.True(StoredBytes.Contains(bytes, "grep test"), $"{file} does not decode to the state");
+        }
+
         foreach (var file in files)
         {
             var bytes = await File.ReadAllBytesAsync(file, Ct);
             foreach (var secret in TestKeys.All.Concat(access.Select(k => k[17..])))
             {
-                Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)));
+                Assert.False(StoredBytes.Contains(bytes, secret), $"A raw key is stored in {file}.");
             }
         }
+    }
+
+    [Fact]
+    public void StoredBytes_KeyInACompressedPayload_IsFoundWhereAPlainByteSearchMissesIt()
+    {
+        // The store search above must be able to fail: a key saved with the scanner off, compressed, is found only decoded.
+        var json = Encoding.UTF8.GetBytes($$"""{"leak":"{{TestKeys.OpenAIProject}}","pad":"{{new string('a', 4096)}}"}""");
+        var payload = StateVault.Codecs.SnapshotCodecs.Encode(StateVault.Codecs.SnapshotCodecs.Zstd, json);
+        var header = new StateVault.Envelope.SnapshotHeader
+        {
+            System = ApiKeysManager.ManagerName,
+            Sequence = 1,
+            CreatedUtc = Time.GetUtcNow(),
+            SchemaVersion = 1,
+            StateType = "test",
+            Codec = StateVault.Codecs.SnapshotCodecs.Zstd,
+            StoredLength = payload.Length,
+            RawLength = json.Length,
+            Sha256 = StateVault.Envelope.SnapshotEnvelope.Sha256Hex(payload.Span),
+        };
+        var stored = StateVault.Envelope.SnapshotEnvelope.Create(header, payload).ToArray();
+
+        Assert.Equal(-1, stored.AsSpan().IndexOf(Encoding.UTF8.GetBytes(TestKeys.OpenAIProject)));
+        Assert.True(StoredBytes.Contains(stored, TestKeys.OpenAIProject));
     }
 }

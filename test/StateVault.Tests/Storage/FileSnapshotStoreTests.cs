@@ -140,4 +140,55 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
             Directory.Delete(_root, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Listing while another process's retention removes snapshots: a file listed by name but gone before its size was read
+    /// is left out, never a <see cref="FileNotFoundException"/> (which the server turned into a 500 on <c>snapshots/latest</c>).
+    /// </summary>
+    [Fact]
+    public async Task ListAsync_WhileAnotherProcessDeletesSnapshots_NeverThrows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var root = Path.Combine(_root, "vanish-case");
+        var dir = Path.Combine(root, "v");
+        Directory.CreateDirectory(dir);
+        // Many names, so a listing reads the folder in several batches and sizes are looked up long after the names.
+        const int Count = 1500;
+        var paths = Enumerable.Range(1, Count).Select(i => Path.Combine(dir, $"v-{i:D19}.svsnap")).ToArray();
+        foreach (var path in paths)
+        {
+            File.WriteAllBytes(path, [0x78]);
+        }
+
+        await using var sut = FileSnapshotStoreProvider.Create(root);
+        // The other process: removes every snapshot in an order unrelated to the folder's, as fast as it can.
+        var deleter = Task.Run(
+            () =>
+            {
+                foreach (var path in paths.OrderBy(p => p.GetHashCode()))
+                {
+                    File.Delete(path);
+                }
+            },
+            ct);
+
+        var listings = 0;
+        do
+        {
+            await foreach (var item in sut.ListAsync("v", ct))
+            {
+                Assert.InRange(item.Sequence, 1, Count);
+            }
+
+            listings++;
+        }
+        while (!deleter.IsCompleted);
+
+        await deleter;
+        Assert.True(listings > 0);
+        await foreach (var item in sut.ListAsync("v", ct))
+        {
+            Assert.Fail($"snapshot {item.Sequence} is still listed after it was deleted");
+        }
+    }
 }
