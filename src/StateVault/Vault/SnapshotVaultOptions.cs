@@ -49,6 +49,16 @@ public sealed class SnapshotVaultOptions
     /// <value>100 ms.</value>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The default of <see cref="MetricsSystemLabelLimit"/>.</summary>
+    public const int DefaultMetricsSystemLabelLimit = 100;
+
+    /// <summary>
+    /// How many distinct systems get their own <c>system</c> tag on the <c>StateVault</c> meter; the rest share the tag value
+    /// <c>_other</c>, so metrics stay bounded however many systems callers create.
+    /// </summary>
+    /// <value>100.</value>
+    public int MetricsSystemLabelLimit { get; set; } = DefaultMetricsSystemLabelLimit;
+
     /// <summary>The retention policy for one system.</summary>
     public RetentionPolicy RetentionFor(string system) =>
         RetentionPerSystem.TryGetValue(system, out var policy) ? policy : Retention;
@@ -71,6 +81,7 @@ public sealed class SnapshotVaultOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(Compression.Threshold);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetryAttempts);
+        ArgumentOutOfRangeException.ThrowIfNegative(MetricsSystemLabelLimit);
         if (!Enum.IsDefined(SecretPolicy))
         {
             throw new ArgumentException($"Unknown secret policy {SecretPolicy}.");
