@@ -85,7 +85,7 @@ public sealed class IncomingEnvelopeTests
     {
         var key = FakeSecrets.OpenAiProject;
 
-        var inPayload = Assert.Throws<SecretDetectedException>(() => IncomingEnvelope.Check(Create($$"""{"x":{"y":"{{key}}"}}""", SnapshotCodecs.Zstd), "sys", 1, Max, SecretPolicy.Reject));
+        var inPayload = Assert.Throws<SecretDetectedException>(() => IncomingEnvelope.Check(Create($$$"""{"x":{"y":"{{{key}}}"}}""", SnapshotCodecs.Zstd), "sys", 1, Max, SecretPolicy.Reject));
         var inHeader = Assert.Throws<SecretDetectedException>(() => IncomingEnvelope.Check(
             Create("{}", tags: ["ok", key], attributes: new Dictionary<string, string> { ["from"] = key, [key] = "x" }), "sys", 1, Max, SecretPolicy.Redact));
 
@@ -103,7 +103,7 @@ public sealed class IncomingEnvelopeTests
 
         await Assert.ThrowsAsync<ArgumentException>(() => sut.SaveJsonAsync("s", """{"a":"\ud800"}"""u8.ToArray(), cancellationToken: VaultHarness.Ct));
         await Assert.ThrowsAsync<ArgumentException>(() => sut.SaveJsonAsync("s", """{"\udc00":1}"""u8.ToArray(), cancellationToken: VaultHarness.Ct));
-        await Assert.ThrowsAsync<ArgumentException>(() => sut.SaveJsonAsync("s", [(byte)'"', 0xC3, 0x28, (byte)'"'], cancellationToken: VaultHarness.Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => sut.SaveJsonAsync("s", new byte[] { (byte)'"', 0xC3, 0x28, (byte)'"' }, cancellationToken: VaultHarness.Ct));
         await sut.SaveJsonAsync("s", """{"ok":"\ud83d\ude00"}"""u8.ToArray(), cancellationToken: VaultHarness.Ct);
 
         Assert.Single(h.Folder.Files(), f => f.EndsWith(".svsnap", StringComparison.Ordinal));
