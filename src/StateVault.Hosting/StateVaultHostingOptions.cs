@@ -65,6 +65,10 @@ public sealed class StateVaultHostingOptions
     /// <value><see langword="null"/>: <c>&lt;machine&gt;/&lt;process id&gt;</c>.</value>
     public string? Producer { get; set; }
 
+    /// <summary>How many distinct systems get their own <c>system</c> tag in metrics (see <see cref="SnapshotVaultOptions.MetricsSystemLabelLimit"/>).</summary>
+    /// <value>100.</value>
+    public int MetricsSystemLabelLimit { get; set; } = SnapshotVaultOptions.DefaultMetricsSystemLabelLimit;
+
     /// <summary>Builds the engine options these settings describe.</summary>
     /// <exception cref="ArgumentException">A setting is invalid.</exception>
     public SnapshotVaultOptions ToVaultOptions()
@@ -75,6 +79,7 @@ public sealed class StateVaultHostingOptions
             SecretPolicy = SecretPolicy,
             MaxRetryAttempts = StoreRetryAttempts,
             RetryBaseDelay = StoreRetryDelay,
+            MetricsSystemLabelLimit = MetricsSystemLabelLimit,
         };
         foreach (var (system, retention) in RetentionPerSystem)
         {

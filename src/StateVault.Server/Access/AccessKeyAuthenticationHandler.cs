@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -11,8 +12,9 @@ namespace StateVault.Server.Access;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> through <see cref="IAccessKeyRegistry.ValidateAccessKey"/>
-/// (salted hashes, constant-time comparison). A presented key that is wrong counts against the client's failure window.
-/// The key is never logged: only the client address and why it failed.
+/// (salted hashes, constant-time comparison). A valid key is always authenticated. A presented key that is wrong counts
+/// against the failure windows of the client's address and of the key id it names (<see cref="FailedAuthenticationLimiter"/>);
+/// beyond the limit the challenge is a 429 instead of a 401. The key is never logged: only the client address and why it failed.
 /// </summary>
 internal sealed class AccessKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -24,6 +26,7 @@ internal sealed class AccessKeyAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     private const string BearerPrefix = "Bearer ";
+    private static readonly object s_throttledKey = new();
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -36,13 +39,14 @@ internal sealed class AccessKeyAuthenticationHandler(
         var value = header.Count == 1 ? header[0] : null;
         if (value is null || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) || value.Length == BearerPrefix.Length)
         {
-            return Task.FromResult(Failed("malformed Authorization header (expected 'Bearer <key>')"));
+            return Task.FromResult(Failed("malformed Authorization header (expected 'Bearer <key>')", keyId: null));
         }
 
-        var info = keys.ValidateAccessKey(value[BearerPrefix.Length..].Trim());
+        var presented = value[BearerPrefix.Length..].Trim();
+        var info = keys.ValidateAccessKey(presented);
         if (info is null)
         {
-            return Task.FromResult(Failed("unknown or revoked key"));
+            return Task.FromResult(Failed("unknown or revoked key", ExistingKeyId(presented)));
         }
 
         var identity = new ClaimsIdentity(
@@ -57,6 +61,13 @@ internal sealed class AccessKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[s_throttledKey] is TimeSpan retryAfter)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many failed authentications", $"Too many invalid keys came from this client or named this key; try again in {seconds} s.");
+        }
+
         Response.Headers.WWWAuthenticate = "Bearer";
         return WriteProblemAsync(StatusCodes.Status401Unauthorized, "Authentication required", "Send 'Authorization: Bearer <key>' with a valid StateVault access key.");
     }
@@ -67,11 +78,37 @@ internal sealed class AccessKeyAuthenticationHandler(
         return WriteProblemAsync(StatusCodes.Status403Forbidden, "Role too low", $"This operation needs a higher role than the key's ({role}).");
     }
 
-    private AuthenticateResult Failed(string reason)
+    /// <summary>The id of an existing key that <paramref name="presented"/> names (<c>svk_&lt;id&gt;_…</c>), if any.</summary>
+    private string? ExistingKeyId(string presented)
+    {
+        const int IdLength = 12;
+        var prefix = ApiKeysManager.AccessKeyPrefix;
+        if (presented.Length <= prefix.Length + IdLength || !presented.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var id = presented.Substring(prefix.Length, IdLength);
+        return keys.ListAccessKeys().Any(k => string.Equals(k.Id, id, StringComparison.Ordinal)) ? id : null;
+    }
+
+    private AuthenticateResult Failed(string reason, string? keyId)
     {
         var client = Context.Connection.RemoteIpAddress;
-        limiter.RecordFailure(client);
-        Log.AuthenticationFailed(Logger, client, reason);
+        limiter.RecordFailure(client, keyId, out var verdict);
+        if (verdict.Refuse)
+        {
+            Context.Items[s_throttledKey] = verdict.RetryAfter;
+            if (verdict.JustCrossed)
+            {
+                Log.AuthenticationThrottled(Logger, client, (int)Math.Ceiling(verdict.RetryAfter.TotalSeconds));
+            }
+        }
+        else
+        {
+            Log.AuthenticationFailed(Logger, client, reason);
+        }
+
         return AuthenticateResult.Fail(reason);
     }
 

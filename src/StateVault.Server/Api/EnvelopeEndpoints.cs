@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 using StateVault.Envelope;
 using StateVault.Hosting;
@@ -31,10 +32,13 @@ internal static class EnvelopeEndpoints
         var group = api.MapGroup("/systems/{system}/envelopes").WithTags("envelopes");
         group.MapGet("/", ListAsync).WithSummary("Raw store: stored sequences with lengths, and the latest allocated sequence.");
         group.MapGet("/{seq:long}", ReadAsync).WithSummary("Raw store: the envelope bytes of one snapshot.");
+        // No .Accepts(...): its content-type check runs in routing, before authentication, and told anonymous callers 415.
+        // The handler checks the content type after authorization instead.
         group.MapPut("/{seq:long}", PutAsync)
             .RequireAuthorization(AccessPolicies.Writer)
-            .Accepts<byte[]>(EnvelopeWire.MediaType)
-            .WithSummary("Raw store: create-only write of a verified envelope; ?append=true only when seq is latest + 1.");
+            .WithSummary("Raw store: create-only write of a verified envelope; ?append=true only when seq is latest + 1.")
+            .WithDescription($"Body: the envelope bytes ({EnvelopeWire.MediaType}). The envelope obeys the rules of every save: it verifies, names this system and sequence, "
+                + "declares a state no larger than the server's maximum state size (413), decodes to valid JSON, and holds no secret-looking value in the state, tags or attributes (422).");
         group.MapDelete("/{seq:long}", DeleteAsync).RequireAuthorization(AccessPolicies.Admin).WithSummary("Raw store: deletes one snapshot.");
         group.MapPost("/{seq:long}/quarantine", QuarantineAsync).RequireAuthorization(AccessPolicies.Writer).WithSummary("Raw store: moves a damaged snapshot to quarantine.");
     }
@@ -93,9 +97,15 @@ internal static class EnvelopeEndpoints
             return Problems.InvalidSystem(system);
         }
 
-        if (seq < 1)
+        if (!SnapshotSequence.IsValid(seq))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid sequence", "Sequences start at 1.");
+            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid sequence", $"Sequences run from {SnapshotSequence.MinValue} to {SnapshotSequence.MaxValue}. Nothing was written.");
+        }
+
+        if (request.ContentType is { Length: > 0 } contentType
+            && !(MediaTypeHeaderValue.TryParse(contentType, out var mediaType) && string.Equals(mediaType.MediaType.Value, EnvelopeWire.MediaType, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", $"Send the envelope bytes as {EnvelopeWire.MediaType}.");
         }
 
         if (SnapshotEndpoints.Owner(managers, system) is { } owner)
@@ -104,22 +114,17 @@ internal static class EnvelopeEndpoints
         }
 
         var body = await RequestBody.ReadAsync(request, options.Value.MaxEnvelopeBytes, cancellationToken).ConfigureAwait(false);
-        SnapshotHeader header;
         try
         {
-            header = SnapshotEnvelope.Decode(body).Header;
+            // The rules of every save, in the engine so the CLI and the other stores apply the same ones.
+            // A secret-looking value throws SecretDetectedException: 422 naming the paths, like any save.
+            IncomingEnvelope.Check(body, system, seq, options.Value.MaxStateBytes, vault.Options.SecretPolicy);
         }
-        catch (EnvelopeFormatException ex)
+        catch (IncomingEnvelopeException ex)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid envelope", $"The body is not a valid snapshot envelope: {ex.Message}. Nothing was written.");
-        }
-
-        if (header.System != system || header.Sequence != seq)
-        {
-            return Problems.Create(
-                StatusCodes.Status400BadRequest,
-                "Envelope does not match the route",
-                $"The envelope's header names {header.System}#{header.Sequence}, the route {system}#{seq}. Nothing was written.");
+            return ex.Rejection == IncomingEnvelopeRejection.TooLarge
+                ? Problems.Create(StatusCodes.Status413PayloadTooLarge, "State too large", $"The envelope is refused: {ex.Message}. Nothing was written.")
+                : Problems.Create(StatusCodes.Status400BadRequest, ex.Rejection == IncomingEnvelopeRejection.Mismatch ? "Envelope does not match the route" : "Invalid envelope", $"The envelope is refused: {ex.Message}. Nothing was written.");
         }
 
         var location = $"/api/systems/{system}/envelopes/{seq.ToString(CultureInfo.InvariantCulture)}";

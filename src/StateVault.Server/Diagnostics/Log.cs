@@ -36,6 +36,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 4031, Level = LogLevel.Information, Message = "Revoked access key {KeyId}")]
     public static partial void KeyRevoked(ILogger logger, string keyId);
 
+    [LoggerMessage(EventId = 4050, Level = LogLevel.Debug, Message = "{Method} {Target} {StatusCode} {ElapsedMilliseconds:0.0} ms")]
+    public static partial void Request(ILogger logger, string method, string target, int statusCode, double elapsedMilliseconds);
+
     [LoggerMessage(EventId = 4040, Level = LogLevel.Error, Message = "Request failed with {ExceptionType}")]
     public static partial void Unhandled(ILogger logger, string exceptionType, Exception exception);
 }

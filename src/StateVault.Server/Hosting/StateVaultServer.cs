@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -37,6 +39,21 @@ public static class StateVaultServer
     /// <summary>The configuration key of the store URI (also <c>--store</c> and <c>STATEVAULT_STORE</c>).</summary>
     public const string StoreKey = "StateVault:Store";
 
+    private static readonly string[] s_rawUrlCategories =
+    [
+        "Microsoft.AspNetCore.Hosting.Diagnostics",
+        "Microsoft.AspNetCore.Routing.Matching",
+        "Microsoft.AspNetCore.StaticFiles",
+        "Microsoft.AspNetCore.Server.Kestrel.BadRequests",
+    ];
+
+    private static readonly Dictionary<string, string?> s_logDefaults = new(StringComparer.Ordinal)
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+    };
+
     /// <summary>
     /// Creates a builder with configuration (command line <c>--store URI</c>, <c>--urls</c>, environment
     /// <c>STATEVAULT_STORE</c>, section <c>StateVault:Server</c>) and every service of the server registered.
@@ -50,6 +67,17 @@ public static class StateVaultServer
             Args = args,
             WebRootPath = Directory.Exists(webRoot) ? webRoot : null,
         });
+        // Defaults under every other source, so appsettings, environment and command line still override them: no
+        // per-request lines (ASP.NET Core logs each request at Information, with its full URL).
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = s_logDefaults });
+        // These ASP.NET Core categories log the raw request path or line (Hosting: every request at Information; routing,
+        // static files, Kestrel's bad requests: at Debug), where a key may be: held at Warning whatever is configured.
+        // The server's own request log (StateVault.Server.Requests, Debug) logs the same requests redacted.
+        foreach (var category in s_rawUrlCategories)
+        {
+            builder.Logging.AddFilter(category, LogLevel.Warning);
+        }
+
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--store"] = StoreKey });
         if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
@@ -80,9 +108,15 @@ public static class StateVaultServer
         app.Services.GetRequiredService<SnapshotVault>();
         app.Services.GetRequiredService<SaveStatistics>();
 
+        var serverOptions = app.Services.GetRequiredService<IOptions<StateVaultServerOptions>>().Value;
+        if (serverOptions.ReverseProxy.Enabled)
+        {
+            app.UseForwardedHeaders(ForwardedHeadersFor(serverOptions.ReverseProxy));
+        }
+
+        app.UseMiddleware<RequestLogMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<FailedAuthenticationMiddleware>();
         app.Use(static (context, next) =>
         {
             var headers = context.Response.Headers;
@@ -102,7 +136,12 @@ public static class StateVaultServer
         app.UseAuthorization();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).WithTags("health");
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (!serverOptions.Metrics.AllowAnonymous)
+        {
+            metrics.RequireAuthorization(AccessPolicies.Reader);
+        }
+
         app.MapOpenApi();
 
         var api = app.MapGroup("/api").RequireAuthorization(AccessPolicies.Reader);
@@ -200,6 +239,8 @@ public static class StateVaultServer
         services.AddHostedService<FirstStartService>();
 
         services.AddProblemDetails();
+        // After the default writer: answers in problem+json when the client's Accept names no JSON type (else: a 500).
+        services.AddSingleton<IProblemDetailsWriter, FallbackProblemDetailsWriter>();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.ConfigureHttpJsonOptions(json =>
         {
@@ -232,6 +273,26 @@ public static class StateVaultServer
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] }];
             return Task.CompletedTask;
         }));
+    }
+
+    private static ForwardedHeadersOptions ForwardedHeadersFor(ReverseProxyOptions proxy)
+    {
+        // Only the nearest forwarded address, and only from the configured proxies (loopback when none is named).
+        var forwarded = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
+            ForwardLimit = 1,
+        };
+        if (proxy.KnownProxies.Count > 0)
+        {
+            forwarded.KnownProxies.Clear();
+            foreach (var address in proxy.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(address));
+            }
+        }
+
+        return forwarded;
     }
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)

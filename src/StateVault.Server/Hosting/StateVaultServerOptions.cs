@@ -17,14 +17,30 @@ public sealed class StateVaultServerOptions
     /// <value>256 MiB.</value>
     public long MaxEnvelopeBytes { get; set; } = 256L * 1024 * 1024;
 
-    /// <summary>How many failed authentications one client address may make within <see cref="FailedAuthenticationWindow"/>
-    /// before its <c>/api</c> requests are refused with 429 until the window has passed.</summary>
+    /// <summary>
+    /// The largest decoded state the raw envelope routes accept, in bytes: an envelope whose header declares a larger
+    /// <c>raw_length</c> is refused (413) before anything is decoded.
+    /// </summary>
+    /// <value>256 MiB.</value>
+    public long MaxStateBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// How many failed authentications one source address, and separately one presented key id, may make within
+    /// <see cref="FailedAuthenticationWindow"/>; further failures are answered 429 until the window has passed. A request
+    /// with a valid key is never refused by this limit, whatever others sent before it.
+    /// </summary>
     /// <value>20.</value>
     public int FailedAuthenticationLimit { get; set; } = 20;
 
     /// <summary>The sliding window of <see cref="FailedAuthenticationLimit"/>.</summary>
     /// <value>1 minute.</value>
     public TimeSpan FailedAuthenticationWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Running behind a reverse proxy: whether and from whom <c>X-Forwarded-For</c> is trusted.</summary>
+    public ReverseProxyOptions ReverseProxy { get; set; } = new();
+
+    /// <summary>Who may read <c>/metrics</c>.</summary>
+    public MetricsEndpointOptions Metrics { get; set; } = new();
 
     /// <summary>Whether the first start with an empty key list creates an admin key and prints it once.</summary>
     /// <value><see langword="true"/>.</value>

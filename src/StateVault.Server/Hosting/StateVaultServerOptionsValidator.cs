@@ -18,6 +18,19 @@ internal sealed class StateVaultServerOptionsValidator : IValidateOptions<StateV
             failures.Add($"{StateVaultServerOptions.SectionName}:MaxEnvelopeBytes must be at least MaxRequestBodyBytes.");
         }
 
+        if (options.MaxStateBytes < 1024)
+        {
+            failures.Add($"{StateVaultServerOptions.SectionName}:MaxStateBytes must be at least 1024.");
+        }
+
+        foreach (var proxy in options.ReverseProxy.KnownProxies)
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                failures.Add($"{StateVaultServerOptions.SectionName}:ReverseProxy:KnownProxies holds '{proxy}', which is not an IP address.");
+            }
+        }
+
         if (options.FailedAuthenticationLimit < 1)
         {
             failures.Add($"{StateVaultServerOptions.SectionName}:FailedAuthenticationLimit must be 1 or more.");

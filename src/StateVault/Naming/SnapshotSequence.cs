@@ -8,6 +8,9 @@ namespace StateVault;
 /// </summary>
 public static class SnapshotSequence
 {
+    /// <summary>The first sequence of a system.</summary>
+    public const long MinValue = 1;
+
     /// <summary>
     /// The highest sequence number: 2^53 − 1, the largest integer every JSON client (JavaScript's
     /// <c>Number.MAX_SAFE_INTEGER</c>) reads exactly. At one save per microsecond it lasts 285 years.
@@ -15,7 +18,7 @@ public static class SnapshotSequence
     public const long MaxValue = 9_007_199_254_740_991;
 
     /// <summary>Whether <paramref name="sequence"/> is within 1 … <see cref="MaxValue"/>.</summary>
-    public static bool IsValid(long sequence) => sequence is >= 1 and <= MaxValue;
+    public static bool IsValid(long sequence) => sequence is >= MinValue and <= MaxValue;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when <paramref name="sequence"/> is outside 1 … <see cref="MaxValue"/>.</summary>
     /// <returns>The same sequence, for chaining.</returns>

@@ -61,7 +61,7 @@ public sealed class SnapshotVault : IAsyncDisposable
         _options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _metrics = new StateVaultMetrics(meterFactory);
+        _metrics = new StateVaultMetrics(meterFactory, _options.MetricsSystemLabelLimit);
         _json = StateVaultJson.WithSensitiveMembersRemoved(_options.JsonOptions);
         _ownsStore = ownsStore;
         _retry = _options.MaxRetryAttempts == 0
@@ -118,7 +118,8 @@ public sealed class SnapshotVault : IAsyncDisposable
         SystemName.Validate(system);
         try
         {
-            using var document = JsonDocument.Parse(json);
+            // Well-formed is not enough: a string with an unpaired surrogate escape parses but never reads back.
+            JsonValidation.Validate(json.Span);
         }
         catch (JsonException ex)
         {

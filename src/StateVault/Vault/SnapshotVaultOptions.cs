@@ -71,6 +71,16 @@ public sealed class SnapshotVaultOptions
     /// <value><see cref="DefaultMaxExpansionRatio"/> (1024; real JSON states compress 3 to 50 times).</value>
     public int MaxExpansionRatio { get; set; } = DefaultMaxExpansionRatio;
 
+    /// <summary>The default of <see cref="MetricsSystemLabelLimit"/>.</summary>
+    public const int DefaultMetricsSystemLabelLimit = 100;
+
+    /// <summary>
+    /// How many distinct systems get their own <c>system</c> tag on the <c>StateVault</c> meter; the rest share the tag value
+    /// <c>_other</c>, so metrics stay bounded however many systems callers create.
+    /// </summary>
+    /// <value>100.</value>
+    public int MetricsSystemLabelLimit { get; set; } = DefaultMetricsSystemLabelLimit;
+
     /// <summary>The retention policy for one system.</summary>
     public RetentionPolicy RetentionFor(string system) =>
         RetentionPerSystem.TryGetValue(system, out var policy) ? policy : Retention;
@@ -96,6 +106,7 @@ public sealed class SnapshotVaultOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxStateBytes, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxStateBytes, Array.MaxLength);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxExpansionRatio, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(MetricsSystemLabelLimit);
         if (!Enum.IsDefined(SecretPolicy))
         {
             throw new ArgumentException($"Unknown secret policy {SecretPolicy}.");

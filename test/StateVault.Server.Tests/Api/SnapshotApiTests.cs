@@ -411,7 +411,7 @@ public sealed class SnapshotApiTests : IAsyncLifetime
     public async Task Metrics_AfterASave_ExposeStateVaultAndAspNetCoreInstruments()
     {
         await SaveAsync("measured", """{"v":1}""");
-        using var client = _sut.Client();
+        using var client = _sut.Client(_sut.ReaderKey);
 
         // The exporter caches a scrape briefly; poll until the save shows.
         string text = "";

@@ -13,7 +13,10 @@ internal static class GamingAlertsRoutes
             .WithSummary("Active alerts (?gameSystem=, ?severity=).");
         group.MapGet("/alerts/summary", (GamingAlertsManager m) => TypedResults.Ok(m.GetSummary())).WithSummary("Open alerts by severity, type and system.");
         group.MapGet("/alerts/stale", (double? staleAfterSeconds, GamingAlertsManager m) =>
-            ManagerOperation.Run(() => TypedResults.Ok(m.FindStaleAlerts(staleAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null)))).WithSummary("Active alerts not updated for a while.");
+                staleAfterSeconds is { } s && !(double.IsFinite(s) && s is >= 0 and <= MaxStaleAfterSeconds)
+                    ? Problems.Create(StatusCodes.Status400BadRequest, "Invalid staleAfterSeconds", $"staleAfterSeconds must be a number of seconds from 0 to {MaxStaleAfterSeconds:0}.")
+                    : ManagerOperation.Run(() => TypedResults.Ok(m.FindStaleAlerts(staleAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null))))
+            .WithSummary("Active alerts not updated for a while (?staleAfterSeconds=, 0 to 100 years).");
         group.MapGet("/alerts/history", (GamingAlertsManager m) => TypedResults.Ok(m.State.AlertHistory)).WithSummary("Resolved alerts.");
         group.MapPost("/samples", (PerformanceSample body, GamingAlertsManager m) =>
                 ManagerOperation.Run(() => TypedResults.Ok(m.CheckPerformance(body.GameSystem, body.Metrics))))
@@ -40,6 +43,9 @@ internal static class GamingAlertsRoutes
                 }))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a threshold.");
     }
+
+    // 100 years: far beyond any alert's age, far below TimeSpan's overflow (1e300 seconds was a 500).
+    private const double MaxStaleAfterSeconds = 100 * 365.25 * 24 * 3600;
 
     internal sealed record PerformanceSample(string GameSystem, Dictionary<string, double> Metrics);
 

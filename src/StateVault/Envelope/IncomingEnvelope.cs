@@ -1,0 +1,126 @@
+using System.Text.Json;
+using StateVault.Codecs;
+using StateVault.Secrets;
+using StateVault.Serialization;
+
+namespace StateVault.Envelope;
+
+/// <summary>
+/// The rules every save obeys, for an envelope made elsewhere (the server's raw upload, an <c>http://</c> store, a migration,
+/// an import): it must verify, be stored as the system and sequence its header names, have a sequence in range, declare a
+/// state no larger than the configured maximum, decode to exactly that many bytes of valid JSON, and hold no secret-looking
+/// value in the state, the tags, the attributes or the other header strings.
+/// </summary>
+public static class IncomingEnvelope
+{
+    /// <summary>Checks <paramref name="envelope"/> before a store keeps it as <paramref name="system"/>#<paramref name="sequence"/>.</summary>
+    /// <param name="envelope">The whole envelope.</param>
+    /// <param name="system">The system it is to be stored under.</param>
+    /// <param name="sequence">The sequence it is to be stored at.</param>
+    /// <param name="maxStateBytes">The largest decoded state accepted; checked against the header before anything is decoded.</param>
+    /// <param name="secretPolicy">
+    /// The vault's policy. <see cref="SecretPolicy.Redact"/> rejects like <see cref="SecretPolicy.Reject"/>: an envelope is
+    /// kept byte for byte, so a value in it cannot be replaced.
+    /// </param>
+    /// <returns>The verified header.</returns>
+    /// <exception cref="IncomingEnvelopeException">A rule was broken; <see cref="IncomingEnvelopeException.Rejection"/> says which.</exception>
+    /// <exception cref="SecretDetectedException">A secret-looking value; the findings name JSON paths (<c>header.tags[0]</c>, <c>$.a.b</c>), never values.</exception>
+    public static SnapshotHeader Check(ReadOnlyMemory<byte> envelope, string system, long sequence, long maxStateBytes, SecretPolicy secretPolicy)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxStateBytes);
+        SnapshotHeader header;
+        ReadOnlyMemory<byte> payload;
+        try
+        {
+            (header, payload) = SnapshotEnvelope.Decode(envelope);
+        }
+        catch (EnvelopeFormatException ex)
+        {
+            throw new IncomingEnvelopeException(IncomingEnvelopeRejection.Malformed, $"not a valid snapshot envelope: {ex.Message}", ex);
+        }
+
+        if (!SnapshotSequence.IsValid(sequence) || !SnapshotSequence.IsValid(header.Sequence))
+        {
+            throw new IncomingEnvelopeException(
+                IncomingEnvelopeRejection.SequenceOutOfRange,
+                $"sequences run from {SnapshotSequence.MinValue} to {SnapshotSequence.MaxValue}");
+        }
+
+        if (!string.Equals(header.System, system, StringComparison.Ordinal) || header.Sequence != sequence)
+        {
+            throw new IncomingEnvelopeException(
+                IncomingEnvelopeRejection.Mismatch,
+                $"the header names {(SystemName.IsValid(header.System) ? header.System : "another system")}#{header.Sequence}, not {system}#{sequence}");
+        }
+
+        if (header.RawLength > maxStateBytes)
+        {
+            // Before decoding: a decoder must never size anything from an untrusted length.
+            throw new IncomingEnvelopeException(
+                IncomingEnvelopeRejection.TooLarge,
+                $"the header's raw_length ({header.RawLength} bytes) is over the maximum state size ({maxStateBytes} bytes)");
+        }
+
+        if (!SnapshotCodecs.IsKnown(header.Codec))
+        {
+            throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"unknown codec; known: {string.Join(", ", SnapshotCodecs.All)}");
+        }
+
+        ReadOnlyMemory<byte> json;
+        try
+        {
+            json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength);
+            JsonValidation.Validate(json.Span);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"the payload does not decode to its declared length ({ex.Message})", ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"the payload is not one valid JSON document ({ex.Message})", ex);
+        }
+
+        if (secretPolicy != SecretPolicy.Off)
+        {
+            var findings = new List<SecretFinding>(SecretScanner.Scan(json.Span));
+            AddHeaderFindings(header, findings);
+            if (findings.Count > 0)
+            {
+                throw new SecretDetectedException(system, findings);
+            }
+        }
+
+        return header;
+    }
+
+    private static void AddHeaderFindings(SnapshotHeader header, List<SecretFinding> findings)
+    {
+        const string Root = "header";
+        Add(findings, JsonPath.Property(Root, "state_type"), header.StateType);
+        Add(findings, JsonPath.Property(Root, "producer"), header.Producer);
+        for (var i = 0; i < header.Tags.Count; i++)
+        {
+            Add(findings, JsonPath.Index(Root + ".tags", i), header.Tags[i]);
+        }
+
+        foreach (var (name, value) in header.Attributes)
+        {
+            if (SecretScanner.Classify(name) is { } kind)
+            {
+                findings.Add(new SecretFinding(Root + ".attributes{key}", kind));
+                continue; // the name is the secret; a path with the name in it would show it
+            }
+
+            Add(findings, JsonPath.Property(Root + ".attributes", name), value);
+        }
+    }
+
+    private static void Add(List<SecretFinding> findings, string path, string? value)
+    {
+        if (value is not null && SecretScanner.Classify(value) is { } kind)
+        {
+            findings.Add(new SecretFinding(path, kind));
+        }
+    }
+}
