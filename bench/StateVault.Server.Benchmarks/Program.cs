@@ -15,6 +15,13 @@ using StateVault.Storage;
 // loopback clients, one system per client) against the same saves made in-process through SnapshotVault on the same kind
 // of store (durable file store), as ratios from one run. Each cell is bounded in count and time.
 //   dotnet run -c Release --project bench/StateVault.Server.Benchmarks -- [--seconds 3] [--max-saves 3000]
+// With "managers" first: acknowledged manager operations instead (see ManagerOperationsBenchmark):
+//   dotnet run -c Release --project bench/StateVault.Server.Benchmarks -- managers [--seconds 3] [--max-ops 20000]
+if (args.Length > 0 && args[0] == "managers")
+{
+    return await StateVault.Server.Benchmarks.ManagerOperationsBenchmark.RunAsync(args);
+}
+
 var seconds = BenchInput.Arg(args, "--seconds", 3.0);
 var maxSaves = (int)BenchInput.Arg(args, "--max-saves", 3000.0);
 int[] clients = [1, 8, 32];

@@ -14,6 +14,18 @@ public interface IStatePersistence
     /// <remarks>Call it after the new state is in place: the saver reads the change count before it captures the state.</remarks>
     void MarkChanged(IManagedComponent component, string system);
 
+    /// <summary>
+    /// Returns when every change of <paramref name="system"/> marked (<see cref="MarkChanged"/>) before the call is in a durable
+    /// snapshot. Calls that arrive while a save of the system is in flight are covered together by the next save (group
+    /// commit). Under <see cref="StateVaultDurability.Deferred"/> it returns at once.
+    /// </summary>
+    /// <exception cref="StateVaultException">
+    /// The save that covered the change failed (the store's error), or the store did not answer within
+    /// <see cref="StateVaultHostingOptions.DurableAckTimeout"/> (a transient <see cref="SnapshotStoreException"/>). The change is then
+    /// not acknowledged; it stays in memory and pending, and the background retry may still store it.
+    /// </exception>
+    Task WaitDurableAsync(IManagedComponent component, string system, CancellationToken cancellationToken = default);
+
     /// <summary>Saves every dirty system of <paramref name="component"/> now; returns when the store acknowledged each.</summary>
     /// <exception cref="StateVaultException">A save failed; the state stays pending and is retried in the background.</exception>
     Task SaveNowAsync(IManagedComponent component, CancellationToken cancellationToken = default);

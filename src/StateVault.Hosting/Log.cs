@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2031, Level = LogLevel.Error, Message = "Manager {Name} failed while {Phase}")]
     public static partial void ManagerLifecycleFailed(ILogger logger, string name, string phase, Exception exception);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Warning, Message = "A change of {System} was not made durable within {Timeout}; it is not acknowledged and stays pending")]
+    public static partial void DurableAckTimedOut(ILogger logger, string system, TimeSpan timeout);
 }

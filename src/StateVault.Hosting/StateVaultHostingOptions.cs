@@ -33,7 +33,19 @@ public sealed class StateVaultHostingOptions
     /// <value><see cref="SecretPolicy.Reject"/>.</value>
     public SecretPolicy SecretPolicy { get; set; } = SecretPolicy.Reject;
 
-    /// <summary>The quiet period after the last change before a dirty system is saved.</summary>
+    /// <summary>When an awaited state change is acknowledged: once durable (group commit), or once in memory.</summary>
+    /// <value><see cref="StateVaultDurability.Durable"/>.</value>
+    public StateVaultDurability Durability { get; set; } = StateVaultDurability.Durable;
+
+    /// <summary>
+    /// The longest an awaited durable change waits for the store. When it passes (the store hangs), the change fails with a
+    /// transient <see cref="SnapshotStoreException"/> (the server answers 503) instead of hanging: it is not acknowledged, but it
+    /// stays in memory and pending, and may still be stored by the background retry.
+    /// </summary>
+    /// <value>5 seconds.</value>
+    public TimeSpan DurableAckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The quiet period after the last change before a dirty system is saved (changes not awaited durably, and every change in <see cref="StateVaultDurability.Deferred"/> mode).</summary>
     /// <value>2 seconds.</value>
     public TimeSpan AutosaveDebounce { get; set; } = TimeSpan.FromSeconds(2);
 

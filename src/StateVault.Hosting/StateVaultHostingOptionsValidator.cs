@@ -36,6 +36,11 @@ internal sealed class StateVaultHostingOptionsValidator(IEnumerable<ISnapshotSto
         Positive(failures, options.PendingRetryBaseDelay, nameof(options.PendingRetryBaseDelay));
         Positive(failures, options.PendingRetryMaxDelay, nameof(options.PendingRetryMaxDelay));
         Positive(failures, options.HealthProbeTimeout, nameof(options.HealthProbeTimeout));
+        Positive(failures, options.DurableAckTimeout, nameof(options.DurableAckTimeout));
+        if (!Enum.IsDefined(options.Durability))
+        {
+            failures.Add($"StateVault:Durability must be Durable or Deferred (got {options.Durability}).");
+        }
         if (options.AutosaveMaxInterval < options.AutosaveDebounce)
         {
             failures.Add($"StateVault:AutosaveMaxInterval ({options.AutosaveMaxInterval}) must not be shorter than AutosaveDebounce ({options.AutosaveDebounce}).");

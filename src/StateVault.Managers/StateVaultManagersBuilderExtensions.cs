@@ -89,6 +89,7 @@ public static class StateVaultManagersBuilderExtensions
             services.Configure(configure);
         }
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ManagerTelemetryService>());
         services.TryAddSingleton(sp => new ManagerContext(
             sp.GetRequiredService<SnapshotVault>(),
             sp.GetRequiredService<IStatePersistence>(),

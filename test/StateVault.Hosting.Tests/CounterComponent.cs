@@ -43,6 +43,13 @@ internal sealed class CounterComponent(IStatePersistence persistence) : IManaged
         persistence.MarkChanged(this, system);
     }
 
+    /// <summary>Increments and returns when the change is durable (or at once in deferred mode).</summary>
+    public async Task IncrementDurablyAsync(string system, CancellationToken cancellationToken)
+    {
+        Increment(system);
+        await persistence.WaitDurableAsync(this, system, cancellationToken);
+    }
+
     public JsonNode CaptureState(string system) => new JsonObject { ["count"] = Count(system) };
 
     public Task AdoptAsync(string system, JsonSnapshot snapshot, CancellationToken cancellationToken)

@@ -8,6 +8,8 @@ public sealed class FailingSystemsStore(ISnapshotStore inner) : ISnapshotStore
 {
     private volatile Func<string, bool> _failFor = _ => false;
     private int _failedAppends;
+    private int _appends;
+    private volatile Func<string, CancellationToken, Task>? _beforeAppend;
 
     public Func<string, bool> FailFor
     {
@@ -17,19 +19,36 @@ public sealed class FailingSystemsStore(ISnapshotStore inner) : ISnapshotStore
 
     public int FailedAppends => Volatile.Read(ref _failedAppends);
 
+    /// <summary>Appends that reached the inner store (each one a durable write).</summary>
+    public int Appends => Volatile.Read(ref _appends);
+
+    /// <summary>Awaited before every append (e.g. to hold a save in flight).</summary>
+    public Func<string, CancellationToken, Task>? BeforeAppend
+    {
+        get => _beforeAppend;
+        set => _beforeAppend = value;
+    }
+
     public string Kind => inner.Kind;
 
     public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
 
-    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
     {
+        if (BeforeAppend is { } before)
+        {
+            await before(system, cancellationToken).ConfigureAwait(false);
+        }
+
         if (FailFor(system))
         {
             Interlocked.Increment(ref _failedAppends);
             throw new SnapshotStoreException($"simulated outage appending to {system}", isTransient: true);
         }
 
-        return inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
+        var sequence = await inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _appends);
+        return sequence;
     }
 
     public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);

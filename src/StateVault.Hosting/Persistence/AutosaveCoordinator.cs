@@ -10,9 +10,17 @@ using StateVault.Schema;
 namespace StateVault.Hosting.Persistence;
 
 /// <summary>
-/// Change tracking, debounced autosave, acknowledged saves, restore at startup and the pending copy per system that is
-/// retried with exponential backoff while the store is out. Every wait runs on the injected <see cref="TimeProvider"/>.
+/// Change tracking, durable acknowledgement with group commit, debounced autosave, acknowledged saves, restore at startup and
+/// the pending copy per system that is retried with exponential backoff while the store is out. Every wait runs on the
+/// injected <see cref="TimeProvider"/>.
 /// </summary>
+/// <remarks>
+/// Group commit: <see cref="WaitDurableAsync"/> registers a waiter for the system's current change count and starts one commit
+/// loop per system. Saves of a system are serialized by its gate, so while one save is in flight further waiters queue; the
+/// next save captures the newest state, which holds all their changes, and completes them all. A save that fails fails the
+/// waiters it covered with the store's error (they are not acknowledged); their changes stay in memory and pending and the
+/// background retry keeps trying.
+/// </remarks>
 internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable, IDisposable
 {
     private readonly SnapshotVault _vault;
@@ -64,6 +72,31 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         }
 
         RaiseChanged(slot);
+    }
+
+    public Task WaitDurableAsync(IManagedComponent component, string system, CancellationToken cancellationToken = default)
+    {
+        if (_options.Durability == StateVaultDurability.Deferred)
+        {
+            return Task.CompletedTask;
+        }
+
+        var slot = GetSlot(component, system);
+        DurableWaiter waiter;
+        lock (slot.Sync)
+        {
+            if (!slot.IsDirty)
+            {
+                // Every change marked so far is in a snapshot already (saved, or restored).
+                return Task.CompletedTask;
+            }
+
+            waiter = new DurableWaiter(slot.Version);
+            slot.Waiters.Add(waiter);
+            slot.Committer ??= Task.Run(() => CommitLoopAsync(slot));
+        }
+
+        return AwaitDurableAsync(slot, waiter, cancellationToken);
     }
 
     public async Task SaveNowAsync(IManagedComponent component, CancellationToken cancellationToken = default)
@@ -132,6 +165,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 slot.LastSequence = outcome.Sequence;
                 slot.LastSavedUtc = outcome.CreatedUtc;
                 slot.Timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                slot.CompleteSavedWaitersLocked();
             }
 
             outcomes.Add(outcome);
@@ -238,6 +272,76 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         }
 
         _stopping.Dispose();
+    }
+
+    private async Task AwaitDurableAsync(SystemSlot slot, DurableWaiter waiter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await waiter.Completion.Task.WaitAsync(_options.DurableAckTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            Forget(slot, waiter);
+            Log.DurableAckTimedOut(_logger, slot.System, _options.DurableAckTimeout);
+            throw new SnapshotStoreException(
+                $"The store did not make the change of {slot.System} durable within {_options.DurableAckTimeout.TotalSeconds:0.###} s; it is not acknowledged (it stays pending in memory and may still be stored later).",
+                isTransient: true,
+                ex);
+        }
+        catch (OperationCanceledException)
+        {
+            Forget(slot, waiter);
+            throw;
+        }
+    }
+
+    private static void Forget(SystemSlot slot, DurableWaiter waiter)
+    {
+        lock (slot.Sync)
+        {
+            slot.Waiters.Remove(waiter);
+        }
+    }
+
+    /// <summary>Saves the system until no waiter is left: each pass covers every change marked before its capture.</summary>
+    private async Task CommitLoopAsync(SystemSlot slot)
+    {
+        while (true)
+        {
+            lock (slot.Sync)
+            {
+                slot.CompleteSavedWaitersLocked();
+                if (slot.Waiters.Count == 0)
+                {
+                    slot.Committer = null;
+                    return;
+                }
+            }
+
+            try
+            {
+                // Not the stop token: a waiter is bounded by DurableAckTimeout, and the save at shutdown must not cut this one off half way.
+                await SaveOnceAsync(slot, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                lock (slot.Sync)
+                {
+                    // Waiters that arrived after the capture are failed too: the store just refused, and each gets its answer now, not after a hang.
+                    slot.FailWaitersLocked(long.MaxValue, ex);
+                    if (ex is SecretDetectedException)
+                    {
+                        slot.Refused = true;
+                    }
+                }
+
+                if (ex is not SecretDetectedException)
+                {
+                    StartBackground(slot);
+                }
+            }
+        }
     }
 
     private static bool IsTransient(Exception exception) => exception switch
@@ -421,6 +525,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
 
                     slot.Failures++;
                     slot.LastError = ex.GetType().Name + ": " + ex.Message;
+                    slot.FailWaitersLocked(version, ex);
                 }
 
                 Log.SaveFailedPending(_logger, slot.System, ex.GetType().Name, ex);
@@ -443,6 +548,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 slot.LastSequence = metadata.Sequence;
                 slot.LastSavedUtc = metadata.CreatedUtc;
                 slot.FirstDirtyUtc = slot.IsDirty ? capturedAt : null;
+                slot.CompleteSavedWaitersLocked();
             }
 
             if (failures > 0)

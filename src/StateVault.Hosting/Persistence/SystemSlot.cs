@@ -42,7 +42,39 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
     /// <summary>After a non-transient failure: no background attempt before this time.</summary>
     public DateTimeOffset? NotBeforeUtc { get; set; }
 
+    /// <summary>Callers waiting for a version to be durable (group commit); completed or failed by the save that covers them.</summary>
+    public List<DurableWaiter> Waiters { get; } = [];
+
+    /// <summary>The group-commit loop, while waiters exist.</summary>
+    public Task? Committer { get; set; }
+
     public bool IsDirty => Version != SavedVersion;
+
+    /// <summary>Completes every waiter whose version is now saved.</summary>
+    public void CompleteSavedWaitersLocked()
+    {
+        for (var i = Waiters.Count - 1; i >= 0; i--)
+        {
+            if (Waiters[i].Version <= SavedVersion)
+            {
+                Waiters[i].Completion.TrySetResult();
+                Waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>Fails every waiter whose version is at most <paramref name="attempted"/> (the save that would have covered it failed).</summary>
+    public void FailWaitersLocked(long attempted, Exception error)
+    {
+        for (var i = Waiters.Count - 1; i >= 0; i--)
+        {
+            if (Waiters[i].Version <= attempted)
+            {
+                Waiters[i].Completion.TrySetException(error);
+                Waiters.RemoveAt(i);
+            }
+        }
+    }
 
     public SystemPersistenceStatus ToStatus() => new(
         System,
@@ -58,3 +90,11 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
 
 /// <summary>A captured copy of the newest state whose save failed; kept until a save of it (or of a newer capture) is acknowledged.</summary>
 internal sealed record PendingCopy(long Version, byte[] Json, DateTimeOffset SinceUtc);
+
+/// <summary>One caller waiting until <see cref="Version"/> of a system is durable.</summary>
+internal sealed class DurableWaiter(long version)
+{
+    public long Version { get; } = version;
+
+    public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

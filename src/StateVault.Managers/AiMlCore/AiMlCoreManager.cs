@@ -10,7 +10,7 @@ namespace StateVault.Managers.AiMlCore;
 /// workflows whose steps check a model, request a provider key through the API key manager, or run a workflow of the AI/ML
 /// workflows manager, with step statuses pending/running/completed/failed; executions and key requests are recorded.
 /// </summary>
-public sealed class AiMlCoreManager : ManagerBase
+public sealed partial class AiMlCoreManager : ManagerBase
 {
     /// <summary>The manager name and its main system.</summary>
     public const string ManagerName = "ai_ml_core";
@@ -146,7 +146,7 @@ public sealed class AiMlCoreManager : ManagerBase
             return workflow;
         });
 
-    /// <summary>Runs an ML workflow: its steps in order, each pending → running → completed or failed; the first failure stops it.</summary>
+    /// <summary>Runs an ML workflow: its steps in order, each pending → running → completed or failed; the first failure stops it. Returns once the execution record is durable.</summary>
     /// <exception cref="KeyNotFoundException">No such workflow.</exception>
     public Task<MlWorkflowExecution> ExecuteWorkflowAsync(string workflowId, CancellationToken cancellationToken = default)
     {
@@ -183,6 +183,7 @@ public sealed class AiMlCoreManager : ManagerBase
                 Workflows = state.Workflows.SetItem(workflowId, state.Workflows[workflowId] with { Status = status, UpdatedAt = execution.FinishedAt }),
                 WorkflowExecutions = state.WorkflowExecutions.AppendBounded(execution, Context.Options.HistoryLimit),
             });
+            await WhenDurableAsync(ct).ConfigureAwait(false);
             return execution;
         }, cancellationToken);
     }

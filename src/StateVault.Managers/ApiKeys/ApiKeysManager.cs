@@ -21,7 +21,7 @@ namespace StateVault.Managers.ApiKeys;
 /// A key added at run time is gone after a restart (its record then validates as <c>missing</c>); keys from the environment or
 /// configuration come back at start and match their records by fingerprint.
 /// </remarks>
-public sealed class ApiKeysManager : ManagerBase, IAccessKeyRegistry
+public sealed partial class ApiKeysManager : ManagerBase, IAccessKeyRegistry
 {
     /// <summary>The manager and system name.</summary>
     public const string ManagerName = "api_keys";

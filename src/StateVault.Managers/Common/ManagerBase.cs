@@ -361,6 +361,44 @@ public abstract class ManagerBase : IManagedComponent, IManagedLifecycle, IManag
         }
     }
 
+    /// <summary>
+    /// Runs a synchronous operation (<paramref name="operation"/>, e.g. one of the manager's <see cref="Run{T}"/> methods) and returns its
+    /// result once every change of this manager's systems made so far is durable (see <see cref="WhenDurableAsync"/>).
+    /// </summary>
+    protected async Task<T> RunDurableAsync<T>(Func<T> operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var result = operation();
+        await WhenDurableAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Runs a synchronous operation with no result and returns once its changes are durable (see <see cref="RunDurableAsync{T}"/>).</summary>
+    protected Task RunDurableAsync(Action operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        return RunDurableAsync(() =>
+        {
+            operation();
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Returns once every change made so far to this manager's systems is in a durable snapshot (group commit: one save covers
+    /// every change that queued while the previous one was in flight). Under <see cref="StateVaultDurability.Deferred"/> it returns at once.
+    /// </summary>
+    /// <exception cref="StateVaultException">The store failed or did not answer in time: the changes are not acknowledged (they stay pending).</exception>
+    public Task WhenDurableAsync(CancellationToken cancellationToken = default)
+    {
+        if (_systems.Count == 1)
+        {
+            return Context.Persistence.WaitDurableAsync(this, _systems[0], cancellationToken);
+        }
+
+        return Task.WhenAll(_systems.Select(system => Context.Persistence.WaitDurableAsync(this, system, cancellationToken)));
+    }
+
     /// <summary>Sets the status (optionally only from the given ones) and raises <see cref="StatusChanged"/>.</summary>
     protected void SetStatus(ManagerStatus status, ManagerStatus[]? onlyFrom = null)
     {

@@ -1,13 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using StateVault.Hosting;
 using StateVault.Schema;
 using StateVault.Secrets;
 
 namespace StateVault.Managers;
 
 /// <summary>
-/// Holds the immutable state record of one system. Every change goes through <see cref="Update"/>, which swaps the record
-/// under a lock and marks the system dirty with the host's persistence.
+/// Holds the immutable state record of one system. Every change goes through <see cref="UpdateAsync"/> (acknowledged once a
+/// snapshot holding it is durable) or <see cref="Update"/> (in memory; stored by the debounced autosave), which swap the
+/// record under a lock and mark the system dirty with the host's persistence.
 /// </summary>
 /// <typeparam name="TState">The state record.</typeparam>
 public sealed class StateCell<TState> : IStateCell
@@ -35,7 +37,37 @@ public sealed class StateCell<TState> : IStateCell
     /// <inheritdoc />
     public Type StateType => typeof(TState);
 
-    /// <summary>Replaces the state with <paramref name="change"/>'s result and marks the system dirty (unless the same instance comes back).</summary>
+    /// <summary>
+    /// Replaces the state with <paramref name="change"/>'s result and returns once a snapshot holding it is durable on the store
+    /// (under <see cref="StateVaultDurability.Durable"/>, the default; at once under <see cref="StateVaultDurability.Deferred"/>).
+    /// Changes made while a save of the system is in flight are stored together by the next save (group commit).
+    /// </summary>
+    /// <returns>The new state.</returns>
+    /// <exception cref="SecretDetectedException">The new state holds a secret-looking value; nothing changed.</exception>
+    /// <exception cref="StateVaultException">
+    /// The store failed or did not answer within <see cref="StateVaultHostingOptions.DurableAckTimeout"/>: the change is not
+    /// acknowledged. It stays in memory (reads show it) and pending, and the background retry may still store it.
+    /// </exception>
+    public async Task<TState> UpdateAsync(Func<TState, TState> change, CancellationToken cancellationToken = default)
+    {
+        var next = Update(change);
+        await _owner.Context.Persistence.WaitDurableAsync(_owner, System, cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    /// <summary>Replaces the state and returns a result computed from the same old state, once durable (see <see cref="UpdateAsync(Func{TState, TState}, CancellationToken)"/>).</summary>
+    public async Task<TResult> UpdateAsync<TResult>(Func<TState, (TState State, TResult Result)> change, CancellationToken cancellationToken = default)
+    {
+        var result = Update(change);
+        await _owner.Context.Persistence.WaitDurableAsync(_owner, System, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// Replaces the state with <paramref name="change"/>'s result in memory and marks the system dirty (unless the same instance
+    /// comes back); the debounced autosave stores it later, so a crash before then loses it. Use <see cref="UpdateAsync(Func{TState, TState}, CancellationToken)"/>
+    /// when the caller is told the change is done.
+    /// </summary>
     /// <returns>The new state.</returns>
     public TState Update(Func<TState, TState> change)
     {
@@ -47,7 +79,7 @@ public sealed class StateCell<TState> : IStateCell
         });
     }
 
-    /// <summary>Replaces the state and returns a result computed from the same old state, atomically.</summary>
+    /// <summary>Replaces the state in memory and returns a result computed from the same old state, atomically (see <see cref="Update(Func{TState, TState})"/>).</summary>
     public TResult Update<TResult>(Func<TState, (TState State, TResult Result)> change)
     {
         ArgumentNullException.ThrowIfNull(change);

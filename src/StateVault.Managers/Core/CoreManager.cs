@@ -8,7 +8,7 @@ namespace StateVault.Managers.Core;
 /// configuration values, initialize/shut down all components in order, and the record of system operations. The shutdown
 /// record is written while stopping, before the host's final save, so it is saved (the original saved before it).
 /// </summary>
-public sealed class CoreManager : ManagerBase
+public sealed partial class CoreManager : ManagerBase
 {
     /// <summary>The manager and system name.</summary>
     public const string ManagerName = "core_management";
@@ -100,7 +100,7 @@ public sealed class CoreManager : ManagerBase
             .ToList());
     }
 
-    /// <summary>Starts every registered component that runs in this host and is offline or in error, in registration order.</summary>
+    /// <summary>Starts every registered component that runs in this host and is offline or in error, in registration order; returns once the record is durable.</summary>
     public Task<SystemOperation> InitializeAllAsync(CancellationToken cancellationToken = default) =>
         RunAsync("initialize_all", async ct =>
         {
@@ -120,7 +120,9 @@ public sealed class CoreManager : ManagerBase
                 }
             }
 
-            return RecordSystemOperation("initialize_all", errors);
+            var record = RecordSystemOperation("initialize_all", errors);
+            await WhenDurableAsync(ct).ConfigureAwait(false);
+            return record;
         }, cancellationToken);
 
     /// <summary>Stops every other running component in reverse registration order and records (and saves, acknowledged) the result.</summary>
@@ -185,8 +187,9 @@ public sealed class CoreManager : ManagerBase
         return Task.CompletedTask;
     }
 
-    /// <inheritdoc />
-    protected override void OnHeartbeat() => RefreshStatuses();
+    // No heartbeat work: live statuses are read from the registry when asked (GetStatusAll), and a status seen on a timer is
+    // telemetry, not state; recording it made an idle server write a snapshot at every change to idle. Statuses are stored with the
+    // system operations (startup, initialize, shutdown).
 
     /// <inheritdoc />
     protected override void AddSummary(IDictionary<string, object?> summary)

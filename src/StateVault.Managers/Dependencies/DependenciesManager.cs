@@ -16,7 +16,7 @@ namespace StateVault.Managers.Dependencies;
 /// hits; a check history trimmed to <c>HistoryLimit</c> entries and <see cref="DependenciesOptions.HistoryMaxAge"/>; failed
 /// dependencies persisted; a critical list whose failure makes the manager and its health check Degraded.
 /// </summary>
-public sealed class DependenciesManager : ManagerBase
+public sealed partial class DependenciesManager : ManagerBase
 {
     /// <summary>The manager and system name.</summary>
     public const string ManagerName = "dependencies";
@@ -25,13 +25,17 @@ public sealed class DependenciesManager : ManagerBase
     private readonly ConcurrentDictionary<string, CachedResult> _cache = new(StringComparer.Ordinal);
     private readonly ResiliencePipeline _retry;
     private readonly DependenciesOptions _options;
+    private readonly ConcurrentDictionary<string, DependencyCheck> _latestChecks = new(StringComparer.Ordinal);
     private int _heartbeatCheckRunning;
+    private long _cacheHits;
+    private long _cacheMisses;
 
     /// <summary>Creates the manager.</summary>
     public DependenciesManager(ManagerContext context)
         : base(ManagerName, context)
     {
         _options = context.Options.Dependencies;
+        DependenciesStateUpcasters.Register(context.Vault.Options.Upcasters);
         _state = AddSystem(ManagerName, new DependenciesState(), Normalize);
         _retry = _options.MaxAttempts <= 1
             ? ResiliencePipeline.Empty
@@ -89,19 +93,41 @@ public sealed class DependenciesManager : ManagerBase
                 : (state, false));
         });
 
-    /// <summary>Checks one dependency, with retries; a result younger than <see cref="DependenciesOptions.CacheTtl"/> is reused (a cache hit) unless <paramref name="force"/>.</summary>
+    /// <summary>
+    /// Checks one dependency, with retries; a result younger than <see cref="DependenciesOptions.CacheTtl"/> is reused (a cache hit) unless
+    /// <paramref name="force"/>. The check is recorded and returns once the record is durable.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">Not declared.</exception>
     public Task<DependencyRecord> CheckAsync(string name, bool force = false, CancellationToken cancellationToken = default) =>
-        RunAsync("check_dependency", ct => CheckCoreAsync(name, force, ct), cancellationToken);
+        RunAsync("check_dependency", async ct =>
+        {
+            var record = await CheckCoreAsync(name, force, background: false, ct).ConfigureAwait(false);
+            await WhenDurableAsync(ct).ConfigureAwait(false);
+            return record;
+        }, cancellationToken);
 
     /// <summary>Checks every dependency (see <see cref="CheckAsync"/>).</summary>
     public Task<IReadOnlyList<DependencyRecord>> CheckAllAsync(bool force = false, CancellationToken cancellationToken = default) =>
+        CheckAllCoreAsync(force, background: false, cancellationToken);
+
+    /// <summary>Cache hits and misses since the process started (telemetry: in memory and in <c>/metrics</c>, never in a snapshot).</summary>
+    public (long Hits, long Misses) CacheCounters => (Interlocked.Read(ref _cacheHits), Interlocked.Read(ref _cacheMisses));
+
+    /// <summary>The newest check of each dependency, heartbeat checks included (in memory).</summary>
+    public IReadOnlyDictionary<string, DependencyCheck> LatestChecks => _latestChecks;
+
+    private Task<IReadOnlyList<DependencyRecord>> CheckAllCoreAsync(bool force, bool background, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<DependencyRecord>>("check_all_dependencies", async ct =>
         {
             var results = new List<DependencyRecord>();
             foreach (var name in State.Dependencies.Keys.ToList())
             {
-                results.Add(await CheckCoreAsync(name, force, ct).ConfigureAwait(false));
+                results.Add(await CheckCoreAsync(name, force, background, ct).ConfigureAwait(false));
+            }
+
+            if (!background)
+            {
+                await WhenDurableAsync(ct).ConfigureAwait(false);
             }
 
             return results;
@@ -184,7 +210,7 @@ public sealed class DependenciesManager : ManagerBase
         {
             try
             {
-                await CheckAllAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await CheckAllCoreAsync(force: false, background: true, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -205,11 +231,16 @@ public sealed class DependenciesManager : ManagerBase
         summary["available"] = state.Dependencies.Values.Count(d => d.Status == DependencyStatus.Available);
         summary["failed"] = state.FailedDependencies.Count;
         summary["critical_failures"] = CriticalFailures.Count;
-        summary["cache_hits"] = state.CacheHits;
-        summary["cache_misses"] = state.CacheMisses;
+        summary["cache_hits"] = Interlocked.Read(ref _cacheHits);
+        summary["cache_misses"] = Interlocked.Read(ref _cacheMisses);
     }
 
-    private async Task<DependencyRecord> CheckCoreAsync(string name, bool force, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A heartbeat (<paramref name="background"/>) check is telemetry unless its outcome changed: it is stored only when the dependency's
+    /// status or error differs from the stored one (it failed, or recovered), so an idle server writes nothing. Requested checks are
+    /// always recorded.
+    /// </remarks>
+    private async Task<DependencyRecord> CheckCoreAsync(string name, bool force, bool background, CancellationToken cancellationToken)
     {
         if (name is null || !State.Dependencies.TryGetValue(name, out var record))
         {
@@ -219,7 +250,8 @@ public sealed class DependenciesManager : ManagerBase
         var now = Time.GetUtcNow();
         if (!force && _cache.TryGetValue(name, out var cached) && now - cached.At < _options.CacheTtl)
         {
-            return _state.Update(state => (state with { CacheHits = state.CacheHits + 1 }, state.Dependencies.GetValueOrDefault(name, record)));
+            Interlocked.Increment(ref _cacheHits);
+            return State.Dependencies.GetValueOrDefault(name, record);
         }
 
         var started = Time.GetTimestamp();
@@ -244,9 +276,18 @@ public sealed class DependenciesManager : ManagerBase
         var at = Time.GetUtcNow();
         var duration = ElapsedMs(started);
         _cache[name] = new CachedResult(error is null, at);
+        Interlocked.Increment(ref _cacheMisses);
+        var check = new DependencyCheck(NewId("check"), name, error is null, at, duration, attempts, error);
+        _latestChecks[name] = check;
         if (error is not null)
         {
             ManagersLog.DependencyUnavailable(Logger, name, attempts, error);
+        }
+
+        var status = error is null ? DependencyStatus.Available : DependencyStatus.Unavailable;
+        if (background && State.Dependencies.TryGetValue(name, out var stored) && stored.Status == status && stored.LastError == error)
+        {
+            return stored;
         }
 
         return _state.Update(state =>
@@ -272,13 +313,11 @@ public sealed class DependenciesManager : ManagerBase
                     state.FailedDependencies.TryGetValue(name, out var before) ? before.FailedSince : at,
                     error,
                     updated.ConsecutiveFailures));
-            var check = new DependencyCheck(NewId("check"), name, error is null, at, duration, attempts, error);
             return (state with
             {
                 Dependencies = state.Dependencies.SetItem(name, updated),
                 FailedDependencies = failed,
                 CheckHistory = TrimHistory(state.CheckHistory.Add(check), at),
-                CacheMisses = state.CacheMisses + 1,
             }, updated);
         });
     }

@@ -4,7 +4,11 @@ using System.Text.Json.Nodes;
 namespace StateVault.Managers.Dependencies;
 
 /// <summary>The saved state of <c>dependencies</c>.</summary>
-[SnapshotSchema(1, Name = "dependencies")]
+/// <remarks>
+/// Version 2 dropped the cache hit/miss counters (telemetry, now in memory and <c>/metrics</c>); <see cref="DependenciesStateUpcasters"/>
+/// brings version 1 snapshots forward.
+/// </remarks>
+[SnapshotSchema(2, Name = "dependencies")]
 public sealed record DependenciesState
 {
     /// <summary>Declared dependencies by name.</summary>
@@ -15,12 +19,6 @@ public sealed record DependenciesState
 
     /// <summary>Dependencies whose last check failed.</summary>
     public ImmutableSortedDictionary<string, FailedDependency> FailedDependencies { get; init; } = ImmutableSortedDictionary.Create<string, FailedDependency>(StringComparer.Ordinal);
-
-    /// <summary>Checks answered from the cache.</summary>
-    public long CacheHits { get; init; }
-
-    /// <summary>Checks that had to run.</summary>
-    public long CacheMisses { get; init; }
 
     /// <summary>Keys of imported original files that have no typed place here.</summary>
     public JsonObject? Legacy { get; init; }

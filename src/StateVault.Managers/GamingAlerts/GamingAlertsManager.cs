@@ -8,7 +8,7 @@ namespace StateVault.Managers.GamingAlerts;
 /// creates or updates alerts (one open alert per system and metric); acknowledge; resolve (moved to the history once);
 /// queries by system and severity; a summary; persisted counters; stale-alert detection; clearing resolved alerts.
 /// </summary>
-public sealed class GamingAlertsManager : ManagerBase
+public sealed partial class GamingAlertsManager : ManagerBase
 {
     /// <summary>The manager and system name.</summary>
     public const string ManagerName = "gaming_alerts";

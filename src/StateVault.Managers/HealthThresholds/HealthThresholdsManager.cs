@@ -8,7 +8,7 @@ namespace StateVault.Managers.HealthThresholds;
 /// to good/warning/critical/unknown, and the operation, validation and configuration histories. Rates where lower is worse
 /// (task completion, contract success) are evaluated the right way round — the original had them inverted.
 /// </summary>
-public sealed class HealthThresholdsManager : ManagerBase
+public sealed partial class HealthThresholdsManager : ManagerBase
 {
     /// <summary>The manager and system name.</summary>
     public const string ManagerName = "health_thresholds";
@@ -143,13 +143,19 @@ public sealed class HealthThresholdsManager : ManagerBase
             });
         });
 
-    /// <summary>Feeds a measured sample (the server feeds the host's CPU, memory, save latency and save error rate): evaluates it and keeps it as the metric's latest.</summary>
-    public HealthLevel RecordSample(string metric, double value)
-    {
-        var level = Evaluate(metric, value);
-        _latest[metric] = new HealthSample(metric, value, level, Time.GetUtcNow());
-        return level;
-    }
+    /// <summary>
+    /// Feeds a measured sample (the server feeds the host's CPU, memory, save latency and save error rate): evaluates it and keeps it
+    /// as the metric's latest. Samples are telemetry: they live in memory (<see cref="LatestSamples"/>, the dashboard summary and
+    /// <c>/metrics</c>) and are never stored, so sampling does not write snapshots. <see cref="Evaluate"/> records a validation request.
+    /// </summary>
+    public HealthLevel RecordSample(string metric, double value) =>
+        Run("record_sample", () =>
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(metric);
+            var level = State.Thresholds.TryGetValue(metric, out var threshold) ? threshold.Evaluate(value) : HealthLevel.Unknown;
+            _latest[metric] = new HealthSample(metric, value, level, Time.GetUtcNow());
+            return level;
+        });
 
     /// <inheritdoc />
     protected override void AddSummary(IDictionary<string, object?> summary)

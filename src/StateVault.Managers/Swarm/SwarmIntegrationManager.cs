@@ -11,7 +11,7 @@ namespace StateVault.Managers.Swarm;
 /// <c>[REDACTED:…]</c> marker before it is kept. So the live state is exactly what is saved, and one message holding a key can
 /// never make every later save of the swarm fail under the default reject policy.
 /// </remarks>
-public sealed class SwarmIntegrationManager : ManagerBase
+public sealed partial class SwarmIntegrationManager : ManagerBase
 {
     /// <summary>The manager and system name.</summary>
     public const string ManagerName = "swarm_integration";

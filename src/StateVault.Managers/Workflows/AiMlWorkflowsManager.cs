@@ -16,7 +16,7 @@ namespace StateVault.Managers.Workflows;
 /// <c>process</c>: an executable on <see cref="WorkflowOptions.AllowedExecutables"/>, started without a shell, with an
 /// argument list. Process output is not kept (it may hold anything); the exit code is.
 /// </remarks>
-public sealed class AiMlWorkflowsManager : ManagerBase
+public sealed partial class AiMlWorkflowsManager : ManagerBase
 {
     /// <summary>The manager and system name.</summary>
     public const string ManagerName = "ai_ml_workflows";
@@ -117,7 +117,12 @@ public sealed class AiMlWorkflowsManager : ManagerBase
     public Task<WorkflowExecution> ExecuteAsync(string workflowIdOrName, CancellationToken cancellationToken = default)
     {
         var workflow = FindWorkflow(workflowIdOrName) ?? throw new KeyNotFoundException($"No workflow '{workflowIdOrName}'.");
-        return RunAsync("execute_workflow", ct => ExecuteCoreAsync(workflow, ct), cancellationToken);
+        return RunAsync("execute_workflow", async ct =>
+        {
+            var execution = await ExecuteCoreAsync(workflow, ct).ConfigureAwait(false);
+            await WhenDurableAsync(ct).ConfigureAwait(false); // acknowledged with its record in a durable snapshot
+            return execution;
+        }, cancellationToken);
     }
 
     /// <summary>The steps in the order they run: dependencies first, otherwise declaration order.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using StateVault.Hosting;
 using StateVault.Http;
 using StateVault.Server.Diagnostics;
 
@@ -10,7 +12,7 @@ namespace StateVault.Server.Api;
 /// Turns every failure into a Problem Details body: the engine's exceptions into their HTTP meaning, anything else into a
 /// plain 500. Never a stack trace, never a state value (a JSON parse error is reported by position only).
 /// </summary>
-internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+internal sealed class ApiExceptionHandler(IProblemDetailsService problems, IOptions<StateVaultHostingOptions> hosting, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -26,6 +28,13 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // The store is out: nothing of this request was acknowledged; the client may try again after the first retry delay.
+            var seconds = Math.Max(1, (int)Math.Ceiling(hosting.Value.PendingRetryBaseDelay.TotalSeconds));
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = null }).ConfigureAwait(false);
     }
 
@@ -50,7 +59,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         SnapshotStoreException store => Problem(
             store.IsTransient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
             "Store failure",
-            store.Message),
+            store.Message + (store.IsTransient ? " Nothing was acknowledged; retry after the Retry-After delay. A manager change stays in memory and pending, so it may still be stored later by the background retry." : string.Empty)),
         NotSupportedException notSupported => Problem(StatusCodes.Status501NotImplemented, "Not supported", notSupported.Message, EnvelopeWire.NotSupportedType),
         ArgumentException { InnerException: JsonException json } => Problem(
             StatusCodes.Status400BadRequest,

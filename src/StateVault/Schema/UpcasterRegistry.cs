@@ -36,6 +36,31 @@ public sealed class UpcasterRegistry
         return this;
     }
 
+    /// <summary>
+    /// Registers the upcaster from <paramref name="fromVersion"/> for <paramref name="stateType"/> unless one is registered already
+    /// (several components over one vault register the upcasters of their state types).
+    /// </summary>
+    /// <returns>Whether this call registered it.</returns>
+    public bool TryAdd(Type stateType, int fromVersion, Func<JsonNode, JsonNode> upcast)
+    {
+        ArgumentNullException.ThrowIfNull(stateType);
+        if (_upcasters.ContainsKey((stateType, fromVersion)))
+        {
+            return false;
+        }
+
+        try
+        {
+            Add(stateType, fromVersion, upcast);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // Registered by a concurrent caller between the check and the add.
+            return false;
+        }
+    }
+
     /// <summary>The current schema version of a state type (<see cref="SnapshotSchemaAttribute"/>, else 1).</summary>
     public static int GetVersion(Type stateType) => stateType.GetCustomAttribute<SnapshotSchemaAttribute>()?.Version ?? 1;
 

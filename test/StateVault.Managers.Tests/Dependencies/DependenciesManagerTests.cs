@@ -63,8 +63,7 @@ public sealed class DependenciesManagerTests : ManagerTestBase
         Time.Advance(TimeSpan.FromSeconds(31));
         await Sut.CheckAsync("svc", cancellationToken: Ct);
 
-        Assert.Equal(1, Sut.State.CacheHits);
-        Assert.Equal(2, Sut.State.CacheMisses);
+        Assert.Equal((1, 2), Sut.CacheCounters);
         Assert.Equal(2, Sut.State.Dependencies["svc"].Checks);
     }
 

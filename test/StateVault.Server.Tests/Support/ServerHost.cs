@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using StateVault.Hosting;
 using StateVault.Managers.ApiKeys;
 using StateVault.Server.Hosting;
+using StateVault.Storage;
 
 namespace StateVault.Server.Tests.Support;
 
@@ -60,7 +61,8 @@ public sealed class ServerHost : IAsyncDisposable
         bool createKeys = true,
         TimeProvider? timeProvider = null,
         IDictionary<string, string>? settings = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Func<ISnapshotStore, ISnapshotStore>? decorateStore = null)
     {
         var ownsRoot = storeRoot is null;
         storeRoot ??= Path.Combine(Path.GetTempPath(), "sv-server-" + Guid.NewGuid().ToString("N"));
@@ -93,6 +95,13 @@ public sealed class ServerHost : IAsyncDisposable
         if (timeProvider is not null)
         {
             builder.Services.AddSingleton(timeProvider);
+        }
+
+        if (decorateStore is not null)
+        {
+            // Registered last, so it is the store the vault resolves.
+            var uri = "file:" + storeRoot;
+            builder.Services.AddSingleton(sp => decorateStore(sp.GetRequiredService<SnapshotStoreFactory>().Open(uri)));
         }
 
         var app = StateVaultServer.Build(builder);

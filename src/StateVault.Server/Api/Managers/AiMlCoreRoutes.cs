@@ -12,13 +12,14 @@ internal static class AiMlCoreRoutes
         group.MapGet("/models", (ModelStatus? status, AiMlCoreManager m) => TypedResults.Ok(m.ListModels(status))).WithSummary("Registered models (?status=registered|active|deprecated).");
         group.MapGet("/models/{id}", (string id, AiMlCoreManager m) =>
             m.GetModel(id) is { } model ? (IResult)TypedResults.Ok(model) : ManagerOperation.NotFound("model", id)).WithSummary("One model (by id or name).");
-        group.MapPost("/models", (ModelRequest body, AiMlCoreManager m) =>
-                ManagerOperation.Run(() => TypedResults.Ok(m.RegisterModel(body.Name, body.Provider, body.ModelId, body.Version ?? "1.0", body.Capabilities, body.Parameters))))
+        group.MapPost("/models", (ModelRequest body, AiMlCoreManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.RegisterModelAsync(body.Name, body.Provider, body.ModelId, body.Version ?? "1.0", body.Capabilities, body.Parameters, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Registers a model.");
-        group.MapPut("/models/{id}/status", (string id, ModelStatusRequest body, AiMlCoreManager m) =>
-                ManagerOperation.Run(() => TypedResults.Ok(m.UpdateModelStatus(id, body.Status))))
+        group.MapPut("/models/{id}/status", (string id, ModelStatusRequest body, AiMlCoreManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.UpdateModelStatusAsync(id, body.Status, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a model's status.");
-        group.MapDelete("/models/{id}", (string id, AiMlCoreManager m) => m.DeleteModel(id) ? Results.NoContent() : ManagerOperation.NotFound("model", id))
+        group.MapDelete("/models/{id}", async (string id, AiMlCoreManager m, CancellationToken ct) =>
+                await m.DeleteModelAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("model", id))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Deletes a model.");
         group.MapGet("/workflows", (AiMlCoreManager m) => TypedResults.Ok(m.CoreState.Workflows.Values)).WithSummary("ML workflows with their step statuses.");
         group.MapPost("/workflows/{id}/run", (string id, AiMlCoreManager m, CancellationToken cancellationToken) =>

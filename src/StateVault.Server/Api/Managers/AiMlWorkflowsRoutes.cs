@@ -16,17 +16,18 @@ internal static class AiMlWorkflowsRoutes
         group.MapGet("/workflows", (AiMlWorkflowsManager m) => TypedResults.Ok(m.State.Workflows.Values)).WithSummary("Every workflow definition.");
         group.MapGet("/workflows/{id}", (string id, AiMlWorkflowsManager m) =>
             m.FindWorkflow(id) is { } workflow ? (IResult)TypedResults.Ok(workflow) : ManagerOperation.NotFound("workflow", id)).WithSummary("One workflow (by id or name).");
-        group.MapPost("/workflows", (WorkflowRequest body, HttpContext http, AiMlWorkflowsManager m) =>
+        group.MapPost("/workflows", async (WorkflowRequest body, HttpContext http, AiMlWorkflowsManager m) =>
             {
                 if ((body.Steps ?? []).Any(StartsProcess) && AccessPolicies.RoleOf(http.User) is not AccessRole.Admin)
                 {
                     return Problems.Create(StatusCodes.Status403Forbidden, "Admin key required", "A workflow with a step that starts an external process can only be defined with an admin key.");
                 }
 
-                return ManagerOperation.Run(() => TypedResults.Ok(m.CreateWorkflow(body.Name, body.Steps ?? [], body.Description)));
+                return await ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.CreateWorkflowAsync(body.Name, body.Steps ?? [], body.Description, http.RequestAborted).ConfigureAwait(false))).ConfigureAwait(false);
             })
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Defines a workflow (admin when a step starts an external process).");
-        group.MapDelete("/workflows/{id}", (string id, AiMlWorkflowsManager m) => m.DeleteWorkflow(id) ? Results.NoContent() : ManagerOperation.NotFound("workflow", id))
+        group.MapDelete("/workflows/{id}", async (string id, AiMlWorkflowsManager m, CancellationToken ct) =>
+                await m.DeleteWorkflowAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("workflow", id))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Deletes a workflow.");
         group.MapPost("/workflows/{id}/run", (string id, AiMlWorkflowsManager m, CancellationToken cancellationToken) =>
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.ExecuteAsync(id, cancellationToken).ConfigureAwait(false))))

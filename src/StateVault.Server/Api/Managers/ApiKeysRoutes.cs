@@ -13,12 +13,15 @@ internal static class ApiKeysRoutes
     {
         var group = api.MapGroup("/managers/api_keys").WithTags("managers: api_keys");
         group.MapGet("/provider-keys", (ApiKeysManager m) => TypedResults.Ok(m.ListProviderKeys())).WithSummary("Provider keys' metadata (never the keys).");
-        group.MapPost("/provider-keys/{id}/validate", (string id, ApiKeysManager m) => ManagerOperation.Run(() => TypedResults.Ok(m.ValidateProviderKey(id))))
+        group.MapPost("/provider-keys/{id}/validate", (string id, ApiKeysManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.ValidateProviderKeyAsync(id, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Validates a provider key's format.");
-        group.MapDelete("/provider-keys/{id}", (string id, ApiKeysManager m) => m.RemoveProviderKey(id) ? Results.NoContent() : ManagerOperation.NotFound("provider key", id))
+        group.MapDelete("/provider-keys/{id}", async (string id, ApiKeysManager m, CancellationToken ct) =>
+                await m.RemoveProviderKeyAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("provider key", id))
             .RequireAuthorization(AccessPolicies.Admin).WithSummary("Removes a provider key.");
         group.MapGet("/security-checks", (ApiKeysManager m) => TypedResults.Ok(m.State.SecurityChecks)).WithSummary("Recorded security checks (age, rotation due).");
-        group.MapPost("/security-checks", (ApiKeysManager m) => ManagerOperation.Run(() => TypedResults.Ok(m.RunSecurityChecks())))
+        group.MapPost("/security-checks", (ApiKeysManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.RunSecurityChecksAsync(ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Runs the security checks now.");
         group.MapGet("/operations", (ApiKeysManager m) => TypedResults.Ok(m.State.KeyOperations)).WithSummary("Key operations.");
     }

@@ -10,15 +10,19 @@ internal static class CoreManagementRoutes
     {
         var group = api.MapGroup("/managers/core_management").WithTags("managers: core_management");
         group.MapGet("/components", (CoreManager m) => TypedResults.Ok(m.GetStatusAll())).WithSummary("Every component with type and status.");
-        group.MapPost("/components", (ComponentRequest body, CoreManager m) =>
-                ManagerOperation.Run(() => TypedResults.Ok(m.RegisterComponent(body.Name, body.Type, body.Status ?? "offline"))))
+        group.MapPost("/components", (ComponentRequest body, CoreManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.RegisterComponentAsync(body.Name, body.Type, body.Status ?? "offline", ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Registers a component.");
-        group.MapDelete("/components/{name}", (string name, CoreManager m) => m.UnregisterComponent(name) ? Results.NoContent() : ManagerOperation.NotFound("component", name))
+        group.MapDelete("/components/{name}", async (string name, CoreManager m, CancellationToken ct) => await m.UnregisterComponentAsync(name, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("component", name))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Unregisters a component.");
         group.MapGet("/config", (CoreManager m) => TypedResults.Ok(m.State.Config)).WithSummary("Configuration values.");
-        group.MapPut("/config/{key}", (string key, ConfigRequest body, CoreManager m) => ManagerOperation.Run(() => { m.SetConfig(key, body.Value); return Results.NoContent(); }))
+        group.MapPut("/config/{key}", (string key, ConfigRequest body, CoreManager m, CancellationToken ct) => ManagerOperation.RunAsync(async () =>
+            {
+                await m.SetConfigAsync(key, body.Value, ct).ConfigureAwait(false);
+                return Results.NoContent();
+            }))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a configuration value.");
-        group.MapDelete("/config/{key}", (string key, CoreManager m) => m.RemoveConfig(key) ? Results.NoContent() : ManagerOperation.NotFound("configuration key", key))
+        group.MapDelete("/config/{key}", async (string key, CoreManager m, CancellationToken ct) => await m.RemoveConfigAsync(key, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("configuration key", key))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Removes a configuration value.");
         group.MapGet("/operations", (CoreManager m) => TypedResults.Ok(m.State.SystemOperations)).WithSummary("System operations (startup, initialize, shutdown).");
     }

@@ -11,10 +11,11 @@ internal static class DependenciesRoutes
         var group = api.MapGroup("/managers/dependencies").WithTags("managers: dependencies");
         group.MapGet("/", (DependenciesManager m) => TypedResults.Ok(m.State.Dependencies.Values)).WithSummary("Declared dependencies with their last result.");
         group.MapGet("/failed", (DependenciesManager m) => TypedResults.Ok(new { failed = m.State.FailedDependencies.Values, critical = m.CriticalFailures })).WithSummary("Failed dependencies.");
-        group.MapPost("/", (DependencyRequest body, DependenciesManager m) =>
-                ManagerOperation.Run(() => TypedResults.Ok(m.Declare(body.Name, body.Kind, body.Target, body.Critical))))
+        group.MapPost("/", (DependencyRequest body, DependenciesManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.DeclareAsync(body.Name, body.Kind, body.Target, body.Critical, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Declares a dependency (assembly, tcp or store).");
-        group.MapDelete("/{name}", (string name, DependenciesManager m) => m.Undeclare(name) ? Results.NoContent() : ManagerOperation.NotFound("dependency", name))
+        group.MapDelete("/{name}", async (string name, DependenciesManager m, CancellationToken ct) =>
+                await m.UndeclareAsync(name, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("dependency", name))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Removes a dependency.");
         group.MapPost("/{name}/check", (string name, bool? force, DependenciesManager m, CancellationToken cancellationToken) =>
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.CheckAsync(name, force ?? false, cancellationToken).ConfigureAwait(false))))

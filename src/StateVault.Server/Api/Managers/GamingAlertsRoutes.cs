@@ -18,20 +18,20 @@ internal static class GamingAlertsRoutes
                     : ManagerOperation.Run(() => TypedResults.Ok(m.FindStaleAlerts(staleAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null))))
             .WithSummary("Active alerts not updated for a while (?staleAfterSeconds=, 0 to 100 years).");
         group.MapGet("/alerts/history", (GamingAlertsManager m) => TypedResults.Ok(m.State.AlertHistory)).WithSummary("Resolved alerts.");
-        group.MapPost("/samples", (PerformanceSample body, GamingAlertsManager m) =>
-                ManagerOperation.Run(() => TypedResults.Ok(m.CheckPerformance(body.GameSystem, body.Metrics))))
+        group.MapPost("/samples", (PerformanceSample body, GamingAlertsManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.CheckPerformanceAsync(body.GameSystem, body.Metrics, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Checks a performance sample of a game system; creates or updates alerts.");
-        group.MapPost("/alerts/{id}/acknowledge", (string id, Acknowledgement? body, GamingAlertsManager m) =>
-                m.Acknowledge(id, body?.By ?? "api") ? Results.NoContent() : ManagerOperation.NotFound("active alert", id))
+        group.MapPost("/alerts/{id}/acknowledge", async (string id, Acknowledgement? body, GamingAlertsManager m, CancellationToken ct) =>
+                await m.AcknowledgeAsync(id, body?.By ?? "api", ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("active alert", id))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Acknowledges an alert.");
-        group.MapPost("/alerts/{id}/resolve", (string id, GamingAlertsManager m) =>
-                m.Resolve(id) ? Results.NoContent() : ManagerOperation.NotFound("active alert", id))
+        group.MapPost("/alerts/{id}/resolve", async (string id, GamingAlertsManager m, CancellationToken ct) =>
+                await m.ResolveAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("active alert", id))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Resolves an alert (moved to history).");
-        group.MapPost("/alerts/clear-resolved", (GamingAlertsManager m) => TypedResults.Ok(new { cleared = m.ClearResolved() }))
+        group.MapPost("/alerts/clear-resolved", async (GamingAlertsManager m, CancellationToken ct) => TypedResults.Ok(new { cleared = await m.ClearResolvedAsync(ct).ConfigureAwait(false) }))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Clears the history of resolved alerts.");
         group.MapGet("/thresholds", (GamingAlertsManager m) => TypedResults.Ok(m.State.Thresholds.Values)).WithSummary("Thresholds per metric.");
-        group.MapPut("/thresholds/{metric}", (string metric, ThresholdRequest body, GamingAlertsManager m) =>
-                ManagerOperation.Run(() => TypedResults.Ok(m.SetThreshold(new GamingThreshold
+        group.MapPut("/thresholds/{metric}", (string metric, ThresholdRequest body, GamingAlertsManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.SetThresholdAsync(new GamingThreshold
                 {
                     Metric = metric,
                     Comparison = body.Comparison,
@@ -40,7 +40,7 @@ internal static class GamingAlertsRoutes
                     Critical = body.Critical,
                     Unit = body.Unit ?? string.Empty,
                     AlertType = body.AlertType ?? default,
-                }))))
+                }, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a threshold.");
     }
 

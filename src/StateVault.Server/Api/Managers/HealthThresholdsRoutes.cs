@@ -12,21 +12,25 @@ internal static class HealthThresholdsRoutes
         group.MapGet("/thresholds", (HealthThresholdsManager m) => TypedResults.Ok(m.ListThresholds())).WithSummary("Every threshold.");
         group.MapGet("/thresholds/{metric}", (string metric, HealthThresholdsManager m) =>
             m.GetThreshold(metric) is { } threshold ? (IResult)TypedResults.Ok(threshold) : ManagerOperation.NotFound("threshold", metric)).WithSummary("One threshold.");
-        group.MapPut("/thresholds/{metric}", (string metric, ThresholdRequest body, HealthThresholdsManager m) =>
-                ManagerOperation.Run(() => TypedResults.Ok(m.SetThreshold(metric, body.Warning, body.Critical, body.Direction, body.Unit))))
+        group.MapPut("/thresholds/{metric}", (string metric, ThresholdRequest body, HealthThresholdsManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.SetThresholdAsync(metric, body.Warning, body.Critical, body.Direction, body.Unit, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a threshold (custom thresholds survive restarts).");
-        group.MapDelete("/thresholds/{metric}", (string metric, HealthThresholdsManager m) =>
-                m.RemoveThreshold(metric) ? Results.NoContent() : ManagerOperation.NotFound("threshold", metric))
+        group.MapDelete("/thresholds/{metric}", async (string metric, HealthThresholdsManager m, CancellationToken ct) =>
+                await m.RemoveThresholdAsync(metric, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("threshold", metric))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Removes a threshold.");
-        group.MapPost("/thresholds/reset", (HealthThresholdsManager m) => { m.ResetToDefaults(); return TypedResults.Ok(m.ListThresholds()); })
+        group.MapPost("/thresholds/reset", async (HealthThresholdsManager m, CancellationToken ct) =>
+            {
+                await m.ResetToDefaultsAsync(ct).ConfigureAwait(false);
+                return TypedResults.Ok(m.ListThresholds());
+            })
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Back to the default thresholds.");
-        group.MapPost("/evaluate", (MetricValue body, HealthThresholdsManager m) =>
-                ManagerOperation.Run(() => TypedResults.Ok(new LevelResult(body.Metric, body.Value, m.Evaluate(body.Metric, body.Value)))))
+        group.MapPost("/evaluate", (MetricValue body, HealthThresholdsManager m, CancellationToken ct) =>
+                ManagerOperation.RunAsync(async () => TypedResults.Ok(new LevelResult(body.Metric, body.Value, await m.EvaluateAsync(body.Metric, body.Value, ct).ConfigureAwait(false)))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Evaluates a value: good, warning, critical or unknown (recorded as a validation operation).");
         group.MapGet("/samples", (HealthThresholdsManager m) => TypedResults.Ok(m.LatestSamples)).WithSummary("The latest sample of each metric.");
         group.MapPost("/samples", (MetricValue body, HealthThresholdsManager m) =>
                 ManagerOperation.Run(() => TypedResults.Ok(new LevelResult(body.Metric, body.Value, m.RecordSample(body.Metric, body.Value)))))
-            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Records a sample and evaluates it.");
+            .RequireAuthorization(AccessPolicies.Writer).WithSummary("Records a sample and evaluates it (telemetry: kept in memory and /metrics, never stored).");
     }
 
     internal sealed record ThresholdRequest(double Warning, double Critical, ThresholdDirection? Direction = null, string? Unit = null);
