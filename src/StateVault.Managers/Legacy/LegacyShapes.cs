@@ -257,7 +257,7 @@ internal static class LegacyShapes
         {
             var metric = f.Str("metric_type") ?? f.Str("metric");
             var value = f.Num("value");
-            var status = f.Enum<HealthLevel>("status");
+            var status = f.Enum<HealthLevel>("status") ?? f.Enum<HealthLevel>("result");
             if (metric is null || value is null || status is null)
             {
                 return;
