@@ -102,7 +102,7 @@ internal sealed class LegacyReader(JsonObject root, TimeZoneInfo timeZone, DateT
             return null;
         }
 
-        if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var seconds))
+        if (Number(v) is { } seconds && v.GetValueKind() == JsonValueKind.Number)
         {
             // Unix time, as time.time() wrote it.
             return DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
@@ -130,8 +130,9 @@ internal sealed class LegacyReader(JsonObject root, TimeZoneInfo timeZone, DateT
             : null;
     }
 
+    // Through the text: a value parsed from a repr holds a long, and JsonValue<long> will not convert to double.
     public static double? Number(JsonNode? node) =>
-        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<double>(out var d) ? d
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
         : node is JsonValue s && s.TryGetValue<string>(out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed
         : null;
 
