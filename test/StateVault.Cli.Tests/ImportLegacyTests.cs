@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StateVault.TestKit;
 using Xunit;
 
 namespace StateVault.Cli.Tests;
@@ -43,6 +44,28 @@ public sealed class ImportLegacyTests : IDisposable
         var alert = alerts.GetProperty("active_alerts").EnumerateObject().Single().Value;
         Assert.Equal("high", alert.GetProperty("severity").GetString());
         Assert.Equal(12.5, alert.GetProperty("value").GetDouble());
+    }
+
+    [Fact]
+    public async Task ImportLegacy_Samples_ReportsMappedAndLegacyFieldsPerFileAndReimportReplaces()
+    {
+        var samples = LegacySamples.RequireDirectory();
+
+        var first = (await _workspace.RunAsync("import-legacy", samples, "--json")).ShouldExit(0).Json();
+
+        var files = first.GetProperty("files").EnumerateArray().ToList();
+        Assert.Equal(8, files.Count);
+        Assert.All(files, f => Assert.Equal(3, f.GetProperty("legacy_fields").GetInt32()));
+        Assert.Equal(143, files.Single(f => f.GetProperty("system").GetString() == "health_thresholds").GetProperty("mapped_fields").GetInt32());
+        var thresholds = (await _workspace.RunAsync("show", "health_thresholds")).ShouldExit(0).Json();
+        Assert.Equal(10, thresholds.GetProperty("thresholds").EnumerateObject().Count());
+
+        var table = (await _workspace.RunAsync("import-legacy", samples, "--reimport")).ShouldExit(0);
+
+        Assert.Contains("Imported 0, re-imported 8, already imported 0, skipped 0.", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Kept under legacy", table.Stdout, StringComparison.Ordinal);
+        var list = (await _workspace.RunAsync("list", "health_thresholds", "--json")).ShouldExit(0).Json();
+        Assert.Single(list.GetProperty("snapshots").EnumerateArray());
     }
 
     [Fact]
@@ -91,7 +114,7 @@ public sealed class ImportLegacyTests : IDisposable
               "manager_id": "gaming_alerts_1705406400",
               "version": "2.0.0",
               "active_alerts": {
-                "alert_1705406300": {"id": "alert_1705406300", "game_system": "arena", "metric": "frame_rate", "type": "AlertType.PERFORMANCE", "severity": "AlertSeverity.HIGH", "status": "<AlertStatus.ACTIVE: 'active'>", "value": "12.5", "threshold": 15, "message": "frame_rate low", "occurrences": null, "created_at": "2024-01-16T11:58:20", "updated_at": "2024-01-16T11:58:20", "acknowledged_at": null, "acknowledged_by": null}
+                "gaming_frame_rate_1705406300": {"alert_id": "gaming_frame_rate_1705406300", "alert_type": "frame_rate", "severity": "AlertSeverity.HIGH", "message": "Low frame rate: 12.5fps for arena", "system_id": "arena", "game_context": {"frame_rate": 12.5, "threshold": 15.0}, "timestamp": "2024-01-16T11:58:20", "acknowledged": false, "resolved": false, "resolution_note": null}
               },
               "alert_history": [],
               "alert_counters": {"total": 17, "critical": 3},

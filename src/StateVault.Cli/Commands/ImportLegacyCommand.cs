@@ -18,17 +18,24 @@ internal static class ImportLegacyCommand
         {
             Description = "The original system's data/persistent folder (one sub-folder per system: core_management, health_thresholds, …).",
         };
+        var reimport = new Option<bool>("--reimport")
+        {
+            Description = "Import files imported before again with the current mapping; each new snapshot replaces the earlier ones of its file "
+                + "(no duplicate history) and the newest becomes its system's state.",
+        };
         var command = new Command(
             "import-legacy",
-            "Imports the original system's files, oldest first, as snapshots of the matching systems (original file name and timestamp kept as attributes). "
+            "Imports the original system's files, oldest first, as snapshots of the matching systems (original file name and timestamp kept as attributes), "
+            + "every field into the managers' typed state; only fields with no typed place are kept under 'legacy'. "
             + "Importing twice creates no duplicates. Exit code 1 when some files were skipped (each is listed with its reason).")
         {
             directory,
+            reimport,
         };
-        return command.WithAction(context => RunAsync(context, directory));
+        return command.WithAction(context => RunAsync(context, directory, reimport));
     }
 
-    private static async Task<int> RunAsync(CliContext context, Argument<string> directoryArgument)
+    private static async Task<int> RunAsync(CliContext context, Argument<string> directoryArgument, Option<bool> reimportOption)
     {
         var directory = context.Get(directoryArgument);
         if (string.IsNullOrWhiteSpace(directory))
@@ -45,7 +52,8 @@ internal static class ImportLegacyCommand
         LegacyImportReport report;
         try
         {
-            report = await LegacyImporter.ImportAsync(context.Vault, directory, context.CancellationToken).ConfigureAwait(false);
+            var options = new LegacyImportOptions { Reimport = context.Get(reimportOption) };
+            report = await LegacyImporter.ImportAsync(context.Vault, directory, options, logger: null, context.CancellationToken).ConfigureAwait(false);
         }
         catch (DirectoryNotFoundException ex)
         {
@@ -57,9 +65,10 @@ internal static class ImportLegacyCommand
         {
             context.WriteJson(new ImportJson(
                 report.Imported,
+                report.Reimported,
                 report.AlreadyImported,
                 report.Skipped,
-                report.Files.Select(f => new FileJson(f.File, f.System, StatusText(f.Status), f.Sequence, f.Reason)).ToList()));
+                report.Files.Select(f => new FileJson(f.File, f.System, StatusText(f.Status), f.Sequence, f.Reason, f.MappedFields, f.LegacyFields, f.Replaced)).ToList()));
         }
         else if (report.Files.Count == 0)
         {
@@ -67,14 +76,24 @@ internal static class ImportLegacyCommand
         }
         else
         {
-            var table = Display.Table("File", "System", "Result", "Seq", "Reason");
+            var table = Display.Table("File", "System", "Result", "Seq", "Mapped", "Kept under legacy", "Reason");
             foreach (var f in report.Files)
             {
-                table.Row(f.File, f.System, StatusText(f.Status), f.Sequence is { } seq ? Display.Number(seq) : "-", f.Reason ?? string.Empty);
+                var reason = f.Reason ?? (f.Replaced is { Count: > 0 } replaced ? "replaced #" + string.Join(", #", replaced) : string.Empty);
+                table.Row(
+                    f.File,
+                    f.System,
+                    StatusText(f.Status),
+                    f.Sequence is { } seq ? Display.Number(seq) : "-",
+                    f.MappedFields is { } mapped ? Display.Number(mapped) : "-",
+                    f.LegacyFields is { } kept ? Display.Number(kept) : "-",
+                    reason);
             }
 
             context.Console.Out.Write(table);
-            context.Console.Out.WriteLine($"Imported {report.Imported}, already imported {report.AlreadyImported}, skipped {report.Skipped}.");
+            context.Console.Out.WriteLine(report.Reimported > 0
+                ? $"Imported {report.Imported}, re-imported {report.Reimported}, already imported {report.AlreadyImported}, skipped {report.Skipped}."
+                : $"Imported {report.Imported}, already imported {report.AlreadyImported}, skipped {report.Skipped}.");
         }
 
         if (report.HasSkipped)
@@ -90,10 +109,11 @@ internal static class ImportLegacyCommand
     {
         LegacyImportStatus.Imported => "imported",
         LegacyImportStatus.AlreadyImported => "already imported",
+        LegacyImportStatus.Reimported => "reimported",
         _ => "skipped",
     };
 
-    private sealed record ImportJson(int Imported, int AlreadyImported, int Skipped, IReadOnlyList<FileJson> Files);
+    private sealed record ImportJson(int Imported, int Reimported, int AlreadyImported, int Skipped, IReadOnlyList<FileJson> Files);
 
-    private sealed record FileJson(string File, string System, string Status, long? Sequence, string? Reason);
+    private sealed record FileJson(string File, string System, string Status, long? Sequence, string? Reason, int? MappedFields, int? LegacyFields, IReadOnlyList<long>? Replaced);
 }

@@ -209,7 +209,7 @@ public sealed partial class AiMlCoreManager : ManagerBase
     {
         var models = ModelsState.Models.Values.ToList();
         summary["models"] = models.Count;
-        summary["active_models"] = models.Count(m => m.Status == ModelStatus.Active);
+        summary["active_models"] = models.Count(m => m.Status is ModelStatus.Active or ModelStatus.Deployed);
         summary["ml_workflows"] = CoreState.Workflows.Count;
         summary["ml_executions"] = CoreState.WorkflowExecutions.Count;
         summary["api_key_requests"] = CoreState.ApiKeyRequests.Count;
@@ -223,7 +223,7 @@ public sealed partial class AiMlCoreManager : ManagerBase
                 return GetModel(step.Target) switch
                 {
                     null => $"model '{step.Target}' is not registered",
-                    { Status: not ModelStatus.Active } model => $"model '{step.Target}' is {model.Status.ToString().ToLowerInvariant()}, not active",
+                    { Status: not (ModelStatus.Active or ModelStatus.Deployed) } model => $"model '{step.Target}' is {model.Status.ToString().ToLowerInvariant()}, not active",
                     _ => null,
                 };
             case MlStepKind.RequestApiKey:
@@ -244,6 +244,8 @@ public sealed partial class AiMlCoreManager : ManagerBase
                     return ex.Message;
                 }
 
+            case MlStepKind.Imported:
+                return $"step '{step.Name}' was imported from the original system (type '{step.Type}') and has no runner here";
             default:
                 return $"unknown step kind {step.Kind}";
         }

@@ -7,6 +7,12 @@ namespace StateVault.Managers.AiMlCore;
 [SnapshotSchema(1, Name = "ai_ml_core")]
 public sealed record AiMlCoreState
 {
+    /// <summary>Provider models the original AI manager registered, by name (imported; the model registry is <c>ai_ml_models</c>).</summary>
+    public ImmutableSortedDictionary<string, ModelRecord> Models { get; init; } = ImmutableSortedDictionary.Create<string, ModelRecord>(StringComparer.Ordinal);
+
+    /// <summary>Registrations of those models, newest last (imported).</summary>
+    public ImmutableList<ModelRegistration> ModelRegistrations { get; init; } = [];
+
     /// <summary>ML workflows by id.</summary>
     public ImmutableSortedDictionary<string, MlWorkflow> Workflows { get; init; } = ImmutableSortedDictionary.Create<string, MlWorkflow>(StringComparer.Ordinal);
 

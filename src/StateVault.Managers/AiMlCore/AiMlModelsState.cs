@@ -13,6 +13,9 @@ public sealed record AiMlModelsState
     /// <summary>Registry changes, newest last (bounded).</summary>
     public ImmutableList<ModelRegistration> ModelRegistrations { get; init; } = [];
 
+    /// <summary>Key requests of the model manager, newest last (imported: the original's <c>api_key_operations</c>).</summary>
+    public ImmutableList<ApiKeyRequest> ApiKeyRequests { get; init; } = [];
+
     /// <summary>Keys of imported original files that have no typed place here.</summary>
     public JsonObject? Legacy { get; init; }
 }

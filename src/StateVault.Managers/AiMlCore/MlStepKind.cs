@@ -11,4 +11,7 @@ public enum MlStepKind
 
     /// <summary>Runs the workflow of the AI/ML workflows manager named by the target.</summary>
     RunWorkflow,
+
+    /// <summary>A step of the original system (imported): kept as data with its type and parameters; it has no runner here.</summary>
+    Imported,
 }

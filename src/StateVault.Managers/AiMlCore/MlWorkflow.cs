@@ -11,6 +11,12 @@ public sealed record MlWorkflow
     /// <summary>Name.</summary>
     public required string Name { get; init; }
 
+    /// <summary>What it is for.</summary>
+    public string Description { get; init; } = string.Empty;
+
+    /// <summary>Workflows it depends on (the original's <c>dependencies</c>).</summary>
+    public ImmutableList<string> Dependencies { get; init; } = [];
+
     /// <summary>The steps, with the statuses of the latest execution.</summary>
     public ImmutableList<MlWorkflowStep> Steps { get; init; } = [];
 

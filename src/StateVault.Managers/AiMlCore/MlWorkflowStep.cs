@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
 namespace StateVault.Managers.AiMlCore;
 
 /// <summary>A step of an ML workflow.</summary>
@@ -20,6 +23,15 @@ public sealed record MlWorkflowStep
 
     /// <summary>When it last ended.</summary>
     public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>The original's step type (imported steps, e.g. <c>inference</c>).</summary>
+    public string? Type { get; init; }
+
+    /// <summary>The original's step parameters (imported steps).</summary>
+    public ImmutableSortedDictionary<string, JsonElement>? Parameters { get; init; }
+
+    /// <summary>When it was created (imported steps).</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>Why it failed.</summary>
     public string? Error { get; init; }

@@ -30,6 +30,15 @@ public sealed record ModelRecord
     /// <summary>Status.</summary>
     public ModelStatus Status { get; init; }
 
+    /// <summary>The framework it was built with, e.g. <c>pytorch</c> (the original model manager's <c>framework</c>).</summary>
+    public string? Framework { get; init; }
+
+    /// <summary>The task it does, e.g. <c>classification</c>.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>Who owns it, e.g. an agent id.</summary>
+    public string? Owner { get; init; }
+
     /// <summary>When it was registered.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -11,4 +11,10 @@ public enum ModelStatus
 
     /// <summary>No longer to be used.</summary>
     Deprecated,
+
+    /// <summary>Being trained (the original model manager's <c>training</c>).</summary>
+    Training,
+
+    /// <summary>Deployed and serving (the original model manager's <c>deployed</c>); counts as in use.</summary>
+    Deployed,
 }

@@ -19,6 +19,9 @@ public sealed record ApiKeysState
     /// <summary>Security checks, newest last (bounded).</summary>
     public ImmutableList<SecurityCheck> SecurityChecks { get; init; } = [];
 
+    /// <summary>Providers a key was configured for (imported: the original's <c>services_configured</c>); never a key.</summary>
+    public ImmutableList<string> ConfiguredServices { get; init; } = [];
+
     /// <summary>Server access keys by id.</summary>
     public ImmutableSortedDictionary<string, AccessKeyRecord> AccessKeys { get; init; } = ImmutableSortedDictionary.Create<string, AccessKeyRecord>(StringComparer.Ordinal);
 

@@ -8,4 +8,6 @@ namespace StateVault.Managers.ApiKeys;
 /// <param name="Success">Whether it succeeded (for requests: whether a key was handed out).</param>
 /// <param name="Detail">Who asked and why, or what failed (never a key).</param>
 /// <param name="Timestamp">When.</param>
-public sealed record KeyOperation(string Id, string Operation, string Provider, string? KeyId, bool Success, string? Detail, DateTimeOffset Timestamp);
+/// <param name="KeyAvailable">Whether a key was present, when recorded (imported operations).</param>
+/// <param name="KeyValid">Whether the key was valid, when recorded (<see langword="null"/>: not judged).</param>
+public sealed record KeyOperation(string Id, string Operation, string Provider, string? KeyId, bool Success, string? Detail, DateTimeOffset Timestamp, bool? KeyAvailable = null, bool? KeyValid = null);

@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
 namespace StateVault.Managers.Core;
 
 /// <summary>A registered component.</summary>
@@ -20,4 +23,7 @@ public sealed record ComponentRecord
 
     /// <summary>When its status was last seen to change.</summary>
     public DateTimeOffset? StatusChangedAt { get; init; }
+
+    /// <summary>Further values registered with it (imported components registered as a dict), or <see langword="null"/>.</summary>
+    public ImmutableSortedDictionary<string, JsonElement>? Attributes { get; init; }
 }

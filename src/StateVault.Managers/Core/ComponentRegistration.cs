@@ -6,4 +6,5 @@ namespace StateVault.Managers.Core;
 /// <param name="Type">Its type.</param>
 /// <param name="Action"><c>register</c> or <c>unregister</c>.</param>
 /// <param name="Timestamp">When.</param>
-public sealed record ComponentRegistration(string Id, string Component, string Type, string Action, DateTimeOffset Timestamp);
+/// <param name="Success">Whether it succeeded, when recorded (imported registrations).</param>
+public sealed record ComponentRegistration(string Id, string Component, string Type, string Action, DateTimeOffset Timestamp, bool? Success = null);

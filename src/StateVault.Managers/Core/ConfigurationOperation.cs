@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace StateVault.Managers.Core;
 
 /// <summary>A configuration value was set or removed.</summary>
@@ -8,4 +10,6 @@ namespace StateVault.Managers.Core;
 /// <param name="NewValue">The value after.</param>
 /// <param name="Source"><c>configuration</c> (at start) or <c>runtime</c>.</param>
 /// <param name="Timestamp">When.</param>
-public sealed record ConfigurationOperation(string Id, string Key, string Action, string? OldValue, string? NewValue, string Source, DateTimeOffset Timestamp);
+/// <param name="Keys">Every key it touched, when it touched several (imported <c>load_configuration</c>).</param>
+/// <param name="Success">Whether it succeeded, when recorded.</param>
+public sealed record ConfigurationOperation(string Id, string Key, string Action, string? OldValue, string? NewValue, string Source, DateTimeOffset Timestamp, ImmutableList<string>? Keys = null, bool? Success = null);

@@ -9,10 +9,12 @@ namespace StateVault.Managers.Core;
 /// <param name="Succeeded">Whether every part succeeded.</param>
 /// <param name="Components">The component statuses afterwards (name → status).</param>
 /// <param name="Errors">Components that failed (name → exception type).</param>
+/// <param name="Error">The error of the operation as a whole, when recorded (imported: the original's <c>error</c>).</param>
 public sealed record SystemOperation(
     string Id,
     string Operation,
     DateTimeOffset Timestamp,
     bool Succeeded,
     ImmutableSortedDictionary<string, string> Components,
-    ImmutableSortedDictionary<string, string> Errors);
+    ImmutableSortedDictionary<string, string> Errors,
+    string? Error = null);

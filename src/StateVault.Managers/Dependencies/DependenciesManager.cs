@@ -247,6 +247,12 @@ public sealed partial class DependenciesManager : ManagerBase
             throw new KeyNotFoundException($"No dependency '{name}' is declared.");
         }
 
+        // An imported Python module of the original: this host cannot check it, so it keeps the original's last result.
+        if (record.Kind == DependencyKind.PythonModule)
+        {
+            return record;
+        }
+
         var now = Time.GetUtcNow();
         if (!force && _cache.TryGetValue(name, out var cached) && now - cached.At < _options.CacheTtl)
         {

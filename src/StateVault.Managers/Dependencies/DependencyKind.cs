@@ -11,4 +11,7 @@ public enum DependencyKind
 
     /// <summary>The configured snapshot store, which must answer.</summary>
     Store,
+
+    /// <summary>A Python module of the original system (imported): kept with its last result, never checked by this host.</summary>
+    PythonModule,
 }

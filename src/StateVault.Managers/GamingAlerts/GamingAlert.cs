@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
 namespace StateVault.Managers.GamingAlerts;
 
 /// <summary>An alert for one game system and metric.</summary>
@@ -47,4 +50,13 @@ public sealed record GamingAlert
 
     /// <summary>When it was resolved.</summary>
     public DateTimeOffset? ResolvedAt { get; init; }
+
+    /// <summary>How it was resolved (the original's <c>resolution_note</c>).</summary>
+    public string? ResolutionNote { get; init; }
+
+    /// <summary>The game context recorded with it (imported: the original's <c>game_context</c>, e.g. <c>frame_rate</c> and <c>threshold</c>).</summary>
+    public ImmutableSortedDictionary<string, JsonElement>? GameContext { get; init; }
+
+    /// <summary>What is known to be wrong with the record (imported: a history entry the original appended twice).</summary>
+    public string? Note { get; init; }
 }

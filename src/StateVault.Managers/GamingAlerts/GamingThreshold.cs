@@ -1,6 +1,6 @@
 namespace StateVault.Managers.GamingAlerts;
 
-/// <summary>The three alert levels of one metric.</summary>
+/// <summary>The alert levels of one metric: medium always; high and critical when defined (the original allowed a custom metric with a single level).</summary>
 public sealed record GamingThreshold
 {
     /// <summary>The metric, e.g. <c>frame_rate</c>.</summary>
@@ -12,11 +12,11 @@ public sealed record GamingThreshold
     /// <summary>Level of a <see cref="AlertSeverity.Medium"/> alert.</summary>
     public required double Medium { get; init; }
 
-    /// <summary>Level of a <see cref="AlertSeverity.High"/> alert.</summary>
-    public required double High { get; init; }
+    /// <summary>Level of a <see cref="AlertSeverity.High"/> alert; <see langword="null"/> when the metric has no such level.</summary>
+    public required double? High { get; init; }
 
-    /// <summary>Level of a <see cref="AlertSeverity.Critical"/> alert.</summary>
-    public required double Critical { get; init; }
+    /// <summary>Level of a <see cref="AlertSeverity.Critical"/> alert; <see langword="null"/> when the metric has no such level.</summary>
+    public required double? Critical { get; init; }
 
     /// <summary>The unit.</summary>
     public string Unit { get; init; } = string.Empty;
@@ -32,16 +32,15 @@ public sealed record GamingThreshold
             return null;
         }
 
-        return Comparison == ThresholdComparison.Below
-            ? value < Critical ? AlertSeverity.Critical : value < High ? AlertSeverity.High : value < Medium ? AlertSeverity.Medium : null
-            : value > Critical ? AlertSeverity.Critical : value > High ? AlertSeverity.High : value > Medium ? AlertSeverity.Medium : null;
+        bool Past(double? level) => level is { } l && (Comparison == ThresholdComparison.Below ? value < l : value > l);
+        return Past(Critical) ? AlertSeverity.Critical : Past(High) ? AlertSeverity.High : Past(Medium) ? AlertSeverity.Medium : null;
     }
 
     /// <summary>The level a severity fires at.</summary>
     public double LevelOf(AlertSeverity severity) => severity switch
     {
-        AlertSeverity.Critical => Critical,
-        AlertSeverity.High => High,
+        AlertSeverity.Critical => Critical ?? High ?? Medium,
+        AlertSeverity.High => High ?? Medium,
         _ => Medium,
     };
 
@@ -49,12 +48,13 @@ public sealed record GamingThreshold
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Metric);
-        if (!double.IsFinite(Medium) || !double.IsFinite(High) || !double.IsFinite(Critical))
+        double[] levels = [Medium, .. High is { } high ? [high] : Array.Empty<double>(), .. Critical is { } critical ? [critical] : Array.Empty<double>()];
+        if (levels.Any(l => !double.IsFinite(l)))
         {
             throw new ArgumentException($"Levels of '{Metric}' must be finite numbers.");
         }
 
-        var ordered = Comparison == ThresholdComparison.Below ? Medium > High && High > Critical : Medium < High && High < Critical;
+        var ordered = levels.Zip(levels.Skip(1)).All(p => Comparison == ThresholdComparison.Below ? p.First > p.Second : p.First < p.Second);
         if (!ordered)
         {
             throw new ArgumentException($"Levels of '{Metric}' must {(Comparison == ThresholdComparison.Below ? "fall" : "rise")} from medium to high to critical.");

@@ -24,6 +24,9 @@ public sealed record MetricThreshold
     /// <summary>When it was last set.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>What it watches, in words (the original's <c>description</c>).</summary>
+    public string? Description { get; init; }
+
     /// <summary>Evaluates a value against the thresholds.</summary>
     public HealthLevel Evaluate(double value)
     {

@@ -5,4 +5,8 @@ namespace StateVault.Managers.HealthThresholds;
 /// <param name="Operation"><c>set</c>, <c>remove</c> or <c>reset</c>.</param>
 /// <param name="Metric">The metric (<c>*</c> for a reset).</param>
 /// <param name="Timestamp">When.</param>
-public sealed record ThresholdOperation(string Id, string Operation, string Metric, DateTimeOffset Timestamp);
+/// <param name="Warning">The warning threshold it set, when recorded.</param>
+/// <param name="Critical">The critical threshold it set, when recorded.</param>
+/// <param name="Unit">The unit it set, when recorded.</param>
+/// <param name="Success">Whether it succeeded, when recorded (imported operations).</param>
+public sealed record ThresholdOperation(string Id, string Operation, string Metric, DateTimeOffset Timestamp, double? Warning = null, double? Critical = null, string? Unit = null, bool? Success = null);

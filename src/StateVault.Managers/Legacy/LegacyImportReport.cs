@@ -10,6 +10,9 @@ public sealed record LegacyImportReport(IReadOnlyList<LegacyFileOutcome> Files)
     /// <summary>Files imported by an earlier run.</summary>
     public int AlreadyImported => Files.Count(f => f.Status == LegacyImportStatus.AlreadyImported);
 
+    /// <summary>Files imported again, replacing an earlier import.</summary>
+    public int Reimported => Files.Count(f => f.Status == LegacyImportStatus.Reimported);
+
     /// <summary>Files skipped.</summary>
     public int Skipped => Files.Count(f => f.Status == LegacyImportStatus.Skipped);
 

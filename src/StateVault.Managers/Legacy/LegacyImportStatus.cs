@@ -11,4 +11,7 @@ public enum LegacyImportStatus
 
     /// <summary>Not imported; <see cref="LegacyFileOutcome.Reason"/> says why.</summary>
     Skipped,
+
+    /// <summary>Imported before and imported again (<see cref="LegacyImportOptions.Reimport"/>): the new snapshot replaces the earlier ones.</summary>
+    Reimported,
 }

@@ -98,7 +98,7 @@ public static partial class LegacyImporter
                 {
                     var outcome = await ImportFileAsync(vault, system, candidate, existing, ledger, options, cancellationToken).ConfigureAwait(false);
                     outcomes.Add(outcome);
-                    if (outcome.Status == LegacyImportStatus.Imported)
+                    if (outcome.Status is LegacyImportStatus.Imported or LegacyImportStatus.Reimported)
                     {
                         ledgerChanged = true;
                         ManagersLog.LegacyImported(logger, outcome.File, system, outcome.Sequence!.Value);
@@ -155,15 +155,15 @@ public static partial class LegacyImporter
         LegacyImportOptions options,
         CancellationToken cancellationToken)
     {
-        if (existing.Imported.TryGetValue(candidate.File, out var sequence))
+        var earlier = existing.Imported.GetValueOrDefault(candidate.File) ?? [];
+        var inLedger = ledger["files"]?[candidate.File] is JsonObject;
+        if ((earlier.Count > 0 || inLedger) && !options.Reimport)
         {
+            var sequence = earlier.Count > 0 ? earlier.Max() : ledger["files"]?[candidate.File]?["sequence"]?.GetValue<long>();
             return new LegacyFileOutcome(candidate.File, system, LegacyImportStatus.AlreadyImported, sequence, null);
         }
 
-        if (ledger["files"]?[candidate.File] is JsonObject entry)
-        {
-            return new LegacyFileOutcome(candidate.File, system, LegacyImportStatus.AlreadyImported, entry["sequence"]?.GetValue<long>(), null);
-        }
+        var reimport = earlier.Count > 0 || inLedger;
 
         byte[] bytes;
         try
@@ -193,16 +193,18 @@ public static partial class LegacyImporter
             fileTime = LegacyMapper.FromLocal(precise, options.TimeZone);
         }
 
-        if (existing.NewestManaged is { } newest && newest.CreatedUtc > fileTime)
+        if (!reimport && existing.NewestManaged is { } newest && newest.CreatedUtc > fileTime)
         {
             return Skipped(candidate, system, $"the system already has snapshot {newest.Sequence} written after this file; importing it would make older data the newest state");
         }
 
         var stateType = LegacyMapper.StateTypes[system];
         JsonObject typed;
+        LegacyMapping mapping;
         try
         {
-            typed = LegacyMapper.Map(system, document, vault.JsonOptions, options.TimeZone, fileTime);
+            mapping = LegacyMapper.MapFile(system, document, vault.JsonOptions, options.TimeZone, fileTime);
+            typed = mapping.State;
             _ = typed.Deserialize(stateType, vault.JsonOptions) ?? throw new JsonException("the mapped state is null");
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
@@ -237,6 +239,16 @@ public static partial class LegacyImporter
             return Skipped(candidate, system, ex.Message);
         }
 
+        // The new snapshot is durable; only now do the earlier imports of the same file go, so a failure here loses nothing.
+        var replaced = new List<long>();
+        foreach (var old in earlier.Where(s => s != metadata.Sequence))
+        {
+            if (await vault.DeleteAsync(system, old, cancellationToken).ConfigureAwait(false))
+            {
+                replaced.Add(old);
+            }
+        }
+
         var files = ledger["files"] as JsonObject ?? [];
         ledger["files"] = files;
         files[candidate.File] = new JsonObject
@@ -246,8 +258,16 @@ public static partial class LegacyImporter
             ["sha256"] = sha,
             ["timestamp"] = written,
         };
-        existing.Imported[candidate.File] = metadata.Sequence;
-        return new LegacyFileOutcome(candidate.File, system, LegacyImportStatus.Imported, metadata.Sequence, null);
+        existing.Imported[candidate.File] = [metadata.Sequence];
+        return new LegacyFileOutcome(
+            candidate.File,
+            system,
+            reimport ? LegacyImportStatus.Reimported : LegacyImportStatus.Imported,
+            metadata.Sequence,
+            null,
+            mapping.MappedFields,
+            mapping.LegacyFields,
+            replaced);
     }
 
     private static LegacyFileOutcome Skipped(Candidate candidate, string system, string reason) =>
@@ -261,7 +281,7 @@ public static partial class LegacyImporter
 
     private static async Task<Existing> ExistingAsync(SnapshotVault vault, string system, CancellationToken cancellationToken)
     {
-        var imported = new Dictionary<string, long>(StringComparer.Ordinal);
+        var imported = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         SnapshotMetadata? newestManaged = null;
         foreach (var listing in await vault.ListAsync(system, cancellationToken).ConfigureAwait(false))
         {
@@ -272,7 +292,12 @@ public static partial class LegacyImporter
 
             if (metadata.Attributes.TryGetValue(FileAttribute, out var file))
             {
-                imported.TryAdd(file, metadata.Sequence);
+                if (!imported.TryGetValue(file, out var sequences))
+                {
+                    imported[file] = sequences = [];
+                }
+
+                sequences.Add(metadata.Sequence);
             }
             else if (newestManaged is null || metadata.CreatedUtc > newestManaged.CreatedUtc)
             {
@@ -288,5 +313,5 @@ public static partial class LegacyImporter
 
     private sealed record Candidate(string Path, string File, DateTime Stamp);
 
-    private sealed record Existing(Dictionary<string, long> Imported, SnapshotMetadata? NewestManaged);
+    private sealed record Existing(Dictionary<string, List<long>> Imported, SnapshotMetadata? NewestManaged);
 }

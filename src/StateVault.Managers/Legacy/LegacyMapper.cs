@@ -37,6 +37,37 @@ internal static class LegacyMapper
         [ApiKeysManager.ManagerName] = typeof(ApiKeysState),
     };
 
+    /// <summary>
+    /// Maps one file: field by field for the original's known shapes (<see cref="LegacyShapes"/>), by the typed record's own names
+    /// otherwise. Counts the leaf values that went into typed fields and those kept under <c>legacy</c>.
+    /// </summary>
+    public static LegacyMapping MapFile(string system, JsonObject original, JsonSerializerOptions options, TimeZoneInfo timeZone, DateTimeOffset fileTime)
+    {
+        var total = LegacyReader.CountLeaves(original);
+        if (!LegacyShapes.Knows(system))
+        {
+            var generic = Map(system, original, options, timeZone, fileTime);
+            var keptGeneric = LegacyReader.CountLeaves(generic[LegacyKey]);
+            return new LegacyMapping(generic, Math.Max(0, total - keptGeneric), keptGeneric);
+        }
+
+        var residue = (JsonObject)original.DeepClone();
+        var reader = new LegacyReader(residue, timeZone, fileTime);
+        var state = LegacyShapes.Map(system, reader);
+        var typed = JsonSerializer.SerializeToNode(state, StateTypes[system], options) as JsonObject ?? [];
+        var kept = LegacyReader.CountLeaves(residue);
+        if (residue.Count > 0)
+        {
+            typed[LegacyKey] = residue;
+        }
+        else
+        {
+            typed.Remove(LegacyKey);
+        }
+
+        return new LegacyMapping(typed, Math.Max(0, total - kept), kept);
+    }
+
     public static JsonObject Map(string system, JsonObject original, JsonSerializerOptions options, TimeZoneInfo timeZone, DateTimeOffset fileTime)
     {
         var type = StateTypes[system];

@@ -29,6 +29,34 @@ internal static partial class PythonLiteral
         }
     }
 
+    /// <summary>
+    /// Parses an object repr, <c>MLWorkflow(name='x', steps=[...], created_at=datetime.datetime(2026, 11, 27, 7, 9, 16))</c> or
+    /// <c>GamingAlertManager(gaming_alert_manager, status=offline)</c>: the type name, and the arguments in order (a positional
+    /// argument has no name; a bare word is its text; a nested constructor call is its text).
+    /// </summary>
+    public static bool TryParseCall(string text, out string type, out IReadOnlyList<KeyValuePair<string?, JsonNode?>> arguments)
+    {
+        type = string.Empty;
+        arguments = [];
+        var parser = new Parser(text);
+        try
+        {
+            var result = parser.ParseCall(out type);
+            parser.SkipWhitespace();
+            if (!parser.AtEnd)
+            {
+                return false;
+            }
+
+            arguments = result;
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>An enum member repr (<c>AlertSeverity.HIGH</c>, <c>&lt;Status.ONLINE: 'online'&gt;</c>) as its snake_case value, or <see langword="null"/>.</summary>
     public static string? EnumValue(string text)
     {
@@ -86,6 +114,58 @@ internal static partial class PythonLiteral
             {
                 _position++;
             }
+        }
+
+        public List<KeyValuePair<string?, JsonNode?>> ParseCall(out string type)
+        {
+            SkipWhitespace();
+            var start = _position;
+            while (!AtEnd && (char.IsAsciiLetterOrDigit(text[_position]) || text[_position] is '_' or '.'))
+            {
+                _position++;
+            }
+
+            type = text[start.._position];
+            if (type.Length == 0 || !char.IsAsciiLetter(type[0]))
+            {
+                throw new FormatException("no type name");
+            }
+
+            Expect('(');
+            var arguments = new List<KeyValuePair<string?, JsonNode?>>();
+            SkipWhitespace();
+            while (!Consume(')'))
+            {
+                var mark = _position;
+                string? name = null;
+                while (!AtEnd && (char.IsAsciiLetterOrDigit(text[_position]) || text[_position] == '_'))
+                {
+                    _position++;
+                }
+
+                if (_position > mark && !AtEnd && text[_position] == '=' && (_position + 1 >= text.Length || text[_position + 1] != '='))
+                {
+                    name = text[mark.._position];
+                    _position++;
+                }
+                else
+                {
+                    _position = mark;
+                }
+
+                arguments.Add(new(name, ParseValue()));
+                SkipWhitespace();
+                if (!Consume(','))
+                {
+                    SkipWhitespace();
+                    Expect(')');
+                    break;
+                }
+
+                SkipWhitespace();
+            }
+
+            return arguments;
         }
 
         public JsonNode? ParseValue()

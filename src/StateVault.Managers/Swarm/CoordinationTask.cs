@@ -23,6 +23,9 @@ public sealed record CoordinationTask
     /// <summary>When the last agent reported.</summary>
     public DateTimeOffset? CompletedAt { get; init; }
 
+    /// <summary>Whether coordinating it succeeded, when recorded (imported tasks: the original's <c>success</c>).</summary>
+    public bool? Success { get; init; }
+
     /// <summary>Results by agent id.</summary>
     public ImmutableSortedDictionary<string, AgentTaskResult> Results { get; init; } = ImmutableSortedDictionary.Create<string, AgentTaskResult>(StringComparer.Ordinal);
 }

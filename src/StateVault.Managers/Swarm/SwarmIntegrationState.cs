@@ -19,6 +19,9 @@ public sealed record SwarmIntegrationState
     /// <summary><c>inactive</c> (no agents), <c>active</c> or <c>degraded</c> (an integrated agent is offline or in error).</summary>
     public string IntegrationStatus { get; init; } = "inactive";
 
+    /// <summary>Integration operations (initialize, integrate an agent), newest last; imported from the original.</summary>
+    public ImmutableList<IntegrationOperation> IntegrationOperations { get; init; } = [];
+
     /// <summary>Running totals.</summary>
     public SwarmCounters Counters { get; init; } = new();
 

@@ -8,4 +8,5 @@ namespace StateVault.Managers.Swarm;
 /// <param name="Content">The content; secret-looking values are replaced with <c>[REDACTED:&lt;kind&gt;:…]</c>.</param>
 /// <param name="Timestamp">When it was sent.</param>
 /// <param name="Redacted">Whether something was redacted from the content.</param>
-public sealed record SwarmMessage(string Id, string From, string To, string Type, string Content, DateTimeOffset Timestamp, bool Redacted);
+/// <param name="Success">Whether sending succeeded, when recorded (imported messages).</param>
+public sealed record SwarmMessage(string Id, string From, string To, string Type, string Content, DateTimeOffset Timestamp, bool Redacted, bool? Success = null);
