@@ -35,6 +35,9 @@ public sealed class StateVaultSnapshotStore : SnapshotStore
     private readonly SnapshotVault _vault;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
+    // Captured here: Context is only valid on the actor's thread, and the async operations continue elsewhere after an await.
+    private readonly ExtendedActorSystem _system = (ExtendedActorSystem)Context.System;
+
     /// <summary>Created by Akka.Persistence with the plugin's HOCON section.</summary>
     /// <exception cref="ConfigurationException">A setting is missing or invalid, or no provider opens the store URI.</exception>
     public StateVaultSnapshotStore(Config config)
@@ -87,7 +90,7 @@ public sealed class StateVaultSnapshotStore : SnapshotStore
             try
             {
                 var (serializerId, manifest, bytes) = SnapshotPayload.Unwrap(snapshot.Json);
-                var payload = Context.System.Serialization.Deserialize(bytes, serializerId, manifest);
+                var payload = _system.Serialization.Deserialize(bytes, serializerId, manifest);
                 return new SelectedSnapshot(metadata, payload);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -103,7 +106,7 @@ public sealed class StateVaultSnapshotStore : SnapshotStore
     protected override async Task SaveAsync(AkkaSnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken = default)
     {
         var system = SystemFor(metadata.PersistenceId);
-        var encoded = SnapshotPayload.Encode((ExtendedActorSystem)Context.System, snapshot);
+        var encoded = SnapshotPayload.Encode(_system, snapshot);
         if (encoded.Binary is { } binary)
         {
             ScanBinary(system, binary);
