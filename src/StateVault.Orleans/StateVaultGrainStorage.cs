@@ -21,7 +21,7 @@ namespace StateVault.Orleans;
 /// Clearing writes a tombstone snapshot (attribute <c>orleans.cleared=true</c>): the record stops existing for
 /// Orleans, the ETag moves on, and the earlier versions stay until retention removes them.
 /// </remarks>
-internal sealed class StateVaultGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+internal sealed class StateVaultGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable, IDisposable
 {
     /// <summary>The attribute that marks a tombstone written by <see cref="ClearStateAsync"/>.</summary>
     internal const string ClearedAttribute = "orleans.cleared";
@@ -180,6 +180,10 @@ internal sealed class StateVaultGrainStorage : IGrainStorage, ILifecycleParticip
             await _vault.Value.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <inheritdoc />
+    /// <remarks>For containers that dispose synchronously (a DI singleton must support both).</remarks>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     internal static bool IsTombstone(SnapshotMetadata metadata) =>
         metadata.Attributes.TryGetValue(ClearedAttribute, out var value) && value == "true";

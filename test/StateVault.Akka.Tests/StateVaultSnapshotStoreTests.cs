@@ -4,6 +4,7 @@ using Akka.Persistence;
 using StateVault.Storage;
 using StateVault.TestKit;
 using Xunit;
+using AkkaSnapshotMetadata = Akka.Persistence.SnapshotMetadata;
 
 namespace StateVault.Akka.Tests;
 
@@ -31,8 +32,8 @@ public sealed class StateVaultSnapshotStoreTests : IAsyncLifetime
     public async Task SaveAsync_SameSequenceNrTwice_LoadReturnsTheNewerOne()
     {
         var first = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        await SaveAsync(new SnapshotMetadata("order-1", 5, first), "old");
-        await SaveAsync(new SnapshotMetadata("order-1", 5, first.AddSeconds(1)), "new");
+        await SaveAsync(new AkkaSnapshotMetadata("order-1", 5, first), "old");
+        await SaveAsync(new AkkaSnapshotMetadata("order-1", 5, first.AddSeconds(1)), "new");
 
         var loaded = await LoadAsync("order-1", SnapshotSelectionCriteria.Latest);
         // A timestamp bound that only the older version meets must not bring the overwritten version back.
@@ -48,7 +49,7 @@ public sealed class StateVaultSnapshotStoreTests : IAsyncLifetime
         var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         for (var i = 1; i <= 4; i++)
         {
-            await SaveAsync(new SnapshotMetadata("acct", i * 10, t0.AddMinutes(i)), $"s{i}");
+            await SaveAsync(new AkkaSnapshotMetadata("acct", i * 10, t0.AddMinutes(i)), $"s{i}");
         }
 
         Assert.Equal("s3", (await LoadAsync("acct", new SnapshotSelectionCriteria(35))).Snapshot.Snapshot);
@@ -64,10 +65,10 @@ public sealed class StateVaultSnapshotStoreTests : IAsyncLifetime
         var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         for (var i = 1; i <= 3; i++)
         {
-            await SaveAsync(new SnapshotMetadata("cart", i, t0.AddMinutes(i)), $"s{i}");
+            await SaveAsync(new AkkaSnapshotMetadata("cart", i, t0.AddMinutes(i)), $"s{i}");
         }
 
-        await _sut.Ask<DeleteSnapshotsSuccess>(new DeleteSnapshots("cart", new SnapshotSelectionCriteria(2)), s_timeout);
+        await _sut.Ask<DeleteSnapshotsSuccess>(new DeleteSnapshots("cart", new SnapshotSelectionCriteria(2)), s_timeout, TestContext.Current.CancellationToken);
 
         Assert.Equal("s3", (await LoadAsync("cart", SnapshotSelectionCriteria.Latest)).Snapshot.Snapshot);
         Assert.Null((await LoadAsync("cart", new SnapshotSelectionCriteria(2))).Snapshot);
@@ -77,8 +78,8 @@ public sealed class StateVaultSnapshotStoreTests : IAsyncLifetime
     public async Task LoadAsync_NewestSnapshotDamaged_FallsBackToTheOlderOne()
     {
         var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        await SaveAsync(new SnapshotMetadata("dmg", 1, t0), "good");
-        await SaveAsync(new SnapshotMetadata("dmg", 2, t0.AddMinutes(1)), "damaged");
+        await SaveAsync(new AkkaSnapshotMetadata("dmg", 1, t0), "good");
+        await SaveAsync(new AkkaSnapshotMetadata("dmg", 2, t0.AddMinutes(1)), "damaged");
         var newest = Directory.GetFiles(Path.Combine(_temp.Store, "akka.dmg")).Order(StringComparer.Ordinal).Last();
         var bytes = await File.ReadAllBytesAsync(newest, TestContext.Current.CancellationToken);
         bytes[^3] ^= 0xFF;
@@ -95,7 +96,7 @@ public sealed class StateVaultSnapshotStoreTests : IAsyncLifetime
     {
         var payload = System.Text.Encoding.ASCII.GetBytes("\u0001\u0002key=AKIAIOSFODNN7EXAMPLE\u0003");
 
-        var reply = await _sut.Ask<object>(new SaveSnapshot(new SnapshotMetadata("bin", 1, DateTime.UtcNow), payload), s_timeout);
+        var reply = await _sut.Ask<object>(new SaveSnapshot(new AkkaSnapshotMetadata("bin", 1, DateTime.UtcNow), payload), s_timeout, TestContext.Current.CancellationToken);
 
         var failure = Assert.IsType<SaveSnapshotFailure>(reply);
         Assert.IsType<SecretDetectedException>(failure.Cause);
@@ -106,18 +107,18 @@ public sealed class StateVaultSnapshotStoreTests : IAsyncLifetime
     [Fact]
     public async Task SaveAsync_PersistenceId_StoredUnderItsMappedSystemName()
     {
-        await SaveAsync(new SnapshotMetadata("Order/42", 1, DateTime.UtcNow), "x");
+        await SaveAsync(new AkkaSnapshotMetadata("Order/42", 1, DateTime.UtcNow), "x");
 
         await using var vault = new SnapshotVault(FileSnapshotStoreProvider.Create(_temp.Store), ownsStore: true);
         var systems = await vault.ListSystemsAsync(TestContext.Current.CancellationToken);
-        Assert.Equal("akka._4frder_2f42", Assert.Single(systems).System);
+        Assert.Equal("akka._4frder_2f42", Assert.Single(systems).Name);
         Assert.Equal("akka._4frder_2f42", StateVaultSnapshotStoreNames.GetSystemName("akka", "Order/42"));
     }
 
     [Fact]
     public async Task LoadAsync_AfterRestart_ReturnsTheSavedSnapshot()
     {
-        await SaveAsync(new SnapshotMetadata("restart", 3, DateTime.UtcNow), new byte[] { 0, 1, 2, 255 });
+        await SaveAsync(new AkkaSnapshotMetadata("restart", 3, DateTime.UtcNow), new byte[] { 0, 1, 2, 255 });
         await _system.Terminate();
         Start();
 
@@ -137,9 +138,9 @@ public sealed class StateVaultSnapshotStoreTests : IAsyncLifetime
         _sut = Persistence.Instance.Apply(_system).SnapshotStoreFor(null);
     }
 
-    private Task<SaveSnapshotSuccess> SaveAsync(SnapshotMetadata metadata, object snapshot) =>
-        _sut.Ask<SaveSnapshotSuccess>(new SaveSnapshot(metadata, snapshot), s_timeout);
+    private Task<SaveSnapshotSuccess> SaveAsync(AkkaSnapshotMetadata metadata, object snapshot) =>
+        _sut.Ask<SaveSnapshotSuccess>(new SaveSnapshot(metadata, snapshot), s_timeout, TestContext.Current.CancellationToken);
 
     private Task<LoadSnapshotResult> LoadAsync(string persistenceId, SnapshotSelectionCriteria criteria) =>
-        _sut.Ask<LoadSnapshotResult>(new LoadSnapshot(persistenceId, criteria, long.MaxValue), s_timeout);
+        _sut.Ask<LoadSnapshotResult>(new LoadSnapshot(persistenceId, criteria, long.MaxValue), s_timeout, TestContext.Current.CancellationToken);
 }
