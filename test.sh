@@ -19,6 +19,13 @@ if [ "$#" -gt 0 ]; then
 else
   dotnet test StateVault.slnx -c Release --no-build --filter "Category!=Outage" 2>&1 | tee -a "$log" || status=$?
   dotnet test StateVault.slnx -c Release --no-build --filter "Category=Outage" 2>&1 | tee -a "$log" || status=$?
+  # The peers' own conformance suites (Akka.Persistence.TCK, Orleans.Persistence.TestKit) against our adapters, on the
+  # file store and this PostgreSQL; their "Failed/Passed/Skipped" lines go into the same log and the closing line.
+  if [ "$status" = 0 ]; then
+    SV_PEER_LOG="$log" scripts/peer-suites.sh || status=$?
+  else
+    log "dotnet test failed: the peer conformance suites (scripts/peer-suites.sh) were not run"
+  fi
 fi
 
 # One closing line for the whole run, summed over every test assembly and both passes.
