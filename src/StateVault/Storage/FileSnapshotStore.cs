@@ -170,24 +170,15 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         }
 
         var refs = new List<StoredSnapshotRef>();
-        var sawTrash = false;
-        foreach (var file in new DirectoryInfo(dir).EnumerateFiles())
+        foreach (var file in new DirectoryInfo(dir).EnumerateFiles("*" + Extension))
         {
             if (TryParseSequence(file.Name, system, out var sequence) && TryGetLength(file) is { } length)
             {
                 refs.Add(new StoredSnapshotRef(sequence, length));
             }
-            else
-            {
-                sawTrash |= file.Name.StartsWith(TrashPrefix, StringComparison.Ordinal);
-            }
         }
 
-        if (sawTrash)
-        {
-            // Every load lists: trash another process left behind is removed here too, in the background.
-            ScheduleTrashRemoval(dir);
-        }
+        ScheduleTrashRemovalIfAny(dir);
 
         refs.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         foreach (var item in refs)
@@ -337,6 +328,23 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         foreach (var semaphore in _locks.Values)
         {
             semaphore.Dispose();
+        }
+    }
+
+    // Every load lists: trash another process left behind (killed between its rename and its unlink) is removed from
+    // here too, in the background.
+    private void ScheduleTrashRemovalIfAny(string dir)
+    {
+        try
+        {
+            if (Directory.EnumerateFiles(dir, TrashPrefix + "*").Any())
+            {
+                ScheduleTrashRemoval(dir);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Only housekeeping: a folder that cannot be read now fails the operation that needs it, not this.
         }
     }
 

@@ -371,7 +371,7 @@ public sealed class SnapshotVault : IAsyncDisposable
         var quarantined = new List<SnapshotListing>();
         foreach (var name in await SystemsAsync(system, cancellationToken).ConfigureAwait(false))
         {
-            var (plan, moved) = await ApplyRetentionAsync(name, policy ?? _options.RetentionFor(name), dryRun, cancellationToken).ConfigureAwait(false);
+            var (plan, moved) = await ApplyRetentionAsync(name, policy ?? _options.RetentionFor(name), dryRun, justWritten: null, cancellationToken).ConfigureAwait(false);
             plans.Add(plan);
             quarantined.AddRange(moved);
         }
@@ -464,13 +464,7 @@ public sealed class SnapshotVault : IAsyncDisposable
             {
                 // Every store's append comes through here: a number out of range (a store that wrapped past
                 // long.MaxValue, or reached the bound) is refused before a byte is written.
-                if (!SnapshotSequence.IsValid(seq))
-                {
-                    throw new SnapshotStoreException(
-                        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The store allocated sequence {seq} for '{system}', out of range (1 to {SnapshotSequence.MaxValue}); nothing was written."),
-                        isTransient: false);
-                }
-
+                EnsureSequenceInRange(system, seq);
                 unsettled = seq;
                 written = new SnapshotHeader
                 {
@@ -524,7 +518,7 @@ public sealed class SnapshotVault : IAsyncDisposable
             {
                 try
                 {
-                    await ApplyRetentionAsync(system, _options.RetentionFor(system), dryRun: false, cancellationToken).ConfigureAwait(false);
+                    await ApplyRetentionAsync(system, _options.RetentionFor(system), dryRun: false, justWritten: sequence, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -572,6 +566,20 @@ public sealed class SnapshotVault : IAsyncDisposable
         catch (EnvelopeFormatException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Every store's append builds its envelope through the vault: a number out of range (a store that wrapped past
+    /// <see cref="long.MaxValue"/>, or went past the bound) is refused here, before a byte is written, on every store.
+    /// </summary>
+    private static void EnsureSequenceInRange(string system, long sequence)
+    {
+        if (!SnapshotSequence.IsValid(sequence))
+        {
+            throw new SnapshotStoreException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The store allocated sequence {sequence} for '{system}', out of range ({SnapshotSequence.MinValue} to {SnapshotSequence.MaxValue}); nothing was written."),
+                isTransient: false);
         }
     }
 
@@ -810,7 +818,8 @@ public sealed class SnapshotVault : IAsyncDisposable
         }
     }
 
-    private async Task<(RetentionPlan Plan, List<SnapshotListing> Quarantined)> ApplyRetentionAsync(string system, RetentionPolicy policy, bool dryRun, CancellationToken cancellationToken)
+    // justWritten: the snapshot the calling save wrote a moment ago, which the re-check before deleting need not read again.
+    private async Task<(RetentionPlan Plan, List<SnapshotListing> Quarantined)> ApplyRetentionAsync(string system, RetentionPolicy policy, bool dryRun, long? justWritten, CancellationToken cancellationToken)
     {
         var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
         var listings = new List<SnapshotListing>(refs.Count);
@@ -832,7 +841,7 @@ public sealed class SnapshotVault : IAsyncDisposable
             while (recheck)
             {
                 recheck = false;
-                foreach (var kept in plan.Kept.Where(d => d.CreatedUtc is not null).ToList())
+                foreach (var kept in plan.Kept.Where(d => d.CreatedUtc is not null && d.Sequence != justWritten).ToList())
                 {
                     var index = listings.FindIndex(l => l.Sequence == kept.Sequence);
                     var fresh = await DescribeAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), useCache: false, cancellationToken).ConfigureAwait(false);
