@@ -62,11 +62,10 @@ public sealed class ServerFuzzTests
             for (; tried < inputs && clock.Elapsed < TimeSpan.FromSeconds(seconds); tried++)
             {
                 var input = generator.Next();
-                using var request = input.ToRequest();
                 int status;
                 try
                 {
-                    using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+                    using var response = await SendAsync(client, input);
                     status = (int)response.StatusCode;
                     if (!input.Streams)
                     {
@@ -95,14 +94,15 @@ public sealed class ServerFuzzTests
 
             var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
             var errors = sut.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal))
-                .Select(l => l.Length > 300 ? l[..300] : l).Distinct().Take(10).ToList();
+                .Select(l => l.Length > 600 ? l[..600] : l).Distinct().Take(10).ToList();
             var output = TestContext.Current.TestOutputHelper;
             output?.WriteLine($"fuzz: seed {seed}, {tried} inputs tried in {clock.Elapsed.TotalSeconds:F1} s, {failures.Count} 5xx or failed, "
                 + $"statuses {string.Join(", ", statuses.Select(s => $"{(s.Key == 0 ? "closed before the body was sent" : s.Key)}×{s.Value}"))}, managed heap {heapBefore / 1048576} → {heapAfter / 1048576} MiB, "
                 + $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB");
 
-            Assert.True(failures.Count == 0, $"seed {seed}: {failures.Count} failures:\n" + string.Join("\n", failures.Take(20)));
-            Assert.True(errors.Count == 0, "error-level log lines:\n" + string.Join("\n", errors));
+            Assert.True(
+                failures.Count == 0 && errors.Count == 0,
+                $"seed {seed}: {failures.Count} failures:\n" + string.Join("\n", failures.Take(20)) + "\nerror-level log lines:\n" + string.Join("\n", errors));
             Assert.True(tried >= Math.Min(inputs, 500), $"only {tried} inputs in {seconds} s");
 
             // Nothing beside the store root; inside it, only <system>/<file> or <system>/.quarantine/<file> with valid names.
@@ -125,6 +125,25 @@ public sealed class ServerFuzzTests
         }
     }
 
+    /// <summary>
+    /// Sends one input. A connection the server closed after refusing an oversized body early can still sit in the client's
+    /// pool: one retry on a fresh connection tells that apart from a server that stopped answering.
+    /// </summary>
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, FuzzInput input)
+    {
+        try
+        {
+            using var request = input.ToRequest();
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        }
+        catch (HttpRequestException) when (input.Body is null || input.Body.Length <= MaxRequestBodyBytes)
+        {
+            using var retry = input.ToRequest();
+            retry.Headers.ConnectionClose = true;
+            return await client.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, Ct);
+        }
+    }
+
     /// <summary>One generated request.</summary>
     private sealed record FuzzInput(string Method, string Target, byte[]? Body, string? ContentType, IReadOnlyList<(string Name, string Value)> Headers, string Kind)
     {
@@ -143,6 +162,8 @@ public sealed class ServerFuzzTests
                 }
             }
 
+            // The server may answer an oversized body before reading it and close the connection: never reuse that one.
+            request.Headers.ConnectionClose = Body?.Length > MaxRequestBodyBytes ? true : null;
             foreach (var (name, value) in Headers)
             {
                 if (!request.Headers.TryAddWithoutValidation(name, value))
