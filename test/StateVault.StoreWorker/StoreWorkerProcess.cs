@@ -10,12 +10,16 @@ public sealed class StoreWorkerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
     private readonly List<WorkerAck> _acks = [];
+    private readonly List<string> _lines = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _readyPrefix;
     private readonly Task _stdoutPump;
+    private TaskCompletionSource _lineArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private StoreWorkerProcess(Process process)
+    private StoreWorkerProcess(Process process, string readyPrefix)
     {
         _process = process;
+        _readyPrefix = readyPrefix;
         _process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -34,7 +38,24 @@ public sealed class StoreWorkerProcess : IAsyncDisposable
     public required string Writer { get; init; }
 
     /// <summary>Starts a worker that saves <paramref name="count"/> documents to <paramref name="systems"/> (round robin) once <see cref="Go"/> is called, and waits until it has opened the store.</summary>
-    public static async Task<StoreWorkerProcess> StartAsync(string storeUri, IReadOnlyList<string> systems, int count, string writer, CancellationToken cancellationToken)
+    public static Task<StoreWorkerProcess> StartAsync(string storeUri, IReadOnlyList<string> systems, int count, string writer, CancellationToken cancellationToken) =>
+        StartAsync(["save", storeUri, string.Join(',', systems), count.ToString(CultureInfo.InvariantCulture), writer], writer, "ready", cancellationToken);
+
+    /// <summary>
+    /// Starts a worker that saves like <see cref="StartAsync(string, IReadOnlyList{string}, int, string, CancellationToken)"/>, but
+    /// waits only briefly for another process's lock and prints <c>blocked</c> the first time it had to give up and retry.
+    /// </summary>
+    public static Task<StoreWorkerProcess> StartContendingAsync(string storeUri, IReadOnlyList<string> systems, int count, string writer, CancellationToken cancellationToken) =>
+        StartAsync(["contend", storeUri, string.Join(',', systems), count.ToString(CultureInfo.InvariantCulture), writer], writer, "ready", cancellationToken);
+
+    /// <summary>
+    /// Starts a worker that begins one append of <paramref name="system"/> and stops inside it, holding the store's write lock,
+    /// until <see cref="Go"/>; returns once it holds the lock (its <c>holding &lt;sequence&gt;</c> line is in <see cref="Lines"/>).
+    /// </summary>
+    public static Task<StoreWorkerProcess> StartHoldingAsync(string storeUri, string system, CancellationToken cancellationToken) =>
+        StartAsync(["hold", storeUri, system], "holder", "holding", cancellationToken);
+
+    private static async Task<StoreWorkerProcess> StartAsync(IReadOnlyList<string> arguments, string writer, string readyPrefix, CancellationToken cancellationToken)
     {
         var workerDll = typeof(StoreWorkerProcess).Assembly.Location;
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
@@ -46,13 +67,14 @@ public sealed class StoreWorkerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { workerDll, "save", storeUri, string.Join(',', systems), count.ToString(CultureInfo.InvariantCulture), writer })
+        info.ArgumentList.Add(workerDll);
+        foreach (var arg in arguments)
         {
             info.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("The worker process did not start.");
-        var worker = new StoreWorkerProcess(process) { Writer = writer };
+        var worker = new StoreWorkerProcess(process, readyPrefix) { Writer = writer };
         try
         {
             await worker._ready.Task.WaitAsync(TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
@@ -66,7 +88,59 @@ public sealed class StoreWorkerProcess : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>Lets the worker start saving.</summary>
+    /// <summary>Every line the worker printed so far.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>The saves acknowledged so far.</summary>
+    public IReadOnlyList<WorkerAck> Acks
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _acks];
+            }
+        }
+    }
+
+    /// <summary>Waits until the worker has printed a line equal to <paramref name="line"/> (or it ends without printing one).</summary>
+    /// <exception cref="InvalidOperationException">The worker ended without printing the line.</exception>
+    public async Task WaitForLineAsync(string line, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            Task arrived;
+            lock (_lines)
+            {
+                if (_lines.Contains(line))
+                {
+                    return;
+                }
+
+                arrived = _lineArrived.Task;
+            }
+
+            if (_stdoutPump.IsCompleted)
+            {
+                throw new InvalidOperationException($"Worker {Writer} ended without printing '{line}': {Stderr}");
+            }
+
+            await Task.WhenAny(arrived, _stdoutPump).WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Lets the worker start saving (or, for a holding worker, finish its append).</summary>
     public void Go()
     {
         _process.StandardInput.WriteLine("go");
@@ -84,7 +158,7 @@ public sealed class StoreWorkerProcess : IAsyncDisposable
             throw new InvalidOperationException($"Worker {Writer} exited with {_process.ExitCode} after {_acks.Count} acknowledged saves: {Stderr}");
         }
 
-        return _acks;
+        return Acks;
     }
 
     /// <summary>What the worker wrote to standard error so far.</summary>
@@ -124,16 +198,23 @@ public sealed class StoreWorkerProcess : IAsyncDisposable
     {
         while (await _process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            if (line == "ready")
+            TaskCompletionSource arrived;
+            lock (_lines)
             {
-                _ready.TrySetResult();
-                continue;
+                _lines.Add(line);
+                if (line.Split(' ') is ["ack", var system, var sequence, var writer, var index])
+                {
+                    _acks.Add(new WorkerAck(system, long.Parse(sequence, CultureInfo.InvariantCulture), writer, int.Parse(index, CultureInfo.InvariantCulture)));
+                }
+
+                arrived = _lineArrived;
+                _lineArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            var parts = line.Split(' ');
-            if (parts is ["ack", var system, var sequence, var writer, var index])
+            arrived.TrySetResult();
+            if (line.StartsWith(_readyPrefix, StringComparison.Ordinal))
             {
-                _acks.Add(new WorkerAck(system, long.Parse(sequence, CultureInfo.InvariantCulture), writer, int.Parse(index, CultureInfo.InvariantCulture)));
+                _ready.TrySetResult();
             }
         }
 
