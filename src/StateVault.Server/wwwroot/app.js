@@ -76,17 +76,68 @@ function formatBytes(bytes) {
   return (unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)) + " " + units[unit];
 }
 
-function formatAgo(iso) {
-  if (!iso) return "never";
-  const seconds = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
-  if (seconds < 5) return "just now";
-  if (seconds < 60) return seconds + " s ago";
-  if (seconds < 3600) return Math.round(seconds / 60) + " min ago";
-  if (seconds < 86400) return Math.round(seconds / 3600) + " h ago";
-  return Math.round(seconds / 86400) + " d ago";
+function formatTime(iso) { return iso ? new Date(iso).toLocaleString() : "–"; }
+
+// A time as an operator reads it: relative in the text, the absolute local time on hover (and in the datetime attribute).
+function timeNode(iso) {
+  if (!iso) return el("span", { class: "hint", text: "never" });
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1970) return el("span", { class: "hint", text: "unknown" });
+  return el("time", { datetime: date.toISOString(), title: date.toLocaleString(), text: formatRelative(iso) });
 }
 
-function formatTime(iso) { return iso ? new Date(iso).toLocaleString() : "–"; }
+function formatRelative(iso) {
+  const seconds = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (seconds < 0) return "in " + formatDuration(-seconds);
+  if (seconds < 5) return "just now";
+  return formatDuration(seconds, 2) + " ago";
+}
+
+// 207.8 → "3 min 27 s"; 93784 → "1 d 2 h"; at most `parts` units, largest first.
+function formatDuration(totalSeconds, parts = 2) {
+  if (totalSeconds == null || !Number.isFinite(totalSeconds)) return "–";
+  let rest = Math.round(totalSeconds);
+  if (rest < 1) return "0 s";
+  const units = [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]];
+  const out = [];
+  for (const [unit, size] of units) {
+    if (rest >= size && out.length < parts) { out.push(Math.floor(rest / size) + " " + unit); rest %= size; }
+    else if (out.length) { if (out.length < parts) break; }
+  }
+  return out.join(" ");
+}
+
+function formatNumber(value) {
+  if (value == null || value === "") return "–";
+  if (typeof value !== "number") return String(value);
+  return Number.isInteger(value) ? value.toLocaleString() : value.toLocaleString(undefined, { maximumFractionDigits: 3 });
+}
+
+function withUnit(value, unit) {
+  if (value == null) return "–";
+  const number = formatNumber(value);
+  if (!unit) return number;
+  return unit === "%" ? number + " %" : number + " " + unit;
+}
+
+const SYSTEM_LABELS = {
+  core_management: "core management", health_thresholds: "health thresholds", swarm_integration: "swarm integration",
+  gaming_alerts: "gaming alerts", dependencies: "dependencies", ai_ml_workflows: "AI/ML workflows", ai_ml_core: "AI/ML core",
+  ai_ml_models: "AI/ML models", api_keys: "API keys",
+};
+
+function systemLabel(name) { return SYSTEM_LABELS[name] || words(name); }
+
+// "lower_is_worse" → "lower is worse", "pythonModule" → "python module".
+function words(value) {
+  if (value == null) return "–";
+  return String(value).replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[_.]+/g, " ").toLowerCase();
+}
+
+function sentence(text) {
+  const t = words(text).replace(/\b(ai|ml|api|id)\b/g, (w) => w.toUpperCase()).replace(/\bai\/ml\b/gi, "AI/ML");
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
 
 function formatFigure(value) {
   if (value == null) return "–";
@@ -97,6 +148,31 @@ function formatFigure(value) {
 }
 
 function humanize(name) { return name.replace(/[_-]+/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase(); }
+
+// One figure of a manager's summary as [label in words, value node]; null to leave it out.
+function describeFigure(name, value, manager) {
+  const [key, system] = name.split(/\.(.+)/);
+  const which = system && manager.systems.length > 1 ? ` (${systemLabel(system)})` : "";
+  switch (key) {
+    case "status": return null; // the pill says it
+    case "uptime_seconds": return ["Uptime", el("span", { title: formatNumber(value) + " seconds", text: formatDuration(value) })];
+    case "last_heartbeat": return ["Last heartbeat", timeNode(value)];
+    case "performance_score": return ["Performance score", el("span", { text: formatNumber(value) + " / 100" })];
+    case "restored_from": return ["Restored from snapshot" + which, value == null ? el("span", { class: "hint", text: "none yet" }) : el("span", { class: "mono", text: "#" + value })];
+    case "fallback": return ["Fell back past damaged snapshots" + which, el("span", { text: String(value) })];
+    case "unsaved": return ["Unsaved changes" + which, el("span", { text: formatNumber(value) + " failed saves" })];
+    default: break;
+  }
+  if (Array.isArray(value)) {
+    if (!value.length) return [sentence(name), el("span", { class: "hint", text: "none" })];
+    const text = value.map((item) => typeof item === "object" && item ? (item.metric ? `${words(item.metric)}: ${formatNumber(item.value)}` : JSON.stringify(item)) : String(item)).join(", ");
+    return [sentence(name), el("span", { text })];
+  }
+  if (value !== null && typeof value === "object" && !Object.keys(value).length) return [sentence(name), el("span", { class: "hint", text: "none" })];
+  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) return [sentence(name), timeNode(value)];
+  if (typeof value === "string") return [sentence(name), el("span", { text: words(value) })];
+  return [sentence(name), el("span", { text: formatFigure(value) })];
+}
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -156,9 +232,9 @@ function renderSystems() {
       el("td", { class: "num newest", text: system.latestSequence }),
       el("td", { class: "num", text: system.count + (system.damaged ? " (" + system.damaged + " damaged)" : "") }),
       el("td", { class: "num", text: formatBytes(system.bytes) }),
-      el("td", { title: formatTime(system.lastSavedUtc), text: formatAgo(system.lastSavedUtc) }),
+      el("td", {}, timeNode(system.lastSavedUtc)),
       el("td", {}, rate == null ? el("span", { class: "hint", text: "no saves yet" }) : rateBar(rate, system.saves)),
-      el("td", {}, system.manager ? el("span", { class: "pill muted", text: system.manager }) : el("span", { class: "hint", text: "—" })));
+      el("td", {}, system.manager ? el("span", { class: "pill muted", text: systemLabel(system.manager) }) : el("span", { class: "hint", text: "—" })));
     return row;
   }));
   $("systems-empty").hidden = state.systems.length > 0;
@@ -182,17 +258,211 @@ async function loadManagers() {
   state.managers = await fetchJson("/api/managers");
   const grid = $("managers");
   grid.replaceChildren(...state.managers.map((manager) => {
-    const figures = Object.entries(manager.summary || {});
+    const figures = Object.entries(manager.summary || {}).map(([name, value]) => describeFigure(name, value, manager)).filter(Boolean);
     return el("article", { class: "manager-card", "data-manager": manager.name, "data-health": manager.health },
-      el("header", {}, el("span", { class: "manager-name", text: manager.name }), el("span", { class: "pill " + manager.health, text: manager.status })),
-      el("div", { class: "manager-systems", text: manager.systems.join(" · ") + " — " + manager.health }),
+      el("header", {}, el("span", { class: "manager-name", text: systemLabel(manager.name) }), el("span", { class: "pill " + manager.health, text: words(manager.status) })),
+      el("div", { class: "manager-systems", text: "Systems: " + manager.systems.map(systemLabel).join(", ") }),
       figures.length
-        ? el("dl", { class: "figures" }, figures.flatMap(([name, value]) => [el("dt", { text: humanize(name) }), el("dd", { text: formatFigure(value) })]))
-        : el("p", { class: "hint", text: "No figures." }));
+        ? el("dl", { class: "figures" }, figures.flatMap(([label, node]) => [el("dt", { text: label }), el("dd", {}, node)]))
+        : el("p", { class: "hint", text: "No figures." }),
+      el("a", { class: "detail-link", href: "#manager=" + encodeURIComponent(manager.name), onclick: (event) => { event.preventDefault(); showManager(manager.name); }, text: "Details →" }));
   }));
   $("managers-hint").textContent = state.managers.length ? "" : "No managers run in this server.";
   const online = state.managers.filter((m) => m.health === "healthy").length;
   $("stat-managers").textContent = state.managers.length ? `${online} / ${state.managers.length}` : "–";
+}
+
+// ---------- one manager's domain data ----------
+function table(id, columns, rows, rowAttributes = () => ({})) {
+  if (!rows.length) return el("p", { class: "hint", text: "None." });
+  return el("div", { class: "table-wrap" }, el("table", { id, class: "detail-table" },
+    el("thead", {}, el("tr", {}, columns.map((c) => el("th", { class: c.num ? "num" : null, text: c.label })))),
+    el("tbody", {}, rows.map((row) => el("tr", rowAttributes(row), columns.map((c) => {
+      const value = c.value(row);
+      return el("td", { class: c.num ? "num" : null }, value instanceof Node ? value : el("span", { text: value == null ? "–" : String(value) }));
+    }))))));
+}
+
+function section(title, ...content) { return el("div", { class: "card detail-card" }, el("h3", { text: title }), ...content); }
+
+function severityBadge(severity) { return el("span", { class: "severity sev-" + severity, text: severity }); }
+
+function levelBadge(level) { return el("span", { class: "severity level-" + level, text: words(level) }); }
+
+function yesNo(value) { return value == null ? "–" : value ? "yes" : "no"; }
+
+const MANAGER_VIEWS = {
+  async health_thresholds(base) {
+    const [thresholds, state] = await Promise.all([fetchJson(base + "/thresholds"), fetchJson(base + "/state")]);
+    const validations = (state.validation_operations || []).slice(-20).reverse();
+    return [
+      section("Thresholds", table("thresholds-table", [
+        { label: "Metric", value: (t) => words(t.metric) },
+        { label: "Warning at", num: true, value: (t) => withUnit(t.warning, t.unit) },
+        { label: "Critical at", num: true, value: (t) => withUnit(t.critical, t.unit) },
+        { label: "Worse when", value: (t) => t.direction === "lowerIsWorse" || t.direction === "lower_is_worse" ? "lower" : "higher" },
+        { label: "Description", value: (t) => t.description || "" },
+        { label: "Set", value: (t) => timeNode(t.updatedAt) },
+      ], thresholds)),
+      section("Recent validations", table("validations-table", [
+        { label: "Metric", value: (v) => words(v.metric) },
+        { label: "Value", num: true, value: (v) => withUnit(v.value, v.unit) },
+        { label: "Result", value: (v) => levelBadge(v.result) },
+        { label: "Note", value: (v) => v.note || "" },
+        { label: "When", value: (v) => timeNode(v.timestamp) },
+      ], validations)),
+    ];
+  },
+  async gaming_alerts(base) {
+    const [alerts, thresholds, history] = await Promise.all([fetchJson(base + "/alerts"), fetchJson(base + "/thresholds"), fetchJson(base + "/alerts/history")]);
+    const unitOf = (metric) => (thresholds.find((t) => t.metric === metric) || {}).unit;
+    return [
+      section("Active alerts", table("alerts-table", [
+        { label: "Severity", value: (a) => severityBadge(a.severity) },
+        { label: "Game system", value: (a) => a.gameSystem },
+        { label: "Metric", value: (a) => words(a.metric) },
+        { label: "Value", num: true, value: (a) => withUnit(a.value, unitOf(a.metric)) },
+        { label: "Level passed", num: true, value: (a) => withUnit(a.threshold, unitOf(a.metric)) },
+        { label: "Message", value: (a) => a.message },
+        { label: "Status", value: (a) => words(a.status) },
+        { label: "Raised", value: (a) => timeNode(a.createdAt) },
+      ], alerts, (a) => ({ class: "alert-row sev-" + a.severity, "data-alert": a.id }))),
+      section("Alert levels", table("alert-thresholds-table", [
+        { label: "Metric", value: (t) => words(t.metric) },
+        { label: "Fires", value: (t) => t.comparison === "below" ? "below the level" : "above the level" },
+        { label: "Medium", num: true, value: (t) => withUnit(t.medium, t.unit) },
+        { label: "High", num: true, value: (t) => t.high == null ? "not set" : withUnit(t.high, t.unit) },
+        { label: "Critical", num: true, value: (t) => t.critical == null ? "not set" : withUnit(t.critical, t.unit) },
+      ], thresholds)),
+      section("History", table("alert-history-table", [
+        { label: "Severity", value: (a) => severityBadge(a.severity) },
+        { label: "Message", value: (a) => a.message },
+        { label: "Status", value: (a) => words(a.status) + (a.resolutionNote ? ": " + a.resolutionNote : "") },
+        { label: "Note", value: (a) => a.note || "" },
+        { label: "Raised", value: (a) => timeNode(a.createdAt) },
+      ], history.slice().reverse())),
+    ];
+  },
+  async ai_ml_core(base) {
+    const [models, workflows, core] = await Promise.all([fetchJson(base + "/models"), fetchJson(base + "/workflows"), fetchJson(base + "/state?system=ai_ml_core")]);
+    return [
+      section("Models", table("models-table", [
+        { label: "Model", value: (m) => m.name },
+        { label: "Provider or framework", value: (m) => m.provider || m.framework || "–" },
+        { label: "Task", value: (m) => m.task ? words(m.task) : (m.capabilities || []).join(", ") },
+        { label: "Version", value: (m) => m.version },
+        { label: "Status", value: (m) => el("span", { class: "pill status-" + m.status, text: words(m.status) }) },
+        { label: "Owner", value: (m) => m.owner || "–" },
+        { label: "Registered", value: (m) => timeNode(m.createdAt) },
+        { label: "Changed", value: (m) => timeNode(m.updatedAt) },
+      ], models)),
+      section("Provider models", table("provider-models-table", [
+        { label: "Model", value: (m) => m.name },
+        { label: "Provider", value: (m) => m.provider },
+        { label: "Provider's id", value: (m) => m.model_id },
+        { label: "Version", value: (m) => m.version },
+        { label: "Capabilities", value: (m) => (m.capabilities || []).join(", ") },
+        { label: "Registered", value: (m) => timeNode(m.created_at) },
+      ], Object.values(core.models || {}))),
+      section("Workflows", table("workflows-table", [
+        { label: "Workflow", value: (w) => w.name },
+        { label: "Description", value: (w) => w.description || "" },
+        { label: "Steps", value: (w) => (w.steps || []).map((step) => `${step.name} (${words(step.status)})`).join(" → ") },
+        { label: "Status", value: (w) => words(w.status) },
+        { label: "Created", value: (w) => timeNode(w.createdAt) },
+      ], workflows)),
+    ];
+  },
+  async ai_ml_workflows(base) {
+    const workflows = await fetchJson(base + "/workflows");
+    return [section("Workflows", table("workflows-table", [
+      { label: "Workflow", value: (w) => w.name },
+      { label: "Description", value: (w) => w.description || "" },
+      { label: "Steps", value: (w) => (w.steps || []).map((step) => step.name).join(" → ") },
+      { label: "Created", value: (w) => timeNode(w.createdAt) },
+    ], workflows))];
+  },
+  async swarm_integration(base) {
+    const [agents, tasks, messages] = await Promise.all([fetchJson(base + "/agents"), fetchJson(base + "/tasks"), fetchJson(base + "/messages")]);
+    return [
+      section("Agents", table("agents-table", [
+        { label: "Agent", value: (a) => a.id },
+        { label: "Name", value: (a) => a.name },
+        { label: "Capabilities", value: (a) => (a.capabilities || []).map(words).join(", ") },
+        { label: "Status", value: (a) => words(a.status) },
+        { label: "Integrated", value: (a) => yesNo(a.integrated) },
+        { label: "Last seen", value: (a) => timeNode(a.lastSeenAt) },
+      ], agents)),
+      section("Coordination tasks", table("tasks-table", [
+        { label: "Task", value: (t) => t.description },
+        { label: "Agents", value: (t) => (t.agentIds || []).join(", ") },
+        { label: "Status", value: (t) => words(t.status) },
+        { label: "Results", value: (t) => Object.entries(t.results || {}).map(([agent, r]) => `${agent}: ${r.success ? "ok" : "failed"}`).join(", ") },
+        { label: "Created", value: (t) => timeNode(t.createdAt) },
+      ], tasks)),
+      section("Messages", table("messages-table", [
+        { label: "From", value: (m) => m.from }, { label: "To", value: (m) => m.to }, { label: "Type", value: (m) => words(m.type) },
+        { label: "Content", value: (m) => m.content }, { label: "Sent", value: (m) => timeNode(m.timestamp) },
+      ], messages.slice().reverse())),
+    ];
+  },
+  async dependencies(base) {
+    const dependencies = await fetchJson(base);
+    return [section("Dependencies", table("dependencies-table", [
+      { label: "Dependency", value: (d) => d.name },
+      { label: "Kind", value: (d) => words(d.kind) },
+      { label: "Status", value: (d) => el("span", { class: "severity dep-" + d.status, text: words(d.status) }) },
+      { label: "Critical", value: (d) => yesNo(d.critical) },
+      { label: "Checks", num: true, value: (d) => formatNumber(d.checks) },
+      { label: "Last checked", value: (d) => timeNode(d.lastCheckedAt) },
+    ], dependencies))];
+  },
+  async core_management(base) {
+    const [components, config] = await Promise.all([fetchJson(base + "/components"), fetchJson(base + "/config")]);
+    return [
+      section("Components", table("components-table", [
+        { label: "Component", value: (c) => words(c.name) }, { label: "Type", value: (c) => c.type },
+        { label: "Status", value: (c) => words(c.status) }, { label: "Runs here", value: (c) => yesNo(c.live) },
+      ], components)),
+      section("Configuration", table("config-table", [
+        { label: "Key", value: ([key]) => key },
+        { label: "Value", value: ([, value]) => value.length > 160 ? `${value.slice(0, 160)}… (${formatBytes(value.length)})` : value },
+      ], Object.entries(config))),
+    ];
+  },
+  async api_keys(base) {
+    const [operations, checks, state] = await Promise.all([fetchJson(base + "/operations"), fetchJson(base + "/security-checks"), fetchJson(base + "/state")]);
+    return [
+      section("Configured services", el("p", { text: (state.configured_services || []).join(", ") || "none" })),
+      section("Key operations", table("key-operations-table", [
+        { label: "Operation", value: (o) => words(o.operation) }, { label: "Provider", value: (o) => o.provider },
+        { label: "Succeeded", value: (o) => yesNo(o.success) }, { label: "Key present", value: (o) => yesNo(o.keyAvailable) },
+        { label: "Key valid", value: (o) => yesNo(o.keyValid) }, { label: "When", value: (o) => timeNode(o.timestamp) },
+      ], operations.slice(-20).reverse())),
+      section("Security checks", table("security-checks-table", [
+        { label: "Check", value: (c) => words(c.checkType || "key age") }, { label: "Passed", value: (c) => yesNo(c.passed ?? !c.rotationDue) },
+        { label: "When", value: (c) => timeNode(c.timestamp) },
+      ], checks)),
+    ];
+  },
+};
+
+async function showManager(name) {
+  state.manager = name;
+  const panel = $("manager-detail");
+  panel.hidden = false;
+  $("manager-detail-name").textContent = systemLabel(name);
+  const body = $("manager-detail-body");
+  body.replaceChildren(el("p", { class: "hint", text: "Loading…" }));
+  const view = MANAGER_VIEWS[name];
+  try {
+    const base = "/api/managers/" + encodeURIComponent(name);
+    body.replaceChildren(...(view ? await view(base) : [section("State", el("pre", { class: "json" }, ...highlight(await fetchJson(base + "/state"), 0)))]));
+  } catch (error) {
+    body.replaceChildren(el("p", { class: "error", text: "Could not load: " + error.message }));
+  }
+  for (const card of document.querySelectorAll(".manager-card")) card.classList.toggle("selected", card.dataset.manager === name);
+  panel.scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
 // ---------- one system ----------
@@ -408,6 +678,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("verify-all").addEventListener("click", () => verify(null));
   $("verify-system").addEventListener("click", () => verify(state.selected));
   $("close-detail").addEventListener("click", () => { state.selected = null; $("detail").hidden = true; renderSystems(); });
+  $("close-manager").addEventListener("click", () => { state.manager = null; $("manager-detail").hidden = true; });
   $("diff-form").addEventListener("submit", (event) => showDiff(event).catch((error) => toast(error.message, true)));
   state.key = takeKeyFromHash();
   if (!state.key) { askForKey(); return; }

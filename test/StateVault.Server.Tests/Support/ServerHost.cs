@@ -62,9 +62,10 @@ public sealed class ServerHost : IAsyncDisposable
         TimeProvider? timeProvider = null,
         IDictionary<string, string>? settings = null,
         CancellationToken cancellationToken = default,
-        Func<ISnapshotStore, ISnapshotStore>? decorateStore = null)
+        Func<ISnapshotStore, ISnapshotStore>? decorateStore = null,
+        bool ownsRoot = false)
     {
-        var ownsRoot = storeRoot is null;
+        ownsRoot |= storeRoot is null;
         storeRoot ??= Path.Combine(Path.GetTempPath(), "sv-server-" + Guid.NewGuid().ToString("N"));
         // The managers save when a test asks (SaveNow, a key creation) and at stop; no timer saves or samples in between,
         // so what a test finds in the store is what it did.
