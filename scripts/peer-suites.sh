@@ -15,7 +15,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
+own_run_dir=0; [ -z "${SV_RUN_DIR:-}" ] && own_run_dir=1
 source scripts/backends.sh
+trap '[ "$own_run_dir" = 1 ] && rm -rf "$SV_RUN_DIR"' EXIT
 
 require=0; case "${STATEVAULT_REQUIRE_BACKENDS:-}" in 1|true) require=1 ;; esac
 suites_dir="${SV_PEER_SUITES:-$root/../shared/peer-suites}"
@@ -43,6 +45,7 @@ work="$(mktemp -d "${SV_RUN_DIR}/peer-suites.XXXXXX")"
 cleanup() {
   rm -rf "$work"
   if [ "$started_pg" = 1 ]; then stop_backends; fi
+  if [ "$own_run_dir" = 1 ]; then rm -rf "$SV_RUN_DIR"; fi
 }
 trap cleanup EXIT
 
@@ -78,41 +81,62 @@ prepare() { # suite-folder test-project-dir spec-dir spec-file target-name adapt
 XML
 }
 
-run_suite() { # name folder test-project filter
-  local name="$1" project="$work/$2/$3" t0=$SECONDS
-  say "$name: building $(basename "$3") (from a temporary copy of $suites_dir/$2)"
-  if ! dotnet build "$project" -c Release -nologo -clp:ErrorsOnly >"$work/$name-build.log" 2>&1; then
-    cat "$work/$name-build.log" >&2
-    say "FAIL: $name did not build"; status=1; summary+=("$name: build failed"); return
+# Runs one built suite on one store; appends its output to the log and its counts to the summary file.
+run_store() { # name project filter store
+  local name="$1" project="$2" store="$4" t1=$SECONDS out="$work/$1-$4.out" rc=0
+  STATEVAULT_PEER_STORE="$(store_uri "$name" "$store")" \
+    dotnet test "$project" -c Release --no-build --filter "$3" >"$out" 2>&1 || rc=$?
+  local counts; counts=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$out" | tail -n 1)
+  if [ "$rc" != 0 ] || [ -z "$counts" ]; then
+    grep -E '^\s+(Failed|Error Message)|^\s+at |error' "$out" | head -n 60 >&2
+    echo "fail" >"$work/$name-$store.failed"
   fi
-  say "$name: built in $((SECONDS - t0)) s"
-  for store in "${stores[@]}"; do
-    local t1=$SECONDS out="$work/$name-$store.out" rc=0
-    echo "[peer-suites] $name on $store" >>"$log"
-    STATEVAULT_PEER_STORE="$(store_uri "$name" "$store")" \
-      dotnet test "$project" -c Release --no-build --filter "$4" >"$out" 2>&1 || rc=$?
-    cat "$out" >>"$log"
-    local counts; counts=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$out" | tail -n 1)
-    if [ "$rc" != 0 ] || [ -z "$counts" ]; then
-      grep -E '^\s+(Failed|Error Message|\[FAIL\])|^\s+at |error' "$out" | head -n 60 >&2
-      status=1
-    fi
-    counts="${counts:-no test ran}"
-    summary+=("$(printf '%-8s %-10s %s (%d s)' "$name" "$store" "$(echo "$counts" | tr -s ' ')" $((SECONDS - t1)))")
-    say "$name on $store: $counts, exit $rc, $((SECONDS - t1)) s"
-  done
+  counts="${counts:-no test ran}"
+  printf '%-8s %-10s %s (%d s)\n' "$name" "$store" "$(echo "$counts" | tr -s ' ')" $((SECONDS - t1)) >"$work/$name-$store.summary"
+  say "$name on $store: $counts, exit $rc, $((SECONDS - t1)) s"
 }
 
+declare -A projects filters
+projects[akka]="$work/akka-tck/tests/Akka.Persistence.TCK.Tests"; filters[akka]="FullyQualifiedName~PluginUnderTest"
+projects[orleans]="$work/orleans/tests/Orleans.Persistence.TestKit.Tests"; filters[orleans]="FullyQualifiedName~ProviderUnderTest"
 for suite in "${suites[@]}"; do
   case "$suite" in
-    akka)
-      prepare akka-tck tests/Akka.Persistence.TCK.Tests PluginUnderTest akka/StateVaultSnapshotStoreSpecs.cs StateVaultSnapshotStoreSpecs.cs StateVault.Akka
-      run_suite akka akka-tck tests/Akka.Persistence.TCK.Tests "FullyQualifiedName~PluginUnderTest" ;;
-    orleans)
-      prepare orleans tests/Orleans.Persistence.TestKit.Tests ProviderUnderTest orleans/StateVaultGrainStorageTests.cs StateVaultGrainStorageTests.cs StateVault.Orleans
-      run_suite orleans orleans tests/Orleans.Persistence.TestKit.Tests "FullyQualifiedName~ProviderUnderTest" ;;
+    akka) prepare akka-tck tests/Akka.Persistence.TCK.Tests PluginUnderTest akka/StateVaultSnapshotStoreSpecs.cs StateVaultSnapshotStoreSpecs.cs StateVault.Akka ;;
+    orleans) prepare orleans tests/Orleans.Persistence.TestKit.Tests ProviderUnderTest orleans/StateVaultGrainStorageTests.cs StateVaultGrainStorageTests.cs StateVault.Orleans ;;
     *) say "unknown suite '$suite' (akka, orleans)"; exit 2 ;;
   esac
+done
+
+# One build for every selected suite: MSBuild restores once and builds the projects side by side.
+t0=$SECONDS
+{
+  echo "<Solution>"
+  for suite in "${suites[@]}"; do echo "  <Project Path=\"${projects[$suite]}/$(basename "${projects[$suite]}").csproj\" />"; done
+  echo "</Solution>"
+} >"$work/peers.slnx"
+say "building ${suites[*]} (temporary copies of $suites_dir)"
+if ! dotnet build "$work/peers.slnx" -c Release -nologo -clp:ErrorsOnly >"$work/build.log" 2>&1; then
+  cat "$work/build.log" >&2
+  say "FAIL: the peer suites did not build"
+  exit 1
+fi
+say "built in $((SECONDS - t0)) s"
+
+for suite in "${suites[@]}"; do
+  echo "[peer-suites] $suite on ${stores[*]}" >>"$log"
+  if [ "$suite" = orleans ]; then
+    # The Orleans runs are mostly waiting (in-process cluster, generated sequences): both stores at once.
+    for store in "${stores[@]}"; do run_store "$suite" "${projects[$suite]}" "${filters[$suite]}" "$store" & done
+    wait
+  else
+    # The Akka specs assert on timings (timefactor 3): one store at a time.
+    for store in "${stores[@]}"; do run_store "$suite" "${projects[$suite]}" "${filters[$suite]}" "$store"; done
+  fi
+  for store in "${stores[@]}"; do
+    cat "$work/$suite-$store.out" >>"$log"
+    summary+=("$(cat "$work/$suite-$store.summary")")
+    [ -f "$work/$suite-$store.failed" ] && status=1
+  done
 done
 
 say "results:"

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using StateVault.Akka;
+using StateVault.Adapters.Benchmarks;
 using StateVault.Benchmarks.Shared;
 
 // Adapters, not tests, in one run:
@@ -199,17 +200,4 @@ static double Median(List<double> values)
 {
     var sorted = values.Order().ToArray();
     return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-}
-
-/// <summary>The benchmark's grain state.</summary>
-[GenerateSerializer]
-public sealed class BenchGrainState
-{
-    /// <summary>Bumped on every write.</summary>
-    [Id(0)]
-    public int Version { get; set; }
-
-    /// <summary>The payload.</summary>
-    [Id(1)]
-    public string Body { get; set; } = string.Empty;
 }
