@@ -69,6 +69,25 @@ public sealed class VerifyRestoreDiffTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_NewestDamagedAndQuarantineImpossible_StillFallsBackAndSaysWhy()
+    {
+        await _workspace.SeedAsync("stuck", "{\"generation\":1}");
+        await _workspace.SeedAsync("stuck", "{\"generation\":2}");
+        CliWorkspace.Tamper(_workspace.StorePath, "stuck", 2);
+        // A file where the quarantine folder would go: the move fails as on a read-only or full disk (tests run as root,
+        // so chmod would not stop it).
+        await File.WriteAllTextAsync(Path.Combine(_workspace.StorePath, "stuck", ".quarantine"), "not a folder", TestContext.Current.CancellationToken);
+
+        var show = (await _workspace.RunAsync("show", "stuck")).ShouldExit(0);
+        (await _workspace.RunAsync("prune", "stuck", "--keep-last", "1")).ShouldExit(0);
+
+        Assert.Equal("{\"generation\":1}", show.Stdout);
+        Assert.Contains("could not be moved to quarantine", Assert.Single(show.StderrLines), StringComparison.Ordinal);
+        Assert.True(File.Exists(CliWorkspace.SnapshotFile(_workspace.StorePath, "stuck", 2)), "the damaged snapshot stays in place, never deleted");
+        Assert.True(File.Exists(CliWorkspace.SnapshotFile(_workspace.StorePath, "stuck", 1)), "the only valid snapshot is kept");
+    }
+
+    [Fact]
     public async Task Show_NewestDamaged_FallsBackWithWarningOnStderr()
     {
         await _workspace.SeedAsync("cache", "{\"generation\":1}");

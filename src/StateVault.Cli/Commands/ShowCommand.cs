@@ -44,7 +44,7 @@ internal static class ShowCommand
             foreach (var skipped in snapshot.Skipped)
             {
                 context.Console.WriteWarning(
-                    $"snapshot {skipped.Sequence} of '{system}' is damaged ({skipped.Reason}){(skipped.Quarantined ? " and was moved to quarantine" : string.Empty)}; showing snapshot {snapshot.Metadata.Sequence}.");
+                    $"snapshot {skipped.Sequence} of '{system}' is damaged ({skipped.Reason}){(skipped.Quarantined ? " and was moved to quarantine" : skipped.QuarantineError is not null ? $" and could not be moved to quarantine ({skipped.QuarantineError})" : string.Empty)}; showing snapshot {snapshot.Metadata.Sequence}.");
             }
         }
 
