@@ -1,3 +1,4 @@
+using System.Text.Json;
 using StateVault.Managers.AiMlCore;
 using StateVault.Server.Access;
 
@@ -13,7 +14,9 @@ internal static class AiMlCoreRoutes
         group.MapGet("/models/{id}", (string id, AiMlCoreManager m) =>
             m.GetModel(id) is { } model ? (IResult)TypedResults.Ok(model) : ManagerOperation.NotFound("model", id)).WithSummary("One model (by id or name).");
         group.MapPost("/models", (ModelRequest body, AiMlCoreManager m, CancellationToken ct) =>
-                ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.RegisterModelAsync(body.Name, body.Provider, body.ModelId, body.Version ?? "1.0", body.Capabilities, body.Parameters, ct).ConfigureAwait(false))))
+                !IsWritableJson(body.Parameters)
+                    ? Task.FromResult<IResult>(Problems.Create(StatusCodes.Status400BadRequest, "Invalid operation arguments", "A parameter value is not valid JSON text (invalid UTF-8 or an unpaired UTF-16 surrogate in a string)."))
+                    : ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.RegisterModelAsync(body.Name, body.Provider, body.ModelId, body.Version ?? "1.0", body.Capabilities, body.Parameters, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Registers a model.");
         group.MapPut("/models/{id}/status", (string id, ModelStatusRequest body, AiMlCoreManager m, CancellationToken ct) =>
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.UpdateModelStatusAsync(id, body.Status, ct).ConfigureAwait(false))))
@@ -25,6 +28,49 @@ internal static class AiMlCoreRoutes
         group.MapPost("/workflows/{id}/run", (string id, AiMlCoreManager m, CancellationToken cancellationToken) =>
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.ExecuteWorkflowAsync(id, cancellationToken).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Runs an ML workflow.");
+    }
+
+    /// <summary>
+    /// Parameters are free-form: the binder keeps each value as raw JSON without reading its strings, so a value with invalid
+    /// UTF-8 or an unpaired surrogate escape reached the manager (a 500, or a lossy copy in its state). Every string is read here.
+    /// </summary>
+    private static bool IsWritableJson(Dictionary<string, object?>? parameters)
+    {
+        try
+        {
+            return parameters is null || parameters.Values.All(v => v is not JsonElement element || ReadsBack(element));
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static bool ReadsBack(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        ReadsBack(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        ReadsBack(item);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    _ = element.GetString(); // throws for invalid UTF-8 or an unpaired surrogate
+                    break;
+            }
+
+            return true;
+        }
     }
 
     internal sealed record ModelRequest(string Name, string Provider, string ModelId, string? Version = null, List<string>? Capabilities = null, Dictionary<string, object?>? Parameters = null);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace StateVault.Server.Api.Managers;
@@ -40,6 +41,9 @@ internal static class ManagerOperation
     {
         KeyNotFoundException notFound => Problems.Create(StatusCodes.Status404NotFound, "Not found", notFound.Message),
         ArgumentException invalid => Problems.Create(StatusCodes.Status400BadRequest, "Invalid operation arguments", invalid.Message),
+        // A caller's value the manager cannot write as JSON (a string holding an unpaired surrogate, inside an object-typed
+        // parameter the binder kept as raw JSON): the caller's mistake, and nothing was changed.
+        JsonException => Problems.Create(StatusCodes.Status400BadRequest, "Invalid operation arguments", "A value in the request is not writable JSON (e.g. a string with an unpaired UTF-16 surrogate)."),
         InvalidOperationException refused => Problems.Create(StatusCodes.Status409Conflict, "Operation not possible now", refused.Message),
         _ => null,
     };
