@@ -52,6 +52,9 @@ public static class StateVaultManagersBuilderExtensions
         if (typeof(TManager) == typeof(ApiKeysManager))
         {
             builder.Services.TryAddSingleton<IAccessKeyRegistry>(sp => sp.GetRequiredService<ApiKeysManager>());
+            // A shared store without a configured fingerprint secret fails the start, naming the option.
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ManagerOptions>, ApiKeysOptionsValidator>());
+            builder.Services.AddOptions<ManagerOptions>().ValidateOnStart();
         }
 
         return builder;

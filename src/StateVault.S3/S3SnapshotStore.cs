@@ -140,9 +140,13 @@ internal sealed class S3SnapshotStore : ISnapshotStore
                 var sequence = latest + 1;
                 var envelope = createEnvelope(sequence);
                 var key = _keys.Snapshot(system, sequence);
+                var token = Guid.NewGuid().ToString("N");
                 if (mode == 1)
                 {
-                    if (await PutAsync(key, envelope, ifNoneMatch: true, ifMatch: null, writerToken: null, cancellationToken).ConfigureAwait(false))
+                    // A 412 can also answer the SDK's own retry of a PUT that landed with its reply lost: then the object
+                    // is ours (same writer token), not another writer's, and moving to the next number would store it twice.
+                    if (await PutAsync(key, envelope, ifNoneMatch: true, ifMatch: null, token, cancellationToken).ConfigureAwait(false)
+                        || await IsOwnWriteAsync(key, token, cancellationToken).ConfigureAwait(false))
                     {
                         return sequence;
                     }
@@ -151,7 +155,6 @@ internal sealed class S3SnapshotStore : ISnapshotStore
                 }
                 else
                 {
-                    var token = Guid.NewGuid().ToString("N");
                     await PutAsync(key, envelope, ifNoneMatch: false, ifMatch: null, token, cancellationToken).ConfigureAwait(false);
                     if (await IsOwnWriteAsync(key, token, cancellationToken).ConfigureAwait(false))
                     {

@@ -88,6 +88,30 @@ public sealed partial class KeysTests : IDisposable
         (await _workspace.Cli.RunAsync("--store", "http://127.0.0.1:9", "keys", "list")).ShouldFailWithOneLine(2);
     }
 
+    [Fact]
+    public async Task KeysCreate_SqliteStoreWithoutFingerprintSecret_ExitsTwoNamingTheOptionAndWritesNothing()
+    {
+        var database = Path.Combine(_workspace.Root, "db", "statevault.db");
+
+        var refused = (await _workspace.Cli.RunAsync("--store", "sqlite:" + database, "keys", "create", "--role", "admin")).ShouldFailWithOneLine(2);
+
+        Assert.Contains("StateVault:Managers:ApiKeys:FingerprintSecret", refused.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(database));
+        Assert.False(Directory.Exists(Path.Combine(_workspace.Root, "data")));
+    }
+
+    [Fact]
+    public async Task KeysCreate_SqliteStoreWithFingerprintSecret_CreatesTheKeyAndWritesNothingIntoTheWorkingFolder()
+    {
+        var database = Path.Combine(_workspace.Root, "db", "statevault.db");
+        _workspace.Cli.WithEnvironment("StateVault__Managers__ApiKeys__FingerprintSecret", "a-configured-secret-of-some-length");
+
+        var created = (await _workspace.Cli.RunAsync("--store", "sqlite:" + database, "keys", "create", "--role", "admin")).ShouldExit(0);
+
+        Assert.Matches(KeyPattern(), created.Stdout.TrimEnd('\n'));
+        Assert.Equal(["db"], Directory.EnumerateFileSystemEntries(_workspace.Root).Select(Path.GetFileName));
+    }
+
     [GeneratedRegex("^svk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$")]
     private static partial Regex KeyPattern();
 }

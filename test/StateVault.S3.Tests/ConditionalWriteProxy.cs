@@ -35,9 +35,16 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
     public Uri Endpoint { get; private set; } = null!;
 
     private int _preconditionFailures;
+    private int _loseReplies;
 
     /// <summary>How many PUTs were rejected because a condition did not hold.</summary>
     public int PreconditionFailures => Volatile.Read(ref _preconditionFailures);
+
+    /// <summary>
+    /// Stores the next <paramref name="count"/> conditional PUTs that pass their condition, then answers 503 instead of the
+    /// server's 200: the write landed, its reply was lost (the SDK then retries it, and meets its own object).
+    /// </summary>
+    public void LoseNextConditionalPutReplies(int count) => Volatile.Write(ref _loseReplies, count);
 
     /// <summary>Answers the next <paramref name="count"/> requests with 503 Service Unavailable.</summary>
     public void FailNext(int count) => Volatile.Write(ref _failNext, count);
@@ -102,7 +109,7 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
                 return;
             }
 
-            await ForwardAsync(context);
+            await ForwardAsync(context, loseReply: Volatile.Read(ref _loseReplies) > 0 && Interlocked.Decrement(ref _loseReplies) >= 0);
         }
         finally
         {
@@ -112,7 +119,7 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
 
     private Uri Upstream(HttpRequest request) => new(_target, request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
 
-    private async Task ForwardAsync(HttpContext context)
+    private async Task ForwardAsync(HttpContext context, bool loseReply = false)
     {
         var request = context.Request;
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), Upstream(request));
@@ -139,6 +146,12 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
         // The signature covers the host the client addressed (this proxy): keep it.
         message.Headers.Host = request.Host.Value;
         using var response = await _upstream.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        if (loseReply && response.IsSuccessStatusCode)
+        {
+            await WriteErrorAsync(context, HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "Reply lost after the write");
+            return;
+        }
+
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {

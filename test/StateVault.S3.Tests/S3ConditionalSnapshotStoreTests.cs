@@ -41,4 +41,27 @@ public sealed class S3ConditionalSnapshotStoreTests : SnapshotStoreConformanceTe
             await _proxy.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// A create-only PUT lands but its reply is lost; the SDK retries it and the server answers 412 (the key exists — it is our
+    /// own object). The store recognises its writer token instead of treating the number as taken and storing a duplicate.
+    /// </summary>
+    [Fact]
+    public async Task Append_ReplyOfCreateOnlyPutLost_SdkRetryMeetsItsOwnObject_AcknowledgesItOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var system = Sys("lost_put");
+        _proxy!.LoseNextConditionalPutReplies(1);
+
+        var sequence = await Sut.AppendAsync(system, null, seq => TestEnvelopes.Create(system, seq, "1"), ct);
+        var listed = new List<long>();
+        await foreach (var item in Sut.ListAsync(system, ct))
+        {
+            listed.Add(item.Sequence);
+        }
+
+        Assert.Equal(1, sequence);
+        Assert.Equal([1L], listed);
+        Assert.True(_proxy.PreconditionFailures > 0);
+    }
 }

@@ -12,6 +12,9 @@
 // hold: starts one append of <system> and, inside it (holding the store's write lock: SQLite's write transaction,
 // PostgreSQL's high-water row), prints "holding <sequence>" and waits for a line on stdin; then finishes the append and
 // prints "ack <system> <sequence> holder 0".
+//   StateVault.StoreWorker apikeys <store-uri> <provider> <key>
+// apikeys: runs a host with the API key manager on the store, configured from environment variables (as the server is),
+// adds the provider key, prints "fingerprint <hex>", stops (saving). A configuration error: its message on stderr, exit 2.
 using System.Globalization;
 using System.Text;
 using StateVault;
@@ -31,6 +34,8 @@ switch (args)
         return await SaveAsync(new ContendingStore(Open(uri, shortLockWaits: true)), systems, count, writer);
     case ["hold", var uri, var system]:
         return await HoldAsync(Open(uri, shortLockWaits: false), system);
+    case ["apikeys", var uri, var provider, var key]:
+        return await ApiKeysWorker.RunAsync(uri, provider, key);
     default:
         await Console.Error.WriteLineAsync("usage: StateVault.StoreWorker save|contend <store-uri> <system[,system...]> <count> <writer-id> | hold <store-uri> <system>");
         return 2;

@@ -57,6 +57,62 @@ public sealed class StoreWorkerProcess : IAsyncDisposable
 
     private static async Task<StoreWorkerProcess> StartAsync(IReadOnlyList<string> arguments, string writer, string readyPrefix, CancellationToken cancellationToken)
     {
+        var info = CreateStartInfo(arguments);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("The worker process did not start.");
+        var worker = new StoreWorkerProcess(process, readyPrefix) { Writer = writer };
+        try
+        {
+            await worker._ready.Task.WaitAsync(TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return worker;
+    }
+
+    /// <summary>
+    /// Runs the worker with <paramref name="arguments"/> to its end in <paramref name="workingDirectory"/>, with the given
+    /// environment variables set (or, for a <see langword="null"/> value, removed), and returns its exit code and output.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(
+        IReadOnlyList<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var info = CreateStartInfo(arguments);
+        info.WorkingDirectory = workingDirectory;
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("The worker process did not start.");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    private static ProcessStartInfo CreateStartInfo(IReadOnlyList<string> arguments)
+    {
         var workerDll = typeof(StoreWorkerProcess).Assembly.Location;
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         var info = new ProcessStartInfo
@@ -73,19 +129,7 @@ public sealed class StoreWorkerProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException("The worker process did not start.");
-        var worker = new StoreWorkerProcess(process, readyPrefix) { Writer = writer };
-        try
-        {
-            await worker._ready.Task.WaitAsync(TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await worker.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return worker;
+        return info;
     }
 
     /// <summary>Every line the worker printed so far.</summary>

@@ -4,10 +4,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Spectre.Console;
 using StateVault.Cli.Output;
 using StateVault.Http;
+using StateVault.Managers;
 using StateVault.Managers.ApiKeys;
 using StateVault.Storage;
 
@@ -209,11 +212,20 @@ internal static class KeysCommand
             }
 
             collection.AddStateVault(options => options.Store = uri).AddStateVaultManager<ApiKeysManager>();
+            // The same manager options as the server's (StateVault__Managers__… variables): on a shared store the fingerprint
+            // secret must be configured, and is then the server's.
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            collection.Configure<ManagerOptions>(configuration.GetSection(ManagerOptions.SectionName));
             var services = collection.BuildServiceProvider();
             try
             {
                 var registry = await services.OpenAccessKeyRegistryAsync(cancellationToken).ConfigureAwait(false);
                 return new DirectKeys(services, registry);
+            }
+            catch (OptionsValidationException ex)
+            {
+                await services.DisposeAsync().ConfigureAwait(false);
+                throw CliException.InvalidInput(ex.Message);
             }
             catch
             {

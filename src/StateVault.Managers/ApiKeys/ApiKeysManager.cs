@@ -16,7 +16,7 @@ namespace StateVault.Managers.ApiKeys;
 /// <remarks>
 /// What is persisted about a provider key is its provider, a keyed fingerprint (HMAC-SHA-256 under a deployment secret that is
 /// itself never stored in the vault: <see cref="ApiKeysOptions.FingerprintSecret"/>, or a random secret generated once into a file
-/// beside the store), its last four characters, times, validation results and security checks. A plain hash of a key would let
+/// beside a <c>file:</c> store; a shared store requires the secret to be configured), its last four characters, times, validation results and security checks. A plain hash of a key would let
 /// anyone holding the snapshots test guesses offline; the keyed fingerprint does not without the deployment secret.
 /// A key added at run time is gone after a restart (its record then validates as <c>missing</c>); keys from the environment or
 /// configuration come back at start and match their records by fingerprint.
@@ -49,8 +49,11 @@ public sealed partial class ApiKeysManager : ManagerBase, IAccessKeyRegistry
     /// <summary>The current state (no keys in it).</summary>
     public ApiKeysState State => _state.Value;
 
-    /// <summary>Where the generated fingerprint secret lives when none is configured.</summary>
-    public string FingerprintSecretPath => _options.FingerprintSecretFile ?? DefaultFingerprintSecretPath();
+    /// <summary>
+    /// The file the fingerprint secret is read from (and generated into, once, when missing): <see cref="ApiKeysOptions.FingerprintSecretFile"/>,
+    /// or on a <c>file:</c> store a file beside the store root; <see langword="null"/> on other stores without that option.
+    /// </summary>
+    public string? FingerprintSecretPath => _options.FingerprintSecretFile ?? DefaultFingerprintSecretPath();
 
     /// <summary>Adds a provider key (held in memory only) and validates its format.</summary>
     /// <exception cref="ArgumentException">Unknown provider, or a key shorter than 8 characters (the message never holds the key).</exception>
@@ -382,17 +385,18 @@ public sealed partial class ApiKeysManager : ManagerBase, IAccessKeyRegistry
 
     private byte[] LoadFingerprintSecret()
     {
+        // Also checked at start-up (ValidateOnStart); checked again here for a manager built without a host.
+        if (ApiKeysOptionsValidator.Check(_options, StoreUri) is { } failure)
+        {
+            throw new InvalidOperationException(failure);
+        }
+
         if (!string.IsNullOrEmpty(_options.FingerprintSecret))
         {
-            if (_options.FingerprintSecret.Length < 16)
-            {
-                throw new InvalidOperationException("StateVault:Managers:ApiKeys:FingerprintSecret must have at least 16 characters.");
-            }
-
             return Encoding.UTF8.GetBytes(_options.FingerprintSecret);
         }
 
-        var path = FingerprintSecretPath;
+        var path = FingerprintSecretPath!;
         if (File.Exists(path))
         {
             return Convert.FromHexString(File.ReadAllText(path).Trim());
@@ -421,18 +425,21 @@ public sealed partial class ApiKeysManager : ManagerBase, IAccessKeyRegistry
         return secret;
     }
 
-    private string DefaultFingerprintSecretPath()
+    private string StoreUri => Context.GetService<IOptions<StateVaultHostingOptions>>()?.Value.Store ?? SnapshotStoreFactory.DefaultUri;
+
+    private string? DefaultFingerprintSecretPath()
     {
-        var store = Context.GetService<IOptions<StateVaultHostingOptions>>()?.Value.Store ?? SnapshotStoreFactory.DefaultUri;
-        if (SnapshotStoreFactory.GetScheme(store) == FileSnapshotStoreProvider.Scheme)
+        var store = StoreUri;
+        if (SnapshotStoreFactory.GetScheme(store) != FileSnapshotStoreProvider.Scheme)
         {
-            // Beside the store root, never inside it: whoever copies the store does not get the secret with it.
-            var root = Path.GetFullPath(FileSnapshotStoreProvider.ParsePath(store)).TrimEnd(Path.DirectorySeparatorChar);
-            var parent = Path.GetDirectoryName(root) ?? root;
-            return Path.Combine(parent, FingerprintFileName);
+            // A shared store has no default: the secret must be configured (see ApiKeysOptionsValidator).
+            return null;
         }
 
-        return Path.GetFullPath(Path.Combine("data", FingerprintFileName));
+        // Beside the store root, never inside it: whoever copies the store does not get the secret with it.
+        var root = Path.GetFullPath(FileSnapshotStoreProvider.ParsePath(store)).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(root) ?? root;
+        return Path.Combine(parent, FingerprintFileName);
     }
 
     private static ApiKeysState Normalize(ApiKeysState state) =>

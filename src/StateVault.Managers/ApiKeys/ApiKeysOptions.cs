@@ -4,16 +4,22 @@ namespace StateVault.Managers.ApiKeys;
 public sealed class ApiKeysOptions
 {
     /// <summary>
-    /// The secret of the keyed fingerprints (HMAC-SHA-256) of provider keys, e.g. from <c>StateVault__Managers__ApiKeys__FingerprintSecret</c>.
-    /// It is never stored in the vault. When not set, a random secret is generated once into <see cref="FingerprintSecretFile"/>.
+    /// The secret of the keyed fingerprints (HMAC-SHA-256) of provider keys, at least 16 characters: configuration key
+    /// <c>StateVault:Managers:ApiKeys:FingerprintSecret</c>, environment variable <c>StateVault__Managers__ApiKeys__FingerprintSecret</c>.
+    /// It is never stored in the vault and never logged. Every instance sharing a store must use the same secret.
     /// </summary>
+    /// <value>
+    /// <see langword="null"/>: read from <see cref="FingerprintSecretFile"/>. On a store other than <c>file:</c> (SQLite, PostgreSQL,
+    /// S3, a server) one of the two is required, and its absence fails the start naming this option.
+    /// </value>
     public string? FingerprintSecret { get; set; }
 
     /// <summary>
-    /// Where the generated fingerprint secret lives (created with owner-only permissions).
+    /// An absolute path to a file holding the fingerprint secret (hex); when the file does not exist, a random secret is generated
+    /// into it once, with owner-only permissions. Configuration key <c>StateVault:Managers:ApiKeys:FingerprintSecretFile</c>.
     /// </summary>
-    /// <value><see langword="null"/>: <c>.statevault-fingerprint.key</c> in the parent folder of a file store's root (beside the
-    /// store, never inside it), or <c>./data/.statevault-fingerprint.key</c> for other stores.</value>
+    /// <value><see langword="null"/>: on a <c>file:</c> store, <c>.statevault-fingerprint.key</c> in the parent folder of the store's root
+    /// (beside the store, never inside it or in a snapshot); on other stores there is no default (see <see cref="FingerprintSecret"/>).</value>
     public string? FingerprintSecretFile { get; set; }
 
     /// <summary>Provider keys from configuration: provider (<c>openai</c>, <c>anthropic</c>) → key. Held in memory only.</summary>
