@@ -161,5 +161,12 @@ public sealed class DurableAcknowledgementTests
         {
             Assert.True(before[system] == await sut.Vault.GetLatestSequenceAsync(system, Ct), $"{system} wrote a snapshot while the server was idle");
         }
+
+        // The telemetry is exported instead: /metrics shows the host samples, the cache counters and each manager's uptime.
+        using var client = sut.Client();
+        var metrics = await client.GetStringAsync("metrics", Ct);
+        Assert.Contains("statevault_health_sample{", metrics, StringComparison.Ordinal);
+        Assert.Contains("statevault_dependencies_cache_misses", metrics, StringComparison.Ordinal);
+        Assert.Contains("statevault_manager_uptime", metrics, StringComparison.Ordinal);
     }
 }
