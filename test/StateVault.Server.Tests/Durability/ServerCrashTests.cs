@@ -18,8 +18,8 @@ public sealed class ServerCrashTests(ITestOutputHelper output)
 {
     private const int Clients = 4;
     private const int KeysPerClient = 6;
-    // Two servers at a time: start-up is CPU-bound, and two lanes keep both cores busy while one server starts.
-    private const int Lanes = 2;
+    // Four servers at a time: start-up is CPU-bound and dominates each lifetime; on a shared machine more lanes get a larger share.
+    private const int Lanes = 4;
 
     private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "StateVault.Server.dll");
 
@@ -38,12 +38,22 @@ public sealed class ServerCrashTests(ITestOutputHelper output)
         Assert.True(File.Exists(ServerDll), $"{ServerDll} is built next to the tests");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         // A guard against a hang, not a timing assertion: start-up dominates, about 1 s per server on an otherwise idle 2-core machine.
-        timeout.CancelAfter(TimeSpan.FromMinutes(10));
+        timeout.CancelAfter(TimeSpan.FromMinutes(12));
         var seed = Environment.TickCount;
         var clock = Stopwatch.StartNew();
 
-        var lanes = await Task.WhenAll(Enumerable.Range(0, Lanes).Select(lane =>
-            Task.Run(() => RunLaneAsync(lane, KillCount / Lanes + (lane < KillCount % Lanes ? 1 : 0), seed + lane, timeout.Token), timeout.Token)));
+        var progress = new int[1];
+        LaneResult[] lanes;
+        try
+        {
+            lanes = await Task.WhenAll(Enumerable.Range(0, Lanes).Select(lane =>
+                Task.Run(() => RunLaneAsync(lane, KillCount / Lanes + (lane < KillCount % Lanes ? 1 : 0), seed + lane, progress, timeout.Token), timeout.Token)));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"hang guard: only {Volatile.Read(ref progress[0])} of {KillCount} kills after {clock.Elapsed.TotalSeconds:F0} s (is the machine shared? start-up dominates)");
+            throw;
+        }
 
         var failures = lanes.SelectMany(l => l.Failures).ToList();
         output.WriteLine(
@@ -70,7 +80,7 @@ public sealed class ServerCrashTests(ITestOutputHelper output)
         public List<long> InFlight { get; } = [];
     }
 
-    private static async Task<LaneResult> RunLaneAsync(int lane, int kills, int seed, CancellationToken cancellationToken)
+    private static async Task<LaneResult> RunLaneAsync(int lane, int kills, int seed, int[] progress, CancellationToken cancellationToken)
     {
         using var dir = new TempDirectory();
         var random = new Random(seed);
@@ -159,6 +169,7 @@ public sealed class ServerCrashTests(ITestOutputHelper output)
 
             server.KillHard();
             killed++;
+            Interlocked.Increment(ref progress[0]);
             await stop.CancelAsync();
             await Task.WhenAll(clients);
             inFlight += config.Values.Concat(thresholds.Values).Count(e => e.InFlight.Count > 0);
