@@ -19,11 +19,13 @@ namespace StateVault.Managers.Legacy;
 
 /// <summary>
 /// Imports the original system's files, <c>&lt;dir&gt;/&lt;folder&gt;/&lt;prefix&gt;_data_YYYYmmdd_HHMMSS.json</c> for the nine
-/// original folders, oldest first, as snapshots of the matching systems (see <see cref="LegacyMapper"/> for the mapping; every
-/// key that does not map is kept under <c>legacy</c>). Each snapshot records the original file name, its timestamp and its
+/// original folders, oldest first, as snapshots of the matching systems: every field of the original's file shapes into the
+/// typed state (<c>LegacyShapes</c>; the table is <c>docs/legacy-mapping.md</c>), what has no typed place kept under
+/// <c>legacy</c>, and per file the count of each. Each snapshot records the original file name, its timestamp and its
 /// SHA-256 as attributes and is created at the file's time. Importing twice creates no duplicates: imported files are
-/// recognized by those attributes and by a ledger kept in the <c>legacy_import</c> system. An unreadable file is reported and
-/// skipped; the rest imports.
+/// recognized by those attributes and by a ledger kept in the <c>legacy_import</c> system; with
+/// <see cref="LegacyImportOptions.Reimport"/> they are imported again and replace their earlier snapshots. An unreadable file
+/// is reported and skipped; the rest imports.
 /// </summary>
 /// <remarks>
 /// A file older than a snapshot the managers already wrote for its system is skipped: importing it would make older data

@@ -147,8 +147,6 @@ function formatFigure(value) {
   return String(value);
 }
 
-function humanize(name) { return name.replace(/[_-]+/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase(); }
-
 // One figure of a manager's summary as [label in words, value node]; null to leave it out.
 function describeFigure(name, value, manager) {
   const [key, system] = name.split(/\.(.+)/);
