@@ -56,6 +56,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, IOpti
             conflict.Message,
             EnvelopeWire.SequenceConflictType,
             new() { [EnvelopeWire.LatestSequenceMember] = conflict.ActualSequence }),
+        SnapshotSequenceExhaustedException full => Problem(StatusCodes.Status409Conflict, "System has no sequence numbers left", full.Message),
         SnapshotStoreException store => Problem(
             store.IsTransient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
             "Store failure",

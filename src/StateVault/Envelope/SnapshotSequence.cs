@@ -28,12 +28,10 @@ public static class SnapshotSequence
             : throw new ArgumentOutOfRangeException(paramName, sequence, string.Create(CultureInfo.InvariantCulture, $"A snapshot sequence is a whole number from {MinValue} to {MaxValue}."));
 
     /// <summary>The sequence after <paramref name="latest"/>, for a store allocating the next number of <paramref name="system"/>.</summary>
-    /// <exception cref="SnapshotStoreException"><paramref name="latest"/> is already <see cref="MaxValue"/> (or beyond): nothing
-    /// more can be appended to this system; not transient.</exception>
+    /// <exception cref="SnapshotSequenceExhaustedException"><paramref name="latest"/> is already <see cref="MaxValue"/> (or beyond):
+    /// nothing more can be appended to this system.</exception>
     public static long Next(string system, long latest) =>
         latest is >= 0 and < MaxValue
             ? latest + 1
-            : throw new SnapshotStoreException(
-                string.Create(CultureInfo.InvariantCulture, $"System '{system}' has reached the highest sequence number ({MaxValue}); no further snapshot can be appended (its latest is {latest})."),
-                isTransient: false);
+            : throw new SnapshotSequenceExhaustedException(system, latest);
 }

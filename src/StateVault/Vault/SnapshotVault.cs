@@ -575,6 +575,12 @@ public sealed class SnapshotVault : IAsyncDisposable
     /// </summary>
     private static void EnsureSequenceInRange(string system, long sequence)
     {
+        if (sequence > SnapshotSequence.MaxValue || sequence < 0)
+        {
+            // A store that went past the bound (or wrapped): the system is full, which is a caller-visible condition, not a store fault.
+            throw new SnapshotSequenceExhaustedException(system, sequence > 0 ? sequence - 1 : long.MaxValue);
+        }
+
         if (!SnapshotSequence.IsValid(sequence))
         {
             throw new SnapshotStoreException(

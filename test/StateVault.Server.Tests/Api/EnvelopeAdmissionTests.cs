@@ -170,6 +170,20 @@ public sealed class EnvelopeAdmissionTests(SharedServer server) : IClassFixture<
     }
 
     [Fact]
+    public async Task Post_AfterAnImportAtTheHighestSequence_Is409AndWritesNothing()
+    {
+        using var client = _sut.Client(_sut.WriterKey);
+        using var imported = await client.PutAsync($"api/systems/{_system}/envelopes/{SnapshotSequence.MaxValue}", Body(Envelopes.Create(_system, SnapshotSequence.MaxValue, "{}")), Ct);
+        Assert.True(imported.IsSuccessStatusCode, $"import at the highest sequence: {(int)imported.StatusCode}");
+        var before = StoredFiles().ToList();
+
+        using var saved = await client.PostAsync($"api/systems/{_system}/snapshots", SnapshotApiTests.Json("""{"v":1}"""), Ct);
+
+        await SnapshotApiTests.ProblemAsync(saved, HttpStatusCode.Conflict);
+        Assert.Equal(before, StoredFiles().ToList());
+    }
+
+    [Fact]
     public async Task Put_AnonymousWithAnyContentType_Is401NotA415()
     {
         using var anonymous = _sut.Client();
