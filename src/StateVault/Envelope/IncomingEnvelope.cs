@@ -28,6 +28,14 @@ public static class IncomingEnvelope
     public static SnapshotHeader Check(ReadOnlyMemory<byte> envelope, string system, long sequence, long maxStateBytes, SecretPolicy secretPolicy)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxStateBytes);
+        if (!SnapshotSequence.IsValid(sequence))
+        {
+            // Before decoding: the envelope reader treats a header outside the range as damage, which would hide the reason.
+            throw new IncomingEnvelopeException(
+                IncomingEnvelopeRejection.SequenceOutOfRange,
+                $"sequences run from {SnapshotSequence.MinValue} to {SnapshotSequence.MaxValue}");
+        }
+
         SnapshotHeader header;
         ReadOnlyMemory<byte> payload;
         try

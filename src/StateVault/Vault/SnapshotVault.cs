@@ -575,10 +575,10 @@ public sealed class SnapshotVault : IAsyncDisposable
     /// </summary>
     private static void EnsureSequenceInRange(string system, long sequence)
     {
-        if (sequence > SnapshotSequence.MaxValue || sequence < 0)
+        if (sequence > SnapshotSequence.MaxValue)
         {
-            // A store that went past the bound (or wrapped): the system is full, which is a caller-visible condition, not a store fault.
-            throw new SnapshotSequenceExhaustedException(system, sequence > 0 ? sequence - 1 : long.MaxValue);
+            // A store that allocated past the bound: the system is full, a condition the caller can see and act on (409), not a store fault.
+            throw new SnapshotSequenceExhaustedException(system, sequence - 1);
         }
 
         if (!SnapshotSequence.IsValid(sequence))

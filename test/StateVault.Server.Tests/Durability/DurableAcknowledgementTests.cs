@@ -164,7 +164,7 @@ public sealed class DurableAcknowledgementTests
         }
 
         // The telemetry is exported instead: /metrics shows the host samples, the cache counters and each manager's uptime.
-        using var client = sut.Client();
+        using var client = sut.Client(sut.ReaderKey);
         var metrics = await client.GetStringAsync("metrics", Ct);
         Assert.Contains("statevault_health_sample{", metrics, StringComparison.Ordinal);
         Assert.Contains("statevault_dependencies_cache_misses", metrics, StringComparison.Ordinal);

@@ -125,7 +125,7 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
         const long Highest = 9_007_199_254_740_991; // SnapshotSequence.MaxValue
         Assert.True(await Sut.ImportAsync("top", Highest, TestEnvelopes.Create("top", Highest, "{}"), ct));
 
-        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => Sut.AppendAsync("top", null, seq => TestEnvelopes.Create("top", seq, "{}"), ct));
+        var ex = await Assert.ThrowsAsync<SnapshotSequenceExhaustedException>(() => Sut.AppendAsync("top", null, seq => TestEnvelopes.Create("top", seq, "{}"), ct));
 
         Assert.Contains("highest sequence", ex.Message, StringComparison.Ordinal);
         Assert.False(ex.IsTransient);
