@@ -44,6 +44,15 @@ internal static class CliApplication
             return ExitCodes.InvalidInput;
         }
 
+        // `serve --help` prints the server's own usage text (store URIs, logging, first key, probes, metrics): one text for
+        // `statevault serve --help` and `StateVault.Server --help`.
+        if (parseResult.CommandResult.Command.Name == ServeCommand.Name && parseResult.Action is HelpAction)
+        {
+            await CliConsole.System.OutWriter.WriteAsync(StateVault.Server.Hosting.ServerUsage.Text).ConfigureAwait(false);
+            await CliConsole.System.OutWriter.FlushAsync().ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
         // `serve` runs a host whose own console lifetime handles Ctrl+C and SIGTERM and saves every dirty manager before it
         // returns; System.CommandLine's handling would give up after 2 s and end the process in the middle of those saves.
         var invocation = parseResult.CommandResult.Command.Name == ServeCommand.Name

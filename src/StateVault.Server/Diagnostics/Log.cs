@@ -6,11 +6,20 @@ namespace StateVault.Server.Diagnostics;
 /// <summary>Source-generated log messages of the server. Never a key, a connection string or a state value.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "StateVault server listening on {Addresses}; store {Store}")]
-    public static partial void Listening(ILogger logger, string addresses, string store);
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "StateVault dashboard: {Dashboard} (listening on {Addresses}; store {Store})")]
+    public static partial void Listening(ILogger logger, string dashboard, string addresses, string store);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Created the first admin key {KeyId} (the key itself is printed once on the console, never logged)")]
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Created the first admin key {KeyId} (the key itself is printed once on the terminal, never logged)")]
     public static partial void FirstKeyCreated(ILogger logger, string keyId);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Created the first admin key {KeyId}; the key is in {KeyFile} (readable by the owner only), never in the log")]
+    public static partial void FirstKeyWritten(ILogger logger, string keyId, string keyFile);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "No access key exists and none was created: output is not a terminal and the {Scheme} store has no folder for the key file. Create one with 'statevault keys create --role admin --store <URI>', or set StateVault:Server:FirstAdminKeyFile")]
+    public static partial void FirstKeyNotCreated(ILogger logger, string scheme);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Could not write the first admin key {KeyId} to {KeyFile} ({ExceptionType}: {Reason}); it is revoked unless the terminal shows it")]
+    public static partial void FirstKeyFileFailed(ILogger logger, string keyId, string keyFile, string exceptionType, string reason);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Failed authentication from {Client}: {Reason}")]
     public static partial void AuthenticationFailed(ILogger logger, IPAddress? client, string reason);

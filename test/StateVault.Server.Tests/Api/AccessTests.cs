@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StateVault.Managers.ApiKeys;
+using StateVault.Server.Hosting;
 using StateVault.Server.Tests.Support;
 using StateVault.TestKit;
 using Xunit;
@@ -164,14 +167,14 @@ public sealed class FirstStartTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task FirstStart_NoKeys_PrintsAnAdminKeyOnceWithADashboardLinkAndNeverLogsIt()
+    public async Task FirstStart_NoKeysOnATerminal_PrintsAnAdminKeyOnceWithADashboardLinkAndNeverLogsIt()
     {
         var root = Path.Combine(Path.GetTempPath(), "sv-first-" + Guid.NewGuid().ToString("N"));
         try
         {
             string printed;
             string key;
-            await using (var first = await ServerHost.StartAsync(storeRoot: root, createKeys: false, cancellationToken: Ct))
+            await using (var first = await ServerHost.StartAsync(storeRoot: root, createKeys: false, interactiveConsole: true, cancellationToken: Ct))
             {
                 var keys = first.Keys;
                 printed = first.Console.ToString();
@@ -186,7 +189,8 @@ public sealed class FirstStartTests
                 Assert.Contains(first.Logs.Lines, l => l.Contains(created.Id, StringComparison.Ordinal));
             }
 
-            await using var second = await ServerHost.StartAsync(storeRoot: root, createKeys: false, cancellationToken: Ct);
+            Assert.Equal(key, (await File.ReadAllTextAsync(ServerHost.FirstAdminKeyFileOf(root), Ct)).Trim());
+            await using var second = await ServerHost.StartAsync(storeRoot: root, createKeys: false, interactiveConsole: true, cancellationToken: Ct);
 
             Assert.Single(second.Keys.ListAccessKeys());
             Assert.DoesNotContain("svk_", second.Console.ToString(), StringComparison.Ordinal);
@@ -198,6 +202,33 @@ public sealed class FirstStartTests
             {
                 Directory.Delete(root, recursive: true);
             }
+
+            File.Delete(ServerHost.FirstAdminKeyFileOf(root));
         }
+    }
+
+    [Fact]
+    public async Task FirstStart_HeadlessOnAStoreWithoutAFolderAndNoKeyFile_CreatesNoKeyAndSaysHowToMakeOne()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.Path);
+        var builder = StateVaultServer.CreateBuilder(
+        [
+            "--urls", "http://127.0.0.1:0", "--store", "sqlite:" + Path.Combine(dir.Path, "statevault.db"),
+            "--StateVault:Managers:ApiKeys:FingerprintSecret", "a-configured-secret-of-some-length",
+        ]);
+        var logs = new CapturingLoggerProvider();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        var console = new StringWriter();
+        builder.Services.AddSingleton(new ServerConsole(console, isInteractive: false));
+        await using var sut = StateVaultServer.Build(builder);
+
+        await sut.StartAsync(Ct);
+
+        Assert.Empty(sut.Services.GetRequiredService<IAccessKeyRegistry>().ListAccessKeys());
+        Assert.Contains(logs.Lines, l => l.Contains("keys create --role admin", StringComparison.Ordinal));
+        Assert.Equal("", console.ToString());
+        await sut.StopAsync(Ct);
     }
 }

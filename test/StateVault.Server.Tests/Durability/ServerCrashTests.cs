@@ -215,7 +215,13 @@ public sealed class ServerCrashTests(ITestOutputHelper output)
     {
         private readonly Process _process;
 
-        private ServerProcess(Process process) => _process = process;
+        private readonly string _keyFile;
+
+        private ServerProcess(Process process, string keyFile)
+        {
+            _process = process;
+            _keyFile = keyFile;
+        }
 
         public static ServerProcess Start(string store)
         {
@@ -225,6 +231,8 @@ public sealed class ServerCrashTests(ITestOutputHelper output)
                 ServerDll, "--urls", "http://127.0.0.1:0", "--store", "file:" + store,
                 // Console logging of every request would make the server slower than the operations it is measured on.
                 "--Logging:LogLevel:Default", "Warning",
+                // The start banner (the dashboard address) is a log line when output is not a terminal.
+                "--Logging:LogLevel:StateVault.Server.Hosting.FirstStartService", "Information",
             })
             {
                 info.ArgumentList.Add(argument);
@@ -234,10 +242,13 @@ public sealed class ServerCrashTests(ITestOutputHelper output)
             var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
             process.ErrorDataReceived += (_, _) => { };
             process.BeginErrorReadLine();
-            return new ServerProcess(process);
+            return new ServerProcess(process, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store))!, ".statevault-admin-key"));
         }
 
-        /// <summary>Reads the start banner: the dashboard address and, at the first start, the admin key.</summary>
+        /// <summary>
+        /// Reads the start banner (the dashboard address, logged) and, at the first start, the admin key from the owner-only
+        /// file the server writes it to beside the store (never to its output).
+        /// </summary>
         public async Task<(Uri Address, string? Key)> WaitReadyAsync(bool needKey, CancellationToken cancellationToken)
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -246,17 +257,19 @@ public sealed class ServerCrashTests(ITestOutputHelper output)
             while (await _process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
             {
                 const string Banner = "StateVault dashboard: ";
-                if (line.StartsWith(Banner, StringComparison.Ordinal))
+                var text = line.Trim();
+                if (text.StartsWith(Banner, StringComparison.Ordinal))
                 {
-                    address = new Uri(line[Banner.Length..]);
+                    address = new Uri(text[Banner.Length..].Split(' ')[0]);
                     if (!needKey)
                     {
                         return (address, null);
                     }
                 }
-                else if (needKey && line.TrimStart().StartsWith("svk_", StringComparison.Ordinal) && address is not null)
+                else if (needKey && address is not null && text.Contains(_keyFile, StringComparison.Ordinal))
                 {
-                    return (address, line.Trim());
+                    // Logged once the file is in place (written to a temporary file, then renamed).
+                    return (address, (await File.ReadAllTextAsync(_keyFile, deadline.Token)).Trim());
                 }
             }
 

@@ -108,8 +108,9 @@ public sealed class ServerFuzzTests
                 $"seed {seed}: {failures.Count} failures:\n" + string.Join("\n", failures.Take(20)) + "\nerror-level log lines:\n" + string.Join("\n", errors));
             Assert.True(tried >= Math.Min(inputs, 500), $"only {tried} inputs in {seconds} s");
 
-            // Nothing beside the store root; inside it, only <system>/<file> or <system>/.quarantine/<file> with valid names.
-            Assert.Equal([root], Directory.GetFileSystemEntries(sandbox));
+            // Nothing beside the store root but the first admin key's file; inside it, only <system>/<file> or
+            // <system>/.quarantine/<file> with valid names.
+            Assert.Equal([root, ServerHost.FirstAdminKeyFileOf(root)], Directory.GetFileSystemEntries(sandbox).Order(StringComparer.Ordinal));
             foreach (var file in Directory.GetFiles(root, "*", SearchOption.AllDirectories))
             {
                 var parts = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar);

@@ -55,6 +55,11 @@ public sealed class ServerHost : IAsyncDisposable
 
     public SnapshotVault Vault => App.Services.GetRequiredService<SnapshotVault>();
 
+    /// <summary>Where the first admin key of a server on <see cref="StoreRoot"/> is written.</summary>
+    public string FirstAdminKeyFile => FirstAdminKeyFileOf(StoreRoot);
+
+    public static string FirstAdminKeyFileOf(string storeRoot) => storeRoot.TrimEnd(Path.DirectorySeparatorChar) + ".admin-key";
+
     public static async Task<ServerHost> StartAsync(
         string? storeRoot = null,
         FakeManagedComponent? extraManager = null,
@@ -63,7 +68,8 @@ public sealed class ServerHost : IAsyncDisposable
         IDictionary<string, string>? settings = null,
         CancellationToken cancellationToken = default,
         Func<ISnapshotStore, ISnapshotStore>? decorateStore = null,
-        bool ownsRoot = false)
+        bool ownsRoot = false,
+        bool interactiveConsole = false)
     {
         ownsRoot |= storeRoot is null;
         storeRoot ??= Path.Combine(Path.GetTempPath(), "sv-server-" + Guid.NewGuid().ToString("N"));
@@ -74,6 +80,8 @@ public sealed class ServerHost : IAsyncDisposable
             ["StateVault:AutosaveDebounce"] = "01:00:00",
             ["StateVault:AutosaveMaxInterval"] = "01:00:00",
             ["StateVault:Server:HostMetricsInterval"] = "01:00:00",
+            // Beside this test's store, not in the shared temporary folder (the default is the store root's parent).
+            ["StateVault:Server:FirstAdminKeyFile"] = FirstAdminKeyFileOf(storeRoot),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -87,7 +95,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         var console = new StringWriter();
-        builder.Services.AddSingleton(new ServerConsole(TextWriter.Synchronized(console)));
+        builder.Services.AddSingleton(new ServerConsole(TextWriter.Synchronized(console), interactiveConsole));
         if (extraManager is not null)
         {
             builder.Services.AddStateVault().AddManager(_ => extraManager);
@@ -174,6 +182,11 @@ public sealed class ServerHost : IAsyncDisposable
         if (_ownsRoot && Directory.Exists(StoreRoot))
         {
             Directory.Delete(StoreRoot, recursive: true);
+        }
+
+        if (_ownsRoot)
+        {
+            File.Delete(FirstAdminKeyFile);
         }
     }
 
