@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using StateVault.Diagnostics;
 
 namespace StateVault.Mirror;
 
@@ -31,7 +32,12 @@ internal sealed class MirrorMetrics : IDisposable
             "statevault.mirror.snapshots",
             unit: "{snapshot}",
             description: "Snapshots handled by mirror replication, by result (copied, repaired, present, skipped, pruned, failed).");
-        _catchUpDuration = _meter.CreateHistogram<double>("statevault.mirror.catchup.duration", unit: "s", description: "Duration of mirror catch-up passes.");
+        _catchUpDuration = _meter.CreateHistogram(
+            "statevault.mirror.catchup.duration",
+            unit: "s",
+            description: "Duration of mirror catch-up passes.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StateVaultMetrics.DurationBuckets });
         _meter.CreateObservableUpDownCounter(
             "statevault.mirror.pending",
             () => new Measurement<int>(pending(), new TagList { { "store", _secondaryKind } }),

@@ -24,7 +24,19 @@ public sealed class StateVaultMetrics : IDisposable
     private readonly Histogram<double> _loadDuration;
     private readonly int _systemLabelLimit;
     private readonly ConcurrentDictionary<string, bool> _labelledSystems = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string System, string Store), bool> _seriesStarted = new();
     private readonly Lock _labelGate = new();
+
+    /// <summary>
+    /// Bucket boundaries of the duration histograms, in seconds: 0.5 ms (a save to a warm local disk) to 10 s (a slow remote
+    /// store). OpenTelemetry's defaults (0, 5, 10, 25 … 10000) are meant for milliseconds and put every save in one bucket.
+    /// </summary>
+    public static IReadOnlyList<double> DurationBuckets { get; } = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    /// <summary>Bucket boundaries of the size histograms, in bytes: 1 KiB to 256 MiB (the largest state the server accepts), times 4.</summary>
+    public static IReadOnlyList<long> SizeBuckets { get; } = [1L << 10, 1L << 12, 1L << 14, 1L << 16, 1L << 18, 1L << 20, 1L << 22, 1L << 24, 1L << 26, 1L << 28];
+
+    private static readonly string[] s_saveResults = ["success", "conflict", "rejected", "failure"];
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>, or on an own meter when none is given.</summary>
     /// <param name="meterFactory">Source of the meter.</param>
@@ -46,29 +58,35 @@ public sealed class StateVaultMetrics : IDisposable
             _ownsMeter = true;
         }
 
-        _saveDuration = _meter.CreateHistogram<double>("statevault.save.duration", unit: "s", description: "Duration of snapshot saves.");
-        _saveBytes = _meter.CreateHistogram<long>("statevault.save.bytes", unit: "By", description: "Stored size of saved snapshots.");
+        // Instrument advice: every exporter (Prometheus, OTLP) picks these boundaries up without a view of its own.
+        var durationAdvice = new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets };
+        _saveDuration = _meter.CreateHistogram("statevault.save.duration", unit: "s", description: "Duration of snapshot saves.", tags: null, advice: durationAdvice);
+        _saveBytes = _meter.CreateHistogram("statevault.save.bytes", unit: "By", description: "Stored size of saved snapshots.", tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = SizeBuckets });
         _saves = _meter.CreateCounter<long>("statevault.saves", unit: "{save}", description: "Saves by result (success, conflict, rejected, failure).");
         _fallbacks = _meter.CreateCounter<long>("statevault.load.fallbacks", unit: "{load}", description: "Loads that skipped newer snapshots and fell back to an older one.");
         _corrupt = _meter.CreateCounter<long>("statevault.snapshots.corrupt", unit: "{snapshot}", description: "Corrupt snapshots found.");
         _pruned = _meter.CreateCounter<long>("statevault.snapshots.pruned", unit: "{snapshot}", description: "Snapshots removed by retention.");
-        _loadDuration = _meter.CreateHistogram<double>("statevault.load.duration", unit: "s", description: "Duration of loads of the newest valid snapshot.");
+        _loadDuration = _meter.CreateHistogram("statevault.load.duration", unit: "s", description: "Duration of loads of the newest valid snapshot.", tags: null, advice: durationAdvice);
     }
 
     internal void RecordSave(string system, string store, string result, TimeSpan elapsed, long storedBytes)
     {
-        var tags = new TagList { { "system", Label(system) }, { "store", store }, { "result", result } };
+        var label = Label(system);
+        StartSeries(label, store);
+        var tags = new TagList { { "system", label }, { "store", store }, { "result", result } };
         _saves.Add(1, tags);
         _saveDuration.Record(elapsed.TotalSeconds, tags);
         if (storedBytes > 0)
         {
-            _saveBytes.Record(storedBytes, new TagList { { "system", Label(system) }, { "store", store } });
+            _saveBytes.Record(storedBytes, new TagList { { "system", label }, { "store", store } });
         }
     }
 
     internal void RecordLoad(string system, string store, TimeSpan elapsed, bool fellBack)
     {
-        var tags = new TagList { { "system", Label(system) }, { "store", store } };
+        var label = Label(system);
+        StartSeries(label, store);
+        var tags = new TagList { { "system", label }, { "store", store } };
         _loadDuration.Record(elapsed.TotalSeconds, tags);
         if (fellBack)
         {
@@ -76,9 +94,41 @@ public sealed class StateVaultMetrics : IDisposable
         }
     }
 
-    internal void RecordCorrupt(string system, string store) => _corrupt.Add(1, new TagList { { "system", Label(system) }, { "store", store } });
+    internal void RecordCorrupt(string system, string store)
+    {
+        var label = Label(system);
+        StartSeries(label, store);
+        _corrupt.Add(1, new TagList { { "system", label }, { "store", store } });
+    }
 
-    internal void RecordPruned(string system, string store, int count) => _pruned.Add(count, new TagList { { "system", Label(system) }, { "store", store } });
+    internal void RecordPruned(string system, string store, int count)
+    {
+        var label = Label(system);
+        StartSeries(label, store);
+        _pruned.Add(count, new TagList { { "system", label }, { "store", store } });
+    }
+
+    /// <summary>
+    /// The first time a system is seen on a store, every counter's series for it starts at 0: a scraper sees a fallback,
+    /// corruption, prune or failed save as an increase (<c>rate()</c>, <c>increase()</c>), not as a series that appears
+    /// with its first event. Bounded as the labels are (at most the label limit plus <c>_other</c>, per store).
+    /// </summary>
+    private void StartSeries(string label, string store)
+    {
+        if (!_seriesStarted.TryAdd((label, store), true))
+        {
+            return;
+        }
+
+        var tags = new TagList { { "system", label }, { "store", store } };
+        _fallbacks.Add(0, tags);
+        _corrupt.Add(0, tags);
+        _pruned.Add(0, tags);
+        foreach (var result in s_saveResults)
+        {
+            _saves.Add(0, new TagList { { "system", label }, { "store", store }, { "result", result } });
+        }
+    }
 
     private string Label(string system)
     {

@@ -72,3 +72,83 @@ public sealed partial class MetricsEndpointTests
     [GeneratedRegex("system=\"([^\"]*)\"")]
     private static partial Regex SystemLabel();
 }
+
+/// <summary>What <c>/metrics</c> holds: buckets that fit the values, counters at 0 from the start, runtime and process metrics, the service name.</summary>
+public sealed partial class MetricsContentTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Histograms_SavedSnapshots_HaveBucketsFromMillisecondsAndKibibytes()
+    {
+        await using var sut = await ServerHost.StartAsync(cancellationToken: Ct);
+        using var writer = sut.Client(sut.WriterKey);
+        var system = "buckets_" + Guid.NewGuid().ToString("N")[..8];
+        using var saved = await writer.PostAsync($"api/systems/{system}/snapshots", SnapshotApiTests.Json("""{"v":1}"""), Ct);
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        (await writer.GetAsync($"api/systems/{system}/snapshots/latest", Ct)).Dispose();
+
+        var text = await sut.Client(sut.ReaderKey).GetStringAsync("metrics", Ct);
+
+        var durationBounds = Bounds(text, "statevault_save_duration_seconds_bucket", system);
+        Assert.Contains(0.0005, durationBounds);
+        Assert.Contains(10d, durationBounds);
+        Assert.DoesNotContain(5000d, durationBounds); // OpenTelemetry's default buckets are meant for milliseconds
+        var sizeBounds = Bounds(text, "statevault_save_bytes_bucket", system);
+        Assert.Contains(1024d, sizeBounds);
+        Assert.Contains(268435456d, sizeBounds);
+        Assert.True(Bounds(text, "statevault_load_duration_seconds_bucket", system).Contains(0.0005), "load duration buckets start at 0.5 ms");
+    }
+
+    [Fact]
+    public async Task Counters_SystemSeenWithoutAnyEvent_ArePresentAtZero()
+    {
+        await using var sut = await ServerHost.StartAsync(cancellationToken: Ct);
+        using var writer = sut.Client(sut.WriterKey);
+        var system = "zeros_" + Guid.NewGuid().ToString("N")[..8];
+        using var saved = await writer.PostAsync($"api/systems/{system}/snapshots", SnapshotApiTests.Json("""{"v":1}"""), Ct);
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+
+        var text = await sut.Client(sut.ReaderKey).GetStringAsync("metrics", Ct);
+
+        foreach (var counter in new[] { "statevault_load_fallbacks_total", "statevault_snapshots_corrupt_total", "statevault_snapshots_pruned_total" })
+        {
+            Assert.True(Regex.IsMatch(text, $"(?m)^{counter}\\{{[^}}]*system=\"{system}\"[^}}]*\\}} 0( |$)"), $"{counter} for {system} at 0 in:\n{text}");
+        }
+
+        foreach (var result in new[] { "failure", "conflict", "rejected" })
+        {
+            Assert.True(Regex.IsMatch(text, $"(?m)^statevault_saves_total\\{{(?=[^}}]*system=\"{system}\")(?=[^}}]*result=\"{result}\")[^}}]*\\}} 0( |$)"), $"saves result={result} for {system} at 0");
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_Always_HoldRuntimeAndProcessMetricsAndTheServiceName()
+    {
+        await using var sut = await ServerHost.StartAsync(cancellationToken: Ct);
+
+        var text = await sut.Client(sut.ReaderKey).GetStringAsync("metrics", Ct);
+
+        Assert.Matches("(?m)^dotnet_gc_", text);
+        Assert.Matches("(?m)^process_cpu_", text);
+        Assert.Matches("(?m)^target_info\\{[^}]*service_name=\"statevault\"", text);
+        Assert.DoesNotContain("unknown_service", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_OtelServiceNameSet_NamesTheService()
+    {
+        await using var sut = await ServerHost.StartAsync(settings: new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = "statevault-eu1" }, cancellationToken: Ct);
+
+        var text = await sut.Client(sut.ReaderKey).GetStringAsync("metrics", Ct);
+
+        Assert.Matches("(?m)^target_info\\{[^}]*service_name=\"statevault-eu1\"", text);
+    }
+
+    private static HashSet<double> Bounds(string text, string bucket, string system) =>
+        Regex.Matches(text, $"(?m)^{bucket}\\{{[^}}]*system=\"{system}\"[^}}]*le=\"([^\"]+)\"")
+            .Select(m => m.Groups[1].Value)
+            .Where(v => v != "+Inf")
+            .Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))
+            .ToHashSet();
+}
