@@ -92,8 +92,9 @@ public sealed class SaveShowListTests : IDisposable
     public async Task Stats_SeededHistory_ReportsSizesCountsAndRates()
     {
         var start = new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
-        string[] states = ["{\"n\":[1]}", "{\"n\":[1,2]}", "{\"n\":[1,2,3]}", "{\"n\":[1,2,3,4,5,6,7,8,9]}"];
-        double[] days = [0, 1, 2, 4];
+        // Eleven snapshots over four days: long enough (>= 1 h, >= 10 saves) for the rates to be projected.
+        string[] states = [.. Enumerable.Range(1, 10).Select(n => "{\"n\":[" + string.Join(',', Enumerable.Range(1, n)) + "]}"), "{\"n\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}"];
+        double[] days = [0, 0.4, 0.8, 1.2, 1.6, 2, 2.4, 2.8, 3.2, 3.6, 4];
         for (var i = 0; i < states.Length; i++)
         {
             await _workspace.SeedAsync("growing", states[i], start.AddDays(days[i]));
@@ -106,15 +107,15 @@ public sealed class SaveShowListTests : IDisposable
 
         var rows = stats.GetProperty("systems").EnumerateArray().ToDictionary(r => r.GetProperty("system").GetString()!);
         var growing = rows["growing"];
-        Assert.Equal(4, growing.GetProperty("count").GetInt32());
-        Assert.Equal(4, growing.GetProperty("latest_sequence").GetInt64());
+        Assert.Equal(11, growing.GetProperty("count").GetInt32());
+        Assert.Equal(11, growing.GetProperty("latest_sequence").GetInt64());
         Assert.Equal(files.Sum(), growing.GetProperty("bytes").GetInt64());
         Assert.Equal(files.Average(), growing.GetProperty("average_snapshot_bytes").GetDouble(), precision: 6);
         Assert.Equal(states[^1].Length, growing.GetProperty("newest_state_bytes").GetInt64());
         Assert.Equal(start, growing.GetProperty("first_saved_utc").GetDateTimeOffset());
         Assert.Equal(start.AddDays(4), growing.GetProperty("last_saved_utc").GetDateTimeOffset());
         Assert.Equal(4, growing.GetProperty("history_days").GetDouble(), precision: 9);
-        Assert.Equal(0.75, growing.GetProperty("saves_per_day").GetDouble(), precision: 9);
+        Assert.Equal(2.5, growing.GetProperty("saves_per_day").GetDouble(), precision: 9);
         Assert.Equal(files.Sum() / 4.0, growing.GetProperty("written_bytes_per_day").GetDouble(), precision: 6);
         Assert.Equal((states[^1].Length - states[0].Length) / 4.0, growing.GetProperty("state_growth_bytes_per_day").GetDouble(), precision: 9);
         Assert.Equal(0, growing.GetProperty("damaged").GetInt32());
@@ -123,12 +124,44 @@ public sealed class SaveShowListTests : IDisposable
         Assert.Equal(JsonValueKind.Null, single.GetProperty("state_growth_bytes_per_day").ValueKind);
         var totals = stats.GetProperty("totals");
         Assert.Equal(2, totals.GetProperty("systems").GetInt32());
-        Assert.Equal(5, totals.GetProperty("count").GetInt32());
+        Assert.Equal(12, totals.GetProperty("count").GetInt32());
 
         var table = (await _workspace.RunAsync("stats")).ShouldExit(0).Stdout;
         Assert.Contains("growing", table, StringComparison.Ordinal);
         Assert.Contains("2025-03-05 12:00:00Z", table, StringComparison.Ordinal);
         Assert.Contains("total", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stats_HistoryShorterThanAnHourOrTenSaves_ProjectsNoRatesAndSaysWhy()
+    {
+        var start = new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 4; i++)
+        {
+            await _workspace.SeedAsync("brief", "{\"n\":" + new string('1', i + 1) + "}", start.AddSeconds(2 * i));
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            await _workspace.SeedAsync("sparse", "{\"n\":" + new string('1', i + 1) + "}", start.AddDays(i));
+        }
+
+        var stats = (await _workspace.RunAsync("stats", "--json")).ShouldExit(0).Json();
+
+        var rows = stats.GetProperty("systems").EnumerateArray().ToDictionary(r => r.GetProperty("system").GetString()!);
+        foreach (var name in new[] { "brief", "sparse" })
+        {
+            var row = rows[name];
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("saves_per_day").ValueKind);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("written_bytes_per_day").ValueKind);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("state_growth_bytes_per_day").ValueKind);
+            Assert.Contains("1 h", row.GetProperty("rates_note").GetString(), StringComparison.Ordinal);
+            Assert.Contains("10 saves", row.GetProperty("rates_note").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(6, rows["brief"].GetProperty("history_days").GetDouble() * 86400, precision: 6);
+        var table = (await _workspace.RunAsync("stats")).ShouldExit(0).Stdout;
+        Assert.Contains("at least 1 h and 10 saves", table, StringComparison.Ordinal);
     }
 
     [Fact]

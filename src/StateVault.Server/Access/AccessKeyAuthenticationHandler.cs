@@ -27,6 +27,7 @@ internal sealed class AccessKeyAuthenticationHandler(
 {
     private const string BearerPrefix = "Bearer ";
     private static readonly object s_throttledKey = new();
+    private static readonly object s_bearerErrorKey = new();
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -39,6 +40,7 @@ internal sealed class AccessKeyAuthenticationHandler(
         var value = header.Count == 1 ? header[0] : null;
         if (value is null || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) || value.Length == BearerPrefix.Length)
         {
+            Context.Items[s_bearerErrorKey] = "error=\"invalid_request\", error_description=\"Expected 'Authorization: Bearer <key>'\"";
             return Task.FromResult(Failed("malformed Authorization header (expected 'Bearer <key>')", keyId: null));
         }
 
@@ -46,6 +48,7 @@ internal sealed class AccessKeyAuthenticationHandler(
         var info = keys.ValidateAccessKey(presented);
         if (info is null)
         {
+            Context.Items[s_bearerErrorKey] = "error=\"invalid_token\", error_description=\"The access key is unknown or revoked\"";
             return Task.FromResult(Failed("unknown or revoked key", ExistingKeyId(presented)));
         }
 
@@ -66,6 +69,13 @@ internal sealed class AccessKeyAuthenticationHandler(
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
             Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             return WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many failed authentications", $"Too many invalid keys came from this client or named this key; try again in {seconds} s.");
+        }
+
+        // RFC 6750 section 3: a request without credentials gets the bare challenge; one whose key was wrong learns why.
+        if (Context.Items[s_bearerErrorKey] is string error)
+        {
+            Response.Headers.WWWAuthenticate = "Bearer " + error;
+            return WriteProblemAsync(StatusCodes.Status401Unauthorized, "Invalid access key", "The key sent in 'Authorization: Bearer <key>' is not a valid StateVault access key (unknown, revoked or malformed).");
         }
 
         Response.Headers.WWWAuthenticate = "Bearer";

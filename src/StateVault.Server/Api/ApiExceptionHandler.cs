@@ -21,7 +21,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, IOpti
             return true; // the client is gone; nobody reads an answer
         }
 
-        var problem = Describe(exception);
+        var problem = (exception is BadHttpRequestException bad ? BindingProblems.Describe(httpContext, bad) : null) ?? Describe(exception);
         if (problem.Status >= 500)
         {
             Log.Unhandled(logger, exception.GetType().Name, exception);
@@ -57,16 +57,19 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, IOpti
             EnvelopeWire.SequenceConflictType,
             new() { [EnvelopeWire.LatestSequenceMember] = conflict.ActualSequence }),
         SnapshotSequenceExhaustedException full => Problem(StatusCodes.Status409Conflict, "System has no sequence numbers left", full.Message),
+        // The store's own message (file paths, host names) goes to the log only; the client learns what it means for it.
         SnapshotStoreException store => Problem(
             store.IsTransient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
             "Store failure",
-            store.Message + (store.IsTransient ? " Nothing was acknowledged; retry after the Retry-After delay. A manager change stays in memory and pending, so it may still be stored later by the background retry." : string.Empty)),
+            store.IsTransient
+                ? "The store did not carry out the request. Nothing was acknowledged; retry after the Retry-After delay. A manager change stays in memory and pending, so it may still be stored later by the background retry."
+                : "The store failed to carry out the request; the server's log has the details."),
         NotSupportedException notSupported => Problem(StatusCodes.Status501NotImplemented, "Not supported", notSupported.Message, EnvelopeWire.NotSupportedType),
         ArgumentException { InnerException: JsonException json } => Problem(
             StatusCodes.Status400BadRequest,
             "Malformed JSON",
             $"The request body is not one valid JSON document (line {(json.LineNumber ?? 0) + 1}, byte {(json.BytePositionInLine ?? 0) + 1}). Nothing was written."),
-        ArgumentException argument => Problem(StatusCodes.Status400BadRequest, "Invalid request", argument.Message),
+        ArgumentException argument => Problem(StatusCodes.Status400BadRequest, "Invalid request", ArgumentMessages.For(argument)),
         _ => Problem(StatusCodes.Status500InternalServerError, "Unexpected server error", "The server failed to carry out the request; its log has the details."),
     };
 

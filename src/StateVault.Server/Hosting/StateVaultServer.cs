@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.Memory;
@@ -115,27 +114,15 @@ public static class StateVaultServer
         }
 
         app.UseMiddleware<RequestLogMiddleware>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.Use(static (context, next) =>
-        {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
-            {
-                headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
-                headers.CacheControl = "no-cache";
-            }
-
-            return next(context);
-        });
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).WithTags("health");
+        HealthEndpoints.Map(app);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
         if (!serverOptions.Metrics.AllowAnonymous)
         {
@@ -168,10 +155,20 @@ public static class StateVaultServer
     /// </summary>
     /// <param name="args">Command-line arguments (<c>--store URI</c>, <c>--urls URL</c>, any configuration key as <c>--Key value</c>).</param>
     /// <param name="cancellationToken">Stops the server when cancelled.</param>
-    /// <returns>0 after a clean stop; 1 when the server could not start (the reason is written to standard error).</returns>
+    /// <returns>
+    /// 0 after a clean stop, or after printing the usage (<c>--help</c>, <c>-h</c>) or the version (<c>--version</c>) without
+    /// starting anything; 1 when the server could not start (the reason is written to standard error).
+    /// </returns>
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
+        // Before anything is configured: asking for help must not create a folder, a store or a key.
+        if (ServerUsage.AsksForHelp(args) || ServerUsage.AsksForVersion(args))
+        {
+            await Console.Out.WriteAsync(ServerUsage.AsksForHelp(args) ? ServerUsage.Text : ServerUsage.VersionLine).ConfigureAwait(false);
+            return 0;
+        }
+
         WebApplication app;
         try
         {
@@ -213,7 +210,7 @@ public static class StateVaultServer
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<StateVaultServerOptions>>((kestrel, server) =>
             kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBodyBytes);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(new ServerConsole(Console.Out));
+        services.TryAddSingleton(new ServerConsole(Console.Out, isInteractive: !Console.IsOutputRedirected));
 
         // Every store, so any store URI works (file: is built into the engine's factory).
         services.AddSqliteSnapshotStoreProvider();
@@ -239,6 +236,8 @@ public static class StateVaultServer
         services.AddHostedService<FirstStartService>();
 
         services.AddProblemDetails();
+        // A parameter that does not bind throws, so ApiExceptionHandler names it and its form (else: a bare "Bad Request").
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         // After the default writer: answers in problem+json when the client's Accept names no JSON type (else: a 500).
         services.AddSingleton<IProblemDetailsWriter, FallbackProblemDetailsWriter>();
         services.AddExceptionHandler<ApiExceptionHandler>();
@@ -253,10 +252,9 @@ public static class StateVaultServer
         services.AddAuthorization(AccessPolicies.Add);
 
         // Hosting registers the store's check and one per manager.
-        services.AddHealthChecks().AddCheck<ManagersHealthCheck>("managers");
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(StateVaultMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-            .AddPrometheusExporter());
+        services.AddHealthChecks().AddCheck<ManagersHealthCheck>("managers")
+            .AddCheck<ReadinessHealthCheck>(ReadinessHealthCheck.Name, tags: [ReadinessHealthCheck.Tag]);
+        ServerTelemetry.Add(services, configuration);
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "StateVault";
@@ -293,15 +291,5 @@ public static class StateVaultServer
         }
 
         return forwarded;
-    }
-
-    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "application/json";
-        return context.Response.WriteAsJsonAsync(new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
-        });
     }
 }

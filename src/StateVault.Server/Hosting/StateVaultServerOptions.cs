@@ -42,9 +42,24 @@ public sealed class StateVaultServerOptions
     /// <summary>Who may read <c>/metrics</c>.</summary>
     public MetricsEndpointOptions Metrics { get; set; } = new();
 
-    /// <summary>Whether the first start with an empty key list creates an admin key and prints it once.</summary>
+    /// <summary>
+    /// Whether the first start with an empty key list creates an admin key: written once to <see cref="FirstAdminKeyFile"/> (owner
+    /// only), and shown on standard output only when that is an interactive terminal; never logged.
+    /// </summary>
     /// <value><see langword="true"/>.</value>
     public bool CreateFirstAdminKey { get; set; } = true;
+
+    /// <summary>
+    /// The absolute path the first admin key is written to (once, readable by the owner only; the log names the path, never the
+    /// key). Without it, on a <c>file:</c> store: <c>.statevault-admin-key</c> in the parent folder of the store's root; on other
+    /// stores no file, so the key is created only when standard output is a terminal to show it on (headless deployments
+    /// create keys with <c>statevault keys create</c>).
+    /// </summary>
+    /// <value><see langword="null"/>.</value>
+    public string? FirstAdminKeyFile { get; set; }
+
+    /// <summary>When <c>/health/ready</c> answers 503.</summary>
+    public ReadinessOptions Readiness { get; set; } = new();
 
     /// <summary>How often the host's own figures (process CPU and memory, save latency and error rate) are fed to the health thresholds manager.</summary>
     /// <value>15 seconds.</value>

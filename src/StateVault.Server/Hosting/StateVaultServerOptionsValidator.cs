@@ -41,6 +41,16 @@ internal sealed class StateVaultServerOptionsValidator : IValidateOptions<StateV
             failures.Add($"{StateVaultServerOptions.SectionName}:FailedAuthenticationWindow must be positive.");
         }
 
+        if (!string.IsNullOrEmpty(options.FirstAdminKeyFile) && !Path.IsPathFullyQualified(options.FirstAdminKeyFile))
+        {
+            failures.Add($"{StateVaultServerOptions.SectionName}:FirstAdminKeyFile must be an absolute path; it is '{options.FirstAdminKeyFile}'.");
+        }
+
+        if (options.Readiness.MaxPendingAge < TimeSpan.Zero)
+        {
+            failures.Add($"{StateVaultServerOptions.SectionName}:Readiness:MaxPendingAge must not be negative.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

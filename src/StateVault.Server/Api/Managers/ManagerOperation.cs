@@ -40,7 +40,7 @@ internal static class ManagerOperation
     private static ProblemHttpResult? Describe(Exception exception) => exception switch
     {
         KeyNotFoundException notFound => Problems.Create(StatusCodes.Status404NotFound, "Not found", notFound.Message),
-        ArgumentException invalid => Problems.Create(StatusCodes.Status400BadRequest, "Invalid operation arguments", invalid.Message),
+        ArgumentException invalid => Problems.Create(StatusCodes.Status400BadRequest, "Invalid operation arguments", ArgumentMessages.For(invalid)),
         // A caller's value the manager cannot write as JSON (a string holding an unpaired surrogate, inside an object-typed
         // parameter the binder kept as raw JSON): the caller's mistake, and nothing was changed.
         JsonException => Problems.Create(StatusCodes.Status400BadRequest, "Invalid operation arguments", "A value in the request is not writable JSON (e.g. a string with an unpaired UTF-16 surrogate)."),
