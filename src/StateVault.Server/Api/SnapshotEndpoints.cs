@@ -8,6 +8,7 @@ using StateVault.Server.Access;
 using StateVault.Server.Diagnostics;
 using StateVault.Server.Events;
 using StateVault.Server.Hosting;
+using StateVault.Server.OpenApi;
 
 namespace StateVault.Server.Api;
 
@@ -23,11 +24,12 @@ internal static class SnapshotEndpoints
 
         var system = api.MapGroup("/systems/{system}").WithTags("snapshots");
         system.MapGet("/snapshots", ListSnapshotsAsync).Produces<IReadOnlyList<SnapshotListing>>().WithSummary("The snapshots of one system, newest first, each verified.");
-        system.MapGet("/snapshots/latest", GetLatestAsync).Produces<JsonElement>(contentType: "application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("The newest valid snapshot's state JSON; ETag carries its sequence.");
-        system.MapGet("/snapshots/{seq:long}", GetAsync).Produces<JsonElement>(contentType: "application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("One snapshot's state JSON; ETag carries its sequence.");
+        system.MapGet("/snapshots/latest", GetLatestAsync).WithMetadata(new SequenceHeaders()).Produces<JsonElement>(contentType: "application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("The newest valid snapshot's state JSON; ETag carries its sequence.");
+        system.MapGet("/snapshots/{seq:long}", GetAsync).WithMetadata(new SequenceHeaders()).Produces<JsonElement>(contentType: "application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("One snapshot's state JSON; ETag carries its sequence.");
         system.MapPost("/snapshots", SaveAsync)
             .RequireAuthorization(AccessPolicies.Writer)
             .Accepts<object>("application/json")
+            .WithMetadata(new SequenceHeaders(IfMatch: true))
             .Produces<SnapshotMetadata>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
@@ -35,6 +37,7 @@ internal static class SnapshotEndpoints
             .WithSummary("Saves the JSON body as the newest snapshot. If-Match: \"N\" saves only when N is the latest (else 412).");
         system.MapPost("/snapshots/{seq:long}/restore", RestoreAsync)
             .RequireAuthorization(AccessPolicies.Writer)
+            .WithMetadata(new SequenceHeaders())
             .Produces<SnapshotMetadata>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)

@@ -28,6 +28,35 @@ internal sealed class OperationTransformer : IOpenApiOperationTransformer
             operation.Description = string.IsNullOrEmpty(operation.Description) ? sentence : operation.Description + "\n\n" + sentence;
         }
 
+        if (metadata.OfType<SequenceHeaders>().FirstOrDefault() is { } headers)
+        {
+            foreach (var (status, response) in operation.Responses ?? [])
+            {
+                if (status.StartsWith('2') && response is OpenApiResponse success)
+                {
+                    success.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    success.Headers["ETag"] = new OpenApiHeader
+                    {
+                        Description = "The snapshot's sequence as an entity tag, e.g. \"12\".",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    };
+                }
+            }
+
+            if (headers.IfMatch)
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "If-Match",
+                    In = ParameterLocation.Header,
+                    Required = false,
+                    Description = "Save only when this sequence (an entity tag, e.g. \"12\") is the latest; else 412 with latestSequence. \"*\" or absent: no condition.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                });
+            }
+        }
+
         if (metadata.OfType<RawRequestBody>().FirstOrDefault() is { } body && operation.RequestBody is null)
         {
             operation.RequestBody = new OpenApiRequestBody

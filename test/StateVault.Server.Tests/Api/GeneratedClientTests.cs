@@ -34,8 +34,8 @@ public sealed class GeneratedClientTests : IAsyncLifetime
         Assert.Equal(AccessRole.Writer, (await sut.GetWhoamiAsync(Ct)).Role);
 
         // 201 with the snapshot's metadata; the state comes back as saved.
-        var first = await sut.PostSystemsBySystemSnapshotsAsync("client_app", new Dictionary<string, object> { ["users"] = 3 }, Ct);
-        var second = await sut.PostSystemsBySystemSnapshotsAsync("client_app", new Dictionary<string, object> { ["users"] = 7 }, Ct);
+        var first = await sut.PostSystemsBySystemSnapshotsAsync("client_app", null, new Dictionary<string, object> { ["users"] = 3 }, Ct);
+        var second = await sut.PostSystemsBySystemSnapshotsAsync("client_app", null, new Dictionary<string, object> { ["users"] = 7 }, Ct);
         Assert.Equal(1, first.Sequence);
         Assert.Equal(2, second.Sequence);
         Assert.Equal(64, second.Sha256.Length);
@@ -94,19 +94,21 @@ public sealed class GeneratedClientTests : IAsyncLifetime
         var anonymous = Client(anonymousHttp);
         var reader = Client(readerHttp);
         var sut = Client(writerHttp);
-        await sut.PostSystemsBySystemSnapshotsAsync("errors_app", new Dictionary<string, object> { ["n"] = 1 }, Ct);
+        await sut.PostSystemsBySystemSnapshotsAsync("errors_app", null, new Dictionary<string, object> { ["n"] = 1 }, Ct);
 
         await AssertProblemAsync(400, "Invalid system name", () => sut.GetSystemsBySystemSnapshotsAsync("Bad..Name", Ct));
         await AssertProblemAsync(401, "Authentication required", () => anonymous.GetSystemsAsync(Ct));
-        await AssertProblemAsync(403, "Role too low", () => reader.PostSystemsBySystemSnapshotsAsync("errors_app", new Dictionary<string, object> { ["n"] = 2 }, Ct));
+        await AssertProblemAsync(403, "Role too low", () => reader.PostSystemsBySystemSnapshotsAsync("errors_app", null, new Dictionary<string, object> { ["n"] = 2 }, Ct));
         await AssertProblemAsync(403, "Role too low", () => sut.GetKeysAsync(Ct));
         await AssertProblemAsync(404, "Snapshot not found", () => sut.GetSystemsBySystemSnapshotsBySeqAsync("errors_app", 99, Ct));
         await AssertProblemAsync(404, "No such manager", () => sut.GetManagersByNameAsync("no_such_manager", Ct));
         await AssertProblemAsync(404, "No such threshold", () => sut.GetManagersHealthThresholdsThresholdsByMetricAsync("no_such_metric", Ct));
-        var owned = await AssertProblemAsync(409, "System owned by a running manager", () => sut.PostSystemsBySystemSnapshotsAsync("health_thresholds", new Dictionary<string, object> { ["n"] = 1 }, Ct));
+        var owned = await AssertProblemAsync(409, "System owned by a running manager", () => sut.PostSystemsBySystemSnapshotsAsync("health_thresholds", null, new Dictionary<string, object> { ["n"] = 1 }, Ct));
         Assert.Equal("health_thresholds", owned.AdditionalProperties["manager"].ToString());
-        var secret = await AssertProblemAsync(422, "Secret-looking value in the state", () => sut.PostSystemsBySystemSnapshotsAsync("errors_app", new Dictionary<string, object> { ["aws"] = "AKIAIOSFODNN7EXAMPLQ" }, Ct));
+        var secret = await AssertProblemAsync(422, "Secret-looking value in the state", () => sut.PostSystemsBySystemSnapshotsAsync("errors_app", null, new Dictionary<string, object> { ["aws"] = "AKIAIOSFODNN7EXAMPLQ" }, Ct));
         Assert.Contains("aws", secret.AdditionalProperties["paths"].ToString(), StringComparison.Ordinal);
+        var stale = await AssertProblemAsync(412, "Not the latest snapshot", () => sut.PostSystemsBySystemSnapshotsAsync("errors_app", "\"7\"", new Dictionary<string, object> { ["n"] = 2 }, Ct));
+        Assert.Equal("1", stale.AdditionalProperties["latestSequence"].ToString());
         await AssertProblemAsync(400, "Invalid operation arguments", () => sut.PutManagersHealthThresholdsThresholdsByMetricAsync("client_probe", new HealthThresholdsThresholdRequest { Warning = 90, Critical = 10 }, Ct));
 
         // Nothing of the refused requests was written.
