@@ -28,7 +28,7 @@ wait_port() { # port seconds
 }
 
 ensure_tools() {
-  if [ ! -d "$SV_ROOT/node_modules/s3rver" ] || [ ! -d "$SV_ROOT/node_modules/chart.js" ]; then
+  if [ ! -d "$SV_ROOT/node_modules/s3rver" ] || [ ! -d "$SV_ROOT/node_modules/chart.js" ] || [ ! -d "$SV_ROOT/node_modules/@redocly/cli" ] || [ ! -d "$SV_ROOT/node_modules/axe-core" ]; then
     log "installing npm packages (npm ci)"
     (cd "$SV_ROOT" && npm ci --no-audit --no-fund >&2)
   fi

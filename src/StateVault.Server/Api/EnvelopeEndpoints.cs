@@ -7,6 +7,7 @@ using StateVault.Http;
 using StateVault.Server.Access;
 using StateVault.Server.Events;
 using StateVault.Server.Hosting;
+using StateVault.Server.OpenApi;
 using StateVault.Storage;
 
 namespace StateVault.Server.Api;
@@ -28,19 +29,25 @@ internal static class EnvelopeEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/envelopes", ListSystemsAsync).WithTags("envelopes").WithSummary("Raw store: every system on the server's store.");
+        api.MapGet("/envelopes", ListSystemsAsync).WithTags("envelopes").Produces<EnvelopeSystemsResponse>().WithSummary("Raw store: every system on the server's store.");
         var group = api.MapGroup("/systems/{system}/envelopes").WithTags("envelopes");
-        group.MapGet("/", ListAsync).WithSummary("Raw store: stored sequences with lengths, and the latest allocated sequence.");
-        group.MapGet("/{seq:long}", ReadAsync).WithSummary("Raw store: the envelope bytes of one snapshot.");
+        group.MapGet("/", ListAsync).Produces<EnvelopeListResponse>().WithSummary("Raw store: stored sequences with lengths, and the latest allocated sequence.");
+        group.MapGet("/{seq:long}", ReadAsync).Produces<Stream>(contentType: EnvelopeWire.MediaType).WithSummary("Raw store: the envelope bytes of one snapshot.");
         // No .Accepts(...): its content-type check runs in routing, before authentication, and told anonymous callers 415.
         // The handler checks the content type after authorization instead.
         group.MapPut("/{seq:long}", PutAsync)
             .RequireAuthorization(AccessPolicies.Writer)
+            .WithMetadata(new RawRequestBody(EnvelopeWire.MediaType, Binary: true))
+            .Produces(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Raw store: create-only write of a verified envelope; ?append=true only when seq is latest + 1.")
             .WithDescription($"Body: the envelope bytes ({EnvelopeWire.MediaType}). The envelope obeys the rules of every save: it verifies, names this system and sequence, "
                 + "declares a state no larger than the server's maximum state size (413), decodes to valid JSON, and holds no secret-looking value in the state, tags or attributes (422).");
-        group.MapDelete("/{seq:long}", DeleteAsync).RequireAuthorization(AccessPolicies.Admin).WithSummary("Raw store: deletes one snapshot.");
-        group.MapPost("/{seq:long}/quarantine", QuarantineAsync).RequireAuthorization(AccessPolicies.Writer).WithSummary("Raw store: moves a damaged snapshot to quarantine.");
+        group.MapDelete("/{seq:long}", DeleteAsync).RequireAuthorization(AccessPolicies.Admin).Produces(StatusCodes.Status204NoContent).WithSummary("Raw store: deletes one snapshot.");
+        group.MapPost("/{seq:long}/quarantine", QuarantineAsync).RequireAuthorization(AccessPolicies.Writer)
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status501NotImplemented).WithSummary("Raw store: moves a damaged snapshot to quarantine.");
     }
 
     private static async Task<IResult> ListSystemsAsync(SnapshotVault vault, CancellationToken cancellationToken)

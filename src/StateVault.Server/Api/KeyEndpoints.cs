@@ -17,8 +17,8 @@ internal static class KeyEndpoints
             .WithSummary("The presented key's id and role (the dashboard shows only what the role may do).");
         var group = api.MapGroup("/keys").WithTags("keys").RequireAuthorization(AccessPolicies.Admin);
         group.MapGet("/", (IAccessKeyRegistry keys) => TypedResults.Ok(keys.ListAccessKeys())).WithSummary("Every key's metadata (never a key).");
-        group.MapPost("/", CreateAsync).WithSummary("Creates a key; the answer holds the key, shown once and stored only as a salted hash.");
-        group.MapDelete("/{id}", RevokeAsync).WithSummary("Revokes a key.");
+        group.MapPost("/", CreateAsync).Produces<CreatedAccessKey>(StatusCodes.Status201Created).WithSummary("Creates a key; the answer holds the key, shown once and stored only as a salted hash.");
+        group.MapDelete("/{id}", RevokeAsync).Produces(StatusCodes.Status204NoContent).WithSummary("Revokes a key.");
     }
 
     private static async Task<IResult> CreateAsync(CreateKeyRequest? request, IAccessKeyRegistry keys, ServerEventHub events, ILogger<IAccessKeyRegistry> logger, CancellationToken cancellationToken)

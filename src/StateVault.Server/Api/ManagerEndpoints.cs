@@ -9,10 +9,10 @@ internal static class ManagerEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var group = api.MapGroup("/managers").WithTags("managers");
-        group.MapGet("/", List).WithSummary("Every manager: name, system, status, health and main figures.");
-        group.MapGet("/{name}", Get).WithSummary("One manager.");
-        group.MapGet("/{name}/state", GetState).WithSummary("The manager's live state, exactly as it would be saved (?system= for a manager with several).");
-        group.MapPost("/{name}/save", SaveAsync).RequireAuthorization(AccessPolicies.Writer).WithSummary("Saves every dirty system of the manager now; returns when acknowledged.");
+        group.MapGet("/", List).Produces<List<ManagerInfo>>().WithSummary("Every manager: name, system, status, health and main figures.");
+        group.MapGet("/{name}", Get).Produces<ManagerInfo>().WithSummary("One manager.");
+        group.MapGet("/{name}/state", GetState).Produces<System.Text.Json.JsonElement>(contentType: "application/json").WithSummary("The manager's live state, exactly as it would be saved (?system= for a manager with several).");
+        group.MapPost("/{name}/save", SaveAsync).RequireAuthorization(AccessPolicies.Writer).Produces(StatusCodes.Status204NoContent).WithSummary("Saves every dirty system of the manager now; returns when acknowledged.");
     }
 
     internal static ManagerInfo Describe(IManagedComponent manager) => new(

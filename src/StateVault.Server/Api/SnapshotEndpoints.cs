@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using StateVault.Hosting;
@@ -7,6 +8,7 @@ using StateVault.Server.Access;
 using StateVault.Server.Diagnostics;
 using StateVault.Server.Events;
 using StateVault.Server.Hosting;
+using StateVault.Server.OpenApi;
 
 namespace StateVault.Server.Api;
 
@@ -16,29 +18,43 @@ internal static class SnapshotEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/systems", ListSystemsAsync)
+            .WithTags("snapshots")
+            .Produces<List<SystemInfo>>()
             .WithSummary("Every system: newest sequence, snapshot count, bytes, last save, owning manager, save outcomes.");
 
         var system = api.MapGroup("/systems/{system}").WithTags("snapshots");
-        system.MapGet("/snapshots", ListSnapshotsAsync).WithSummary("The snapshots of one system, newest first, each verified.");
-        system.MapGet("/snapshots/latest", GetLatestAsync).WithSummary("The newest valid snapshot's state JSON; ETag carries its sequence.");
-        system.MapGet("/snapshots/{seq:long}", GetAsync).WithSummary("One snapshot's state JSON; ETag carries its sequence.");
+        system.MapGet("/snapshots", ListSnapshotsAsync).Produces<IReadOnlyList<SnapshotListing>>().WithSummary("The snapshots of one system, newest first, each verified.");
+        system.MapGet("/snapshots/latest", GetLatestAsync).WithMetadata(new SequenceHeaders()).Produces<JsonElement>(contentType: "application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("The newest valid snapshot's state JSON; ETag carries its sequence.");
+        system.MapGet("/snapshots/{seq:long}", GetAsync).WithMetadata(new SequenceHeaders()).Produces<JsonElement>(contentType: "application/json").ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("One snapshot's state JSON; ETag carries its sequence.");
         system.MapPost("/snapshots", SaveAsync)
             .RequireAuthorization(AccessPolicies.Writer)
             .Accepts<object>("application/json")
+            .WithMetadata(new SequenceHeaders(IfMatch: true))
+            .Produces<SnapshotMetadata>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Saves the JSON body as the newest snapshot. If-Match: \"N\" saves only when N is the latest (else 412).");
         system.MapPost("/snapshots/{seq:long}/restore", RestoreAsync)
             .RequireAuthorization(AccessPolicies.Writer)
+            .WithMetadata(new SequenceHeaders())
+            .Produces<SnapshotMetadata>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Makes a copy of snapshot seq the newest one; a running manager owning the system adopts it at once.");
         system.MapDelete("/snapshots/{seq:long}", DeleteAsync)
             .RequireAuthorization(AccessPolicies.Admin)
+            .Produces(StatusCodes.Status204NoContent)
             .WithSummary("Deletes one snapshot.");
-        system.MapGet("/diff", DiffAsync).WithSummary("The changed JSON paths between snapshots from and to, with old and new values.");
+        system.MapGet("/diff", DiffAsync).Produces<SnapshotDiff>().ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("The changed JSON paths between snapshots from and to, with old and new values.");
 
         api.MapPost("/verify", VerifyAsync)
+            .Produces<VerifyResult>()
             .RequireAuthorization(AccessPolicies.Writer)
             .WithTags("snapshots")
             .WithSummary("Checks every snapshot (of one system with ?system=); damaged ones are listed.");
         api.MapPost("/prune", PruneAsync)
+            .Produces<PruneSummary>()
             .RequireAuthorization(AccessPolicies.Admin)
             .WithTags("snapshots")
             .WithSummary("Applies a retention policy (query keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepWithin as 7d/12h/30m, keepTags; default: the configured one). dryRun=true plans only.");

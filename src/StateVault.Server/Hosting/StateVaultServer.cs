@@ -6,7 +6,6 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Microsoft.OpenApi;
 using OpenTelemetry.Metrics;
 using StateVault.Diagnostics;
 using StateVault.Hosting;
@@ -16,6 +15,7 @@ using StateVault.Server.Api;
 using StateVault.Server.Api.Managers;
 using StateVault.Server.Diagnostics;
 using StateVault.Server.Events;
+using StateVault.Server.OpenApi;
 using StateVault.Storage;
 
 namespace StateVault.Server.Hosting;
@@ -131,7 +131,7 @@ public static class StateVaultServer
 
         app.MapOpenApi();
 
-        var api = app.MapGroup("/api").RequireAuthorization(AccessPolicies.Reader);
+        var api = app.MapGroup("/api").RequireAuthorization(AccessPolicies.Reader).WithProblemResponses();
         SnapshotEndpoints.Map(api);
         EnvelopeEndpoints.Map(api);
         ManagerEndpoints.Map(api);
@@ -255,22 +255,7 @@ public static class StateVaultServer
         services.AddHealthChecks().AddCheck<ManagersHealthCheck>("managers")
             .AddCheck<ReadinessHealthCheck>(ReadinessHealthCheck.Name, tags: [ReadinessHealthCheck.Tag]);
         ServerTelemetry.Add(services, configuration);
-        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "StateVault";
-            document.Info.Description = "Versioned, checksummed snapshots of the managers' state. Every /api route needs 'Authorization: Bearer <key>' "
-                + "(roles reader < writer < admin). The /api/envelopes and /api/systems/{system}/envelopes routes are the raw store behind http:// store URIs.";
-            document.Components ??= new OpenApiComponents();
-            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.Http,
-                Scheme = "bearer",
-                Description = "A StateVault access key (svk_…).",
-            };
-            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] }];
-            return Task.CompletedTask;
-        }));
+        services.AddStateVaultOpenApi();
     }
 
     private static ForwardedHeadersOptions ForwardedHeadersFor(ReverseProxyOptions proxy)

@@ -187,7 +187,32 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+// Results for screen readers: one polite live region that exists from the start (a region that appears with its text is
+// often not read). Cleared first, so the same sentence twice is announced twice.
+function announce(message) {
+  const region = $("announcer");
+  region.textContent = "";
+  requestAnimationFrame(() => { region.textContent = message; });
+}
+
+// Where focus goes when a panel or dialog closes: the control that opened it, found again by selector because a refresh
+// may have re-rendered it; else the fallback.
+function focusBack(selector, fallback) {
+  const target = (selector && document.querySelector(selector)) || fallback;
+  if (target) target.focus();
+}
+
+// Live updates re-render lists; that must not throw a keyboard user's focus back to the page's start: the control with the
+// same data-focus-key gets it back.
+function keepFocus(container, render) {
+  const active = document.activeElement;
+  const key = active && container.contains(active) ? active.dataset.focusKey : null;
+  render();
+  if (key) container.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
+}
+
 function toast(message, isError = false) {
+  announce(isError ? "Error: " + message : message);
   const box = $("toast");
   box.textContent = message;
   box.classList.toggle("error", isError);
@@ -202,8 +227,13 @@ function confirmAction(title, text) {
     $("confirm-title").textContent = title;
     $("confirm-text").textContent = text;
     dialog.returnValue = "";
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    const opener = document.activeElement;
+    dialog.addEventListener("close", () => {
+      if (opener && opener.isConnected) opener.focus();
+      resolve(dialog.returnValue === "ok");
+    }, { once: true });
     dialog.showModal();
+    $("confirm-ok").focus();
   });
 }
 
@@ -223,10 +253,15 @@ async function loadSystems() {
 
 function renderSystems() {
   const body = $("systems").tBodies[0];
-  body.replaceChildren(...state.systems.map((system) => {
+  keepFocus(body, () => body.replaceChildren(...state.systems.map((system) => {
     const rate = system.saves.successRate;
-    const row = el("tr", { "data-system": system.name, class: system.name === state.selected ? "selected" : null, onclick: () => selectSystem(system.name) },
-      el("td", { class: "mono", text: system.name }),
+    // The name is a real button (keyboard, screen readers); a click anywhere else on the row opens the system too.
+    const row = el("tr", { "data-system": system.name, class: system.name === state.selected ? "selected" : null, onclick: (event) => { if (!event.target.closest("button")) selectSystem(system.name); } },
+      el("td", { class: "mono" }, el("button", {
+        class: "system-open", type: "button", "data-system": system.name, "data-focus-key": "open-" + system.name, "aria-controls": "detail",
+        "aria-expanded": system.name === state.selected ? "true" : "false", "aria-label": `Open system ${system.name}`,
+        onclick: () => selectSystem(system.name), text: system.name,
+      })),
       el("td", { class: "num newest", text: system.latestSequence }),
       el("td", { class: "num", text: system.count + (system.damaged ? " (" + system.damaged + " damaged)" : "") }),
       el("td", { class: "num", text: formatBytes(system.bytes) }),
@@ -234,7 +269,7 @@ function renderSystems() {
       el("td", {}, rate == null ? el("span", { class: "hint", text: "no saves yet" }) : rateBar(rate, system.saves)),
       el("td", {}, system.manager ? el("span", { class: "pill muted", text: systemLabel(system.manager) }) : el("span", { class: "hint", text: "—" })));
     return row;
-  }));
+  })));
   $("systems-empty").hidden = state.systems.length > 0;
   $("stat-systems").textContent = state.systems.length;
   $("stat-snapshots").textContent = state.systems.reduce((sum, s) => sum + s.count, 0).toLocaleString();
@@ -255,7 +290,7 @@ function rateBar(rate, saves) {
 async function loadManagers() {
   state.managers = await fetchJson("/api/managers");
   const grid = $("managers");
-  grid.replaceChildren(...state.managers.map((manager) => {
+  keepFocus(grid, () => grid.replaceChildren(...state.managers.map((manager) => {
     const figures = Object.entries(manager.summary || {}).map(([name, value]) => describeFigure(name, value, manager)).filter(Boolean);
     return el("article", { class: "manager-card", "data-manager": manager.name, "data-health": manager.health },
       el("header", {}, el("span", { class: "manager-name", text: systemLabel(manager.name) }), el("span", { class: "pill " + manager.health, text: words(manager.status) })),
@@ -263,8 +298,8 @@ async function loadManagers() {
       figures.length
         ? el("dl", { class: "figures" }, figures.flatMap(([label, node]) => [el("dt", { text: label }), el("dd", {}, node)]))
         : el("p", { class: "hint", text: "No figures." }),
-      el("a", { class: "detail-link", href: "#manager=" + encodeURIComponent(manager.name), onclick: (event) => { event.preventDefault(); showManager(manager.name); }, text: "Details →" }));
-  }));
+      el("a", { class: "detail-link", "data-focus-key": "detail-" + manager.name, "aria-label": "Details of " + systemLabel(manager.name), href: "#manager=" + encodeURIComponent(manager.name), onclick: (event) => { event.preventDefault(); showManager(manager.name); }, text: "Details →" }));
+  })));
   $("managers-hint").textContent = state.managers.length ? "" : "No managers run in this server.";
   const online = state.managers.filter((m) => m.health === "healthy").length;
   $("stat-managers").textContent = state.managers.length ? `${online} / ${state.managers.length}` : "–";
@@ -461,6 +496,7 @@ async function showManager(name) {
   }
   for (const card of document.querySelectorAll(".manager-card")) card.classList.toggle("selected", card.dataset.manager === name);
   panel.scrollIntoView({ behavior: "smooth", block: "start" });
+  $("manager-detail-heading").focus({ preventScroll: true });
 }
 
 // ---------- one system ----------
@@ -468,9 +504,14 @@ async function selectSystem(name) {
   state.selected = name;
   $("detail").hidden = false;
   $("detail-name").textContent = name;
-  for (const row of $("systems").tBodies[0].rows) row.classList.toggle("selected", row.dataset.system === name);
+  for (const row of $("systems").tBodies[0].rows) {
+    row.classList.toggle("selected", row.dataset.system === name);
+    row.querySelector("button.system-open")?.setAttribute("aria-expanded", row.dataset.system === name ? "true" : "false");
+  }
   await loadSnapshots();
   $("detail").scrollIntoView({ behavior: "smooth", block: "start" });
+  $("detail-heading").focus({ preventScroll: true });
+  announce(`System ${name}: ${state.snapshots.length} snapshots.`);
 }
 
 async function loadSnapshots() {
@@ -484,7 +525,7 @@ async function loadSnapshots() {
 
 function renderTimeline() {
   const newest = state.snapshots.find((s) => s.isValid);
-  $("timeline").replaceChildren(...state.snapshots.map((snapshot) => {
+  keepFocus($("timeline"), () => $("timeline").replaceChildren(...state.snapshots.map((snapshot) => {
     const meta = snapshot.metadata;
     const classes = [snapshot.isValid ? "" : "invalid", newest && snapshot.sequence === newest.sequence ? "newest" : ""].join(" ").trim();
     const badges = [];
@@ -493,12 +534,12 @@ function renderTimeline() {
     if (!snapshot.isValid) badges.push(el("span", { class: "tag bad", text: "damaged" }));
     for (const tag of (meta && meta.tags) || []) badges.push(el("span", { class: "tag", text: tag }));
     const actions = el("span", { class: "tl-actions" },
-      el("button", { class: "small ghost", type: "button", onclick: () => viewSnapshot(snapshot.sequence), disabled: !snapshot.isValid, text: "View" }),
-      can("writer") ? el("button", { class: "small warn restore", type: "button", "data-seq": snapshot.sequence, onclick: () => restoreSnapshot(snapshot.sequence), disabled: !snapshot.isValid, text: "Restore" }) : null);
+      el("button", { class: "small ghost view", type: "button", "data-focus-key": "view-" + snapshot.sequence, "aria-label": `View snapshot #${snapshot.sequence}`, onclick: () => viewSnapshot(snapshot.sequence), disabled: !snapshot.isValid, text: "View" }),
+      can("writer") ? el("button", { class: "small warn restore", type: "button", "data-seq": snapshot.sequence, "data-focus-key": "restore-" + snapshot.sequence, "aria-label": `Restore snapshot #${snapshot.sequence}`, onclick: () => restoreSnapshot(snapshot.sequence), disabled: !snapshot.isValid, text: "Restore" }) : null);
     return el("li", { class: classes || null, "data-seq": snapshot.sequence },
       el("div", { class: "tl-row" }, el("span", {}, el("span", { class: "tl-seq", text: "#" + snapshot.sequence }), badges), actions),
       el("div", { class: "tl-meta", text: meta ? `${formatTime(meta.createdUtc)} · ${formatBytes(snapshot.storedBytes)} stored · ${formatBytes(meta.rawLength)} JSON · ${meta.codec}` : snapshot.error }));
-  }));
+  })));
 }
 
 function renderChart() {
@@ -592,8 +633,9 @@ async function restoreSnapshot(sequence) {
   if (!ok) return;
   try {
     const restored = await fetchJson(`/api/systems/${encodeURIComponent(system)}/snapshots/${sequence}/restore`, { method: "POST" });
-    toast(`Restored #${sequence} of ${system} as #${restored.sequence}.`);
     await refresh();
+    toast(`Restored #${sequence} of ${system} as #${restored.sequence}.`);
+    focusBack(`#timeline li[data-seq='${restored.sequence}'] button.restore`, $("detail-heading"));
   } catch (error) {
     toast(error.message, true);
   }
@@ -607,6 +649,7 @@ async function verify(system) {
   try {
     const result = await fetchJson("/api/verify" + (system ? "?system=" + encodeURIComponent(system) : ""), { method: "POST" });
     box.className = "verify-result " + (result.healthy ? "ok" : "bad");
+    announce(result.healthy ? `Verify: all ${result.checked} snapshots verified.` : `Verify: ${result.damaged.length} of ${result.checked} snapshots are damaged.`);
     box.replaceChildren(...[
       el("strong", { text: result.healthy ? `All ${result.checked} snapshots verified.` : `${result.damaged.length} of ${result.checked} snapshots are damaged:` }),
       result.healthy ? null : el("ul", {}, result.damaged.map((d) => el("li", { class: "mono", text: `${d.system} #${d.sequence}: ${d.error}` }))),
@@ -614,6 +657,7 @@ async function verify(system) {
   } catch (error) {
     box.className = "verify-result bad";
     box.textContent = "Verify failed: " + error.message;
+    announce("Error: verify failed: " + error.message);
   }
 }
 
@@ -675,8 +719,19 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("change-key").addEventListener("click", () => askForKey());
   $("verify-all").addEventListener("click", () => verify(null));
   $("verify-system").addEventListener("click", () => verify(state.selected));
-  $("close-detail").addEventListener("click", () => { state.selected = null; $("detail").hidden = true; renderSystems(); });
-  $("close-manager").addEventListener("click", () => { state.manager = null; $("manager-detail").hidden = true; });
+  $("close-detail").addEventListener("click", () => {
+    const system = state.selected;
+    state.selected = null;
+    $("detail").hidden = true;
+    renderSystems();
+    focusBack(system && `button.system-open[data-system='${CSS.escape(system)}']`, $("systems"));
+  });
+  $("close-manager").addEventListener("click", () => {
+    const manager = state.manager;
+    state.manager = null;
+    $("manager-detail").hidden = true;
+    focusBack(manager && `.manager-card[data-manager='${CSS.escape(manager)}'] a.detail-link`, $("managers"));
+  });
   $("diff-form").addEventListener("submit", (event) => showDiff(event).catch((error) => toast(error.message, true)));
   state.key = takeKeyFromHash();
   if (!state.key) { askForKey(); return; }

@@ -183,6 +183,86 @@ public sealed class DashboardBrowserTests
         TestContext.Current.AddAttachment("dashboard-legacy.png", await File.ReadAllBytesAsync(screenshot, Ct), "image/png");
     }
 
+    [Fact]
+    public async Task Dashboard_KeyboardOnly_OpensASystemVerifiesAndRestoresWithFocusAndAnnouncementsAndNoSeriousAxeViolations()
+    {
+        var chromium = Environment.GetEnvironmentVariable("STATEVAULT_TEST_CHROMIUM");
+        if (string.IsNullOrWhiteSpace(chromium) || !File.Exists(chromium))
+        {
+            Backend.Unavailable("Chromium is not available: set STATEVAULT_TEST_CHROMIUM to Debian's chromium (the README's test command does).");
+        }
+
+        var axe = Repository.Root is { } root ? Path.Combine(root, "node_modules", "axe-core", "axe.min.js") : null;
+        if (axe is null || !File.Exists(axe))
+        {
+            Backend.Unavailable("axe-core is not available: run 'npm ci' in the repository root (package.json names axe-core).");
+        }
+
+        await using var server = await ServerHost.StartAsync(cancellationToken: Ct);
+        using (var client = server.Client(server.WriterKey))
+        {
+            for (var users = 1; users <= 2; users++)
+            {
+                (await client.PostAsync("api/systems/keyboard_app/snapshots", JsonContent.Create(new { users }), Ct)).EnsureSuccessStatusCode();
+            }
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = s_chromiumArgs });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        var keyboard = page.Keyboard;
+
+        // The key dialog has the focus: type the key, Enter.
+        await page.GotoAsync(server.BaseAddress.ToString());
+        await Expect(page.Locator("#key-dialog")).ToBeVisibleAsync();
+        Assert.Equal("key-input", await ActiveAsync(page, "e => e.id"));
+        await keyboard.TypeAsync(server.WriterKey);
+        await keyboard.PressAsync("Enter");
+        await Expect(page.Locator("button.system-open[data-system='keyboard_app']")).ToBeVisibleAsync();
+        await Expect(page.Locator(".manager-card")).ToHaveCountAsync(8);
+        await AssertNoSeriousViolationsAsync(page, axe!, "the main page");
+
+        // Open the system: Tab to its button, Enter; the focus moves into the detail panel.
+        await TabToAsync(page, "e => e.matches(\"button.system-open[data-system='keyboard_app']\")");
+        await keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#timeline li")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#announcer")).ToContainTextAsync("System keyboard_app: 2 snapshots");
+        Assert.Equal("detail-heading", await ActiveAsync(page, "e => e.id"));
+        Assert.Equal("true", await page.GetAttributeAsync("button.system-open[data-system='keyboard_app']", "aria-expanded"));
+
+        // Verify: announced.
+        await TabToAsync(page, "e => e.id === 'verify-system'");
+        await keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#announcer")).ToContainTextAsync("all 2 snapshots verified");
+
+        // Restore #1: the confirmation dialog takes the focus, Enter confirms, the result is announced, and the focus comes
+        // back to the restore button of the new newest snapshot (#3).
+        await TabToAsync(page, "e => e.matches(\"#timeline button.restore[data-seq='1']\")");
+        await keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#confirm-dialog")).ToBeVisibleAsync();
+        Assert.Equal("confirm-ok", await ActiveAsync(page, "e => e.id"));
+        await keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#announcer")).ToContainTextAsync("Restored #1 of keyboard_app as #3");
+        await Expect(page.Locator("#timeline li")).ToHaveCountAsync(3);
+        await page.WaitForFunctionAsync("() => document.activeElement && document.activeElement.matches(\"#timeline button.restore[data-seq='3']\")");
+        await AssertNoSeriousViolationsAsync(page, axe!, "the open system panel");
+
+        // Close the panel: the focus returns to the control that opened it.
+        await TabToAsync(page, "e => e.id === 'close-detail'", backwards: true);
+        await keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#detail")).ToBeHiddenAsync();
+        await page.WaitForFunctionAsync("() => document.activeElement && document.activeElement.matches(\"button.system-open[data-system='keyboard_app']\")");
+
+        using (var client = server.Client(server.ReaderKey))
+        {
+            Assert.Equal("{\"users\":1}", await client.GetStringAsync("api/systems/keyboard_app/snapshots/latest", Ct));
+        }
+
+        Assert.Empty(errors);
+    }
+
     /// <summary>Elements inside <paramref name="container"/> whose content is wider than they are (text overflowing its card).</summary>
     private static async Task<IReadOnlyList<string>> OverflowingAsync(IPage page, string container) =>
         await page.EvaluateAsync<string[]>(
@@ -192,4 +272,44 @@ public sealed class DashboardBrowserTests
               .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.scrollWidth} > ${e.clientWidth} "${(e.textContent || '').slice(0, 60)}"`)
             """,
             container);
+
+    /// <summary>Presses Tab (Shift+Tab when <paramref name="backwards"/>) until the focused element satisfies <paramref name="predicate"/>.</summary>
+    private static async Task TabToAsync(IPage page, string predicate, bool backwards = false)
+    {
+        for (var presses = 0; presses < 80; presses++)
+        {
+            if (await page.EvaluateAsync<bool>($"() => !!document.activeElement && ({predicate})(document.activeElement)"))
+            {
+                return;
+            }
+
+            await page.Keyboard.PressAsync(backwards ? "Shift+Tab" : "Tab");
+        }
+
+        Assert.Fail($"80 presses of {(backwards ? "Shift+Tab" : "Tab")} never reached an element with {predicate}; the focus is on {await ActiveAsync(page, "e => e.outerHTML.slice(0, 120)")}.");
+    }
+
+    private static Task<string> ActiveAsync(IPage page, string describe) =>
+        page.EvaluateAsync<string>($"() => document.activeElement ? String(({describe})(document.activeElement)) : 'nothing'");
+
+    /// <summary>Runs axe-core (WCAG 2.x A/AA and best practices) on the page; no serious or critical violation may remain.</summary>
+    private static async Task AssertNoSeriousViolationsAsync(IPage page, string axePath, string where)
+    {
+        if (!await page.EvaluateAsync<bool>("() => typeof window.axe !== 'undefined'"))
+        {
+            // As page content, not a <script> tag: the dashboard's Content-Security-Policy allows scripts from 'self' only.
+            await page.EvaluateAsync(await File.ReadAllTextAsync(axePath, Ct));
+        }
+
+        var violations = await page.EvaluateAsync<string[]>(
+            """
+            async () => {
+              const results = await axe.run(document, { resultTypes: ['violations'] });
+              return results.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+            }
+            """);
+        Assert.True(violations.Length == 0, $"axe-core found serious/critical violations on {where}:\n{string.Join('\n', violations)}");
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using StateVault.Managers.AiMlCore;
 using StateVault.Server.Access;
 
@@ -12,17 +13,17 @@ internal static class AiMlCoreRoutes
         var group = api.MapGroup("/managers/ai_ml_core").WithTags("managers: ai_ml_core");
         group.MapGet("/models", (ModelStatus? status, AiMlCoreManager m) => TypedResults.Ok(m.ListModels(status))).WithSummary("Registered models (?status=registered|active|deprecated).");
         group.MapGet("/models/{id}", (string id, AiMlCoreManager m) =>
-            m.GetModel(id) is { } model ? (IResult)TypedResults.Ok(model) : ManagerOperation.NotFound("model", id)).WithSummary("One model (by id or name).");
+            ManagerOperation.OkOrNotFound(m.GetModel(id), "model", id)).WithSummary("One model (by id or name).");
         group.MapPost("/models", (ModelRequest body, AiMlCoreManager m, CancellationToken ct) =>
                 !IsWritableJson(body.Parameters)
-                    ? Task.FromResult<IResult>(Problems.Create(StatusCodes.Status400BadRequest, "Invalid operation arguments", "A parameter value is not valid JSON text (invalid UTF-8 or an unpaired UTF-16 surrogate in a string)."))
+                    ? Task.FromResult<Results<Ok<ModelRecord>, ManagerOperation.Refusal>>(new ManagerOperation.Refusal(Problems.Create(StatusCodes.Status400BadRequest, "Invalid operation arguments", "A parameter value is not valid JSON text (invalid UTF-8 or an unpaired UTF-16 surrogate in a string).")))
                     : ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.RegisterModelAsync(body.Name, body.Provider, body.ModelId, body.Version ?? "1.0", body.Capabilities, body.Parameters, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Registers a model.");
         group.MapPut("/models/{id}/status", (string id, ModelStatusRequest body, AiMlCoreManager m, CancellationToken ct) =>
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.UpdateModelStatusAsync(id, body.Status, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a model's status.");
         group.MapDelete("/models/{id}", async (string id, AiMlCoreManager m, CancellationToken ct) =>
-                await m.DeleteModelAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("model", id))
+                ManagerOperation.NoContentOrNotFound(await m.DeleteModelAsync(id, ct).ConfigureAwait(false), "model", id))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Deletes a model.");
         group.MapGet("/workflows", (AiMlCoreManager m) => TypedResults.Ok(m.CoreState.Workflows.Values)).WithSummary("ML workflows with their step statuses.");
         group.MapPost("/workflows/{id}/run", (string id, AiMlCoreManager m, CancellationToken cancellationToken) =>

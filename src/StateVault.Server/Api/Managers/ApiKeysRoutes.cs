@@ -17,7 +17,7 @@ internal static class ApiKeysRoutes
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.ValidateProviderKeyAsync(id, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Validates a provider key's format.");
         group.MapDelete("/provider-keys/{id}", async (string id, ApiKeysManager m, CancellationToken ct) =>
-                await m.RemoveProviderKeyAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("provider key", id))
+                ManagerOperation.NoContentOrNotFound(await m.RemoveProviderKeyAsync(id, ct).ConfigureAwait(false), "provider key", id))
             .RequireAuthorization(AccessPolicies.Admin).WithSummary("Removes a provider key.");
         group.MapGet("/security-checks", (ApiKeysManager m) => TypedResults.Ok(m.State.SecurityChecks)).WithSummary("Recorded security checks (age, rotation due).");
         group.MapPost("/security-checks", (ApiKeysManager m, CancellationToken ct) =>

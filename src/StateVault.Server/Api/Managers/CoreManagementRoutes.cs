@@ -13,16 +13,16 @@ internal static class CoreManagementRoutes
         group.MapPost("/components", (ComponentRequest body, CoreManager m, CancellationToken ct) =>
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.RegisterComponentAsync(body.Name, body.Type, body.Status ?? "offline", ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Registers a component.");
-        group.MapDelete("/components/{name}", async (string name, CoreManager m, CancellationToken ct) => await m.UnregisterComponentAsync(name, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("component", name))
+        group.MapDelete("/components/{name}", async (string name, CoreManager m, CancellationToken ct) => ManagerOperation.NoContentOrNotFound(await m.UnregisterComponentAsync(name, ct).ConfigureAwait(false), "component", name))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Unregisters a component.");
         group.MapGet("/config", (CoreManager m) => TypedResults.Ok(m.State.Config)).WithSummary("Configuration values.");
         group.MapPut("/config/{key}", (string key, ConfigRequest body, CoreManager m, CancellationToken ct) => ManagerOperation.RunAsync(async () =>
             {
                 await m.SetConfigAsync(key, body.Value, ct).ConfigureAwait(false);
-                return Results.NoContent();
+                return TypedResults.NoContent();
             }))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a configuration value.");
-        group.MapDelete("/config/{key}", async (string key, CoreManager m, CancellationToken ct) => await m.RemoveConfigAsync(key, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("configuration key", key))
+        group.MapDelete("/config/{key}", async (string key, CoreManager m, CancellationToken ct) => ManagerOperation.NoContentOrNotFound(await m.RemoveConfigAsync(key, ct).ConfigureAwait(false), "configuration key", key))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Removes a configuration value.");
         group.MapGet("/operations", (CoreManager m) => TypedResults.Ok(m.State.SystemOperations)).WithSummary("System operations (startup, initialize, shutdown).");
     }

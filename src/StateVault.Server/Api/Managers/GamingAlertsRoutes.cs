@@ -14,7 +14,7 @@ internal static class GamingAlertsRoutes
         group.MapGet("/alerts/summary", (GamingAlertsManager m) => TypedResults.Ok(m.GetSummary())).WithSummary("Open alerts by severity, type and system.");
         group.MapGet("/alerts/stale", (double? staleAfterSeconds, GamingAlertsManager m) =>
                 staleAfterSeconds is { } s && !(double.IsFinite(s) && s is >= 0 and <= MaxStaleAfterSeconds)
-                    ? Problems.Create(StatusCodes.Status400BadRequest, "Invalid staleAfterSeconds", $"staleAfterSeconds must be a number of seconds from 0 to {MaxStaleAfterSeconds:0}.")
+                    ? new ManagerOperation.Refusal(Problems.Create(StatusCodes.Status400BadRequest, "Invalid staleAfterSeconds", $"staleAfterSeconds must be a number of seconds from 0 to {MaxStaleAfterSeconds:0}."))
                     : ManagerOperation.Run(() => TypedResults.Ok(m.FindStaleAlerts(staleAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null))))
             .WithSummary("Active alerts not updated for a while (?staleAfterSeconds=, 0 to 100 years).");
         group.MapGet("/alerts/history", (GamingAlertsManager m) => TypedResults.Ok(m.State.AlertHistory)).WithSummary("Resolved alerts.");
@@ -22,12 +22,12 @@ internal static class GamingAlertsRoutes
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.CheckPerformanceAsync(body.GameSystem, body.Metrics, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Checks a performance sample of a game system; creates or updates alerts.");
         group.MapPost("/alerts/{id}/acknowledge", async (string id, Acknowledgement? body, GamingAlertsManager m, CancellationToken ct) =>
-                await m.AcknowledgeAsync(id, body?.By ?? "api", ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("active alert", id))
+                ManagerOperation.NoContentOrNotFound(await m.AcknowledgeAsync(id, body?.By ?? "api", ct).ConfigureAwait(false), "active alert", id))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Acknowledges an alert.");
         group.MapPost("/alerts/{id}/resolve", async (string id, GamingAlertsManager m, CancellationToken ct) =>
-                await m.ResolveAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("active alert", id))
+                ManagerOperation.NoContentOrNotFound(await m.ResolveAsync(id, ct).ConfigureAwait(false), "active alert", id))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Resolves an alert (moved to history).");
-        group.MapPost("/alerts/clear-resolved", async (GamingAlertsManager m, CancellationToken ct) => TypedResults.Ok(new { cleared = await m.ClearResolvedAsync(ct).ConfigureAwait(false) }))
+        group.MapPost("/alerts/clear-resolved", async (GamingAlertsManager m, CancellationToken ct) => TypedResults.Ok(new ClearedAlerts(await m.ClearResolvedAsync(ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Clears the history of resolved alerts.");
         group.MapGet("/thresholds", (GamingAlertsManager m) => TypedResults.Ok(m.State.Thresholds.Values)).WithSummary("Thresholds per metric.");
         group.MapPut("/thresholds/{metric}", (string metric, ThresholdRequest body, GamingAlertsManager m, CancellationToken ct) =>
@@ -50,6 +50,9 @@ internal static class GamingAlertsRoutes
     internal sealed record PerformanceSample(string GameSystem, Dictionary<string, double> Metrics);
 
     internal sealed record ThresholdRequest(ThresholdComparison Comparison, double Medium, double High, double Critical, string? Unit = null, AlertType? AlertType = null);
+
+    /// <summary>Body of <c>POST …/alerts/clear-resolved</c>: how many resolved alerts were cleared.</summary>
+    internal sealed record ClearedAlerts(int Cleared);
 
     internal sealed record Acknowledgement(string? By);
 }

@@ -11,12 +11,12 @@ internal static class HealthThresholdsRoutes
         var group = api.MapGroup("/managers/health_thresholds").WithTags("managers: health_thresholds");
         group.MapGet("/thresholds", (HealthThresholdsManager m) => TypedResults.Ok(m.ListThresholds())).WithSummary("Every threshold.");
         group.MapGet("/thresholds/{metric}", (string metric, HealthThresholdsManager m) =>
-            m.GetThreshold(metric) is { } threshold ? (IResult)TypedResults.Ok(threshold) : ManagerOperation.NotFound("threshold", metric)).WithSummary("One threshold.");
+            ManagerOperation.OkOrNotFound(m.GetThreshold(metric), "threshold", metric)).WithSummary("One threshold.");
         group.MapPut("/thresholds/{metric}", (string metric, ThresholdRequest body, HealthThresholdsManager m, CancellationToken ct) =>
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.SetThresholdAsync(metric, body.Warning, body.Critical, body.Direction, body.Unit, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets a threshold (custom thresholds survive restarts).");
         group.MapDelete("/thresholds/{metric}", async (string metric, HealthThresholdsManager m, CancellationToken ct) =>
-                await m.RemoveThresholdAsync(metric, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("threshold", metric))
+                ManagerOperation.NoContentOrNotFound(await m.RemoveThresholdAsync(metric, ct).ConfigureAwait(false), "threshold", metric))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Removes a threshold.");
         group.MapPost("/thresholds/reset", async (HealthThresholdsManager m, CancellationToken ct) =>
             {

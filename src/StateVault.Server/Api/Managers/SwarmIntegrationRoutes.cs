@@ -20,7 +20,7 @@ internal static class SwarmIntegrationRoutes
                 ManagerOperation.RunAsync(async () => TypedResults.Ok(await m.UpdateAgentStatusAsync(id, body.Status, ct).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Sets an agent's status.");
         group.MapDelete("/agents/{id}", async (string id, SwarmIntegrationManager m, CancellationToken ct) =>
-                await m.RemoveAgentAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : ManagerOperation.NotFound("agent", id))
+                ManagerOperation.NoContentOrNotFound(await m.RemoveAgentAsync(id, ct).ConfigureAwait(false), "agent", id))
             .RequireAuthorization(AccessPolicies.Writer).WithSummary("Removes an agent.");
         group.MapGet("/tasks", (SwarmIntegrationManager m) => TypedResults.Ok(m.State.CoordinationTasks.Values)).WithSummary("Coordination tasks with per-agent results.");
         group.MapPost("/tasks", (TaskRequest body, SwarmIntegrationManager m, CancellationToken ct) =>
