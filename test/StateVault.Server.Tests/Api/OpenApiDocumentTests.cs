@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using StateVault.Server.Tests.Support;
@@ -35,7 +36,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
         var path = Repository.OpenApiDocument;
         if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
         {
-            await File.WriteAllTextAsync(path, served.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", Ct);
+            await File.WriteAllTextAsync(path, served.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n", Ct);
         }
 
         var committed = JsonNode.Parse(await File.ReadAllTextAsync(path, Ct));
