@@ -14,7 +14,7 @@ namespace StateVault.Storage;
 /// Sequence allocation and the write happen under a per-system lock: a semaphore inside the process and an exclusive
 /// <c>flock</c> on <c>&lt;system&gt;/.lock</c> across processes, so two processes never take the same number.
 /// </remarks>
-internal sealed class FileSnapshotStore : ISnapshotStore
+internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
 {
     internal const string Extension = ".svsnap";
     private const string LockFileName = ".lock";
@@ -26,6 +26,9 @@ internal sealed class FileSnapshotStore : ISnapshotStore
     // Trash removal is background work that never holds up a save; still, each pass is bounded so a folder with a huge
     // pile (thousands of kills) cannot keep a thread busy for long: what is left is taken up by the next pass.
     private const int TrashFilesPerPass = 10_000;
+
+    // Below this size a pruned snapshot is unlinked in the save itself (freeing a few blocks costs about what a rename does).
+    private const long DirectUnlinkBelowBytes = 1024 * 1024;
     private static readonly TimeSpan s_trashTimePerPass = TimeSpan.FromSeconds(10);
 
     private readonly string _root;
@@ -74,9 +77,13 @@ internal sealed class FileSnapshotStore : ISnapshotStore
 
     public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
 
-    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
+        AppendAsync(system, expectedLatestSequence, createEnvelope, [], cancellationToken);
+
+    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(createEnvelope);
+        ArgumentNullException.ThrowIfNull(deleteOlder);
         var dir = SystemDirectory(system);
         return await WithSystemLockAsync(system, dir, () =>
         {
@@ -90,6 +97,24 @@ internal sealed class FileSnapshotStore : ISnapshotStore
             var sequence = SnapshotSequence.Next(system, latest);
             WriteDurably(dir, FinalPath(dir, system, sequence), createEnvelope(sequence), cancellationToken);
             NoteLatest(system, sequence);
+
+            // Retention's deletes, under the lock this append already holds and only after its fsyncs: a crash in between
+            // leaves a prune undone (the next one redoes it), never a deletion without the snapshot that replaced it. The
+            // new file is the newest, so no high-water mark is needed for any of them.
+            var trashed = false;
+            foreach (var old in deleteOlder)
+            {
+                if (old < sequence)
+                {
+                    trashed |= DeleteFileAfterAppend(dir, FinalPath(dir, system, old));
+                }
+            }
+
+            if (trashed)
+            {
+                ScheduleTrashRemoval(dir);
+            }
+
             return Task.FromResult(sequence);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -328,6 +353,34 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         foreach (var semaphore in _locks.Values)
         {
             semaphore.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Deletes a pruned snapshot for <see cref="AppendAsync(string, long?, Func{long, EnvelopeBytes}, IReadOnlyCollection{long}, CancellationToken)"/>:
+    /// a small file is unlinked at once (as cheap as the rename to trash it would otherwise take, and one rename less per
+    /// save); a large one is renamed to trash and unlinked in the background, since freeing its blocks takes milliseconds.
+    /// The append is stored whatever happens here: a failure leaves the file for the next prune.
+    /// </summary>
+    /// <returns>Whether a file went to the trash.</returns>
+    private bool DeleteFileAfterAppend(string dir, string path)
+    {
+        try
+        {
+            var length = new FileInfo(path).Length;
+            if (length < DirectUnlinkBelowBytes)
+            {
+                _fs.Delete(path);
+                return false;
+            }
+
+            _fs.Move(path, Path.Combine(dir, $"{TrashPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}"), overwrite: false);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone already (another process pruned it), or not deletable now: the snapshot stays listed for the next prune.
+            return false;
         }
     }
 

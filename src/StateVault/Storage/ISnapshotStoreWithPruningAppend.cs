@@ -1,20 +1,21 @@
 namespace StateVault.Storage;
 
 /// <summary>
-/// A store that can delete older snapshots of a system in the same atomic, durable commit as an append, so a save with
-/// retention costs one durable commit instead of one per deleted snapshot.
+/// A store that deletes older snapshots of a system as part of an append, so a save with retention costs one durable
+/// commit (and one lock) instead of one per deleted snapshot.
 /// </summary>
 /// <remarks>
 /// Optional: the engine uses it when a store implements it and otherwise appends, then deletes one by one. Implementers
-/// must make the append and the deletes one transaction (after a crash, either the new snapshot is stored and the listed
-/// ones are gone, or nothing changed), must never delete the snapshot being appended or any sequence at or above it, and
-/// must treat a listed sequence that no longer exists as already deleted. Everything else is as for
-/// <see cref="ISnapshotStore.AppendAsync"/>.
+/// must never let a delete become durable before the append does (SQLite: one transaction for both; file: the deletes
+/// follow the append's fsyncs under the same lock, so a crash in between leaves only a prune undone, which the next one
+/// redoes), must never delete the snapshot being appended or any sequence at or above it, must treat a listed sequence
+/// that no longer exists as already deleted, and must not fail an append that is stored because a delete failed.
+/// Everything else is as for <see cref="ISnapshotStore.AppendAsync"/>.
 /// </remarks>
 public interface ISnapshotStoreWithPruningAppend : ISnapshotStore
 {
     /// <summary>
-    /// Like <see cref="ISnapshotStore.AppendAsync"/>, and in the same commit deletes the snapshots of
+    /// Like <see cref="ISnapshotStore.AppendAsync"/>, and as part of it deletes the snapshots of
     /// <paramref name="system"/> listed in <paramref name="deleteOlder"/> whose sequence is below the one allocated.
     /// </summary>
     /// <param name="system">A valid system name.</param>
