@@ -115,7 +115,7 @@ internal sealed class SqliteSnapshotStore : ISnapshotStoreWithPruningAppend
     /// <summary>Write transactions this instance committed (each one durable commit): the count a save's cost is checked by.</summary>
     internal long CommittedWrites => Interlocked.Read(ref _committedWrites);
 
-    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
+    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true) { CompressionPays = false };
 
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
         AppendAsync(system, expectedLatestSequence, createEnvelope, [], cancellationToken);

@@ -369,7 +369,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
             var random = new Random(11);
             for (var i = 0; i < 30; i++)
             {
-                // About 100 KiB of random hex (compressed to about half, different every save; the secret scan is off for it).
+                // About 100 KiB of random hex, different every save (the secret scan is off for it).
                 var hex = Convert.ToHexString(Enumerable.Range(0, 50_000).Select(_ => (byte)random.Next(256)).ToArray());
                 await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"blob":"{{hex}}"}"""), cancellationToken: Ct);
             }

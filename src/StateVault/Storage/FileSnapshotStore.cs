@@ -75,7 +75,7 @@ internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
 
     public string RootPath => _root;
 
-    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
+    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true) { CompressionPays = false };
 
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
         AppendAsync(system, expectedLatestSequence, createEnvelope, [], cancellationToken);

@@ -417,7 +417,7 @@ public sealed class SnapshotVault : IAsyncDisposable
 
         try
         {
-            var codec = _options.Compression.Select(system, json.Length);
+            var codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
             SnapshotCodecs.PooledPayload encoded;
             if (_options.SecretPolicy != SecretPolicy.Off && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold && Environment.ProcessorCount > 1)
             {
@@ -431,7 +431,7 @@ public sealed class SnapshotVault : IAsyncDisposable
                 {
                     encoded.Dispose();
                     json = ApplySecretPolicy(system, json, findings);
-                    codec = _options.Compression.Select(system, json.Length);
+                    codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
                     encoded = SnapshotCodecs.EncodePooled(codec, json);
                 }
             }
