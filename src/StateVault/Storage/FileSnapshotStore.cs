@@ -27,6 +27,9 @@ internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
     // pile (thousands of kills) cannot keep a thread busy for long: what is left is taken up by the next pass.
     private const int TrashFilesPerPass = 10_000;
 
+    // Up to this size a snapshot is read on the caller's thread (microseconds from the page cache).
+    private const int SyncReadMaxBytes = 1024 * 1024;
+
     // Below this size a pruned snapshot is unlinked in the save itself (freeing a few blocks costs about what a rename does).
     private const long DirectUnlinkBelowBytes = 1024 * 1024;
     private static readonly TimeSpan s_trashTimePerPass = TimeSpan.FromSeconds(10);
@@ -143,7 +146,9 @@ internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
         var path = FinalPath(SystemDirectory(system), system, sequence);
         try
         {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+            // Not FileOptions.Asynchronous: on Linux that only moves each read to the thread pool, a wake-up that on a
+            // busy machine takes longer than reading a small snapshot from the page cache. Large ones still read async below.
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.None);
             await using (stream.ConfigureAwait(false))
             {
                 // Memory is bounded by the limit, never by what a file (or a crafted header in it) claims: a file larger
@@ -158,7 +163,9 @@ internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
                 var total = 0;
                 while (total < bytes.Length)
                 {
-                    var read = await stream.ReadAsync(bytes.AsMemory(total), cancellationToken).ConfigureAwait(false);
+                    var read = bytes.Length <= SyncReadMaxBytes
+                        ? stream.Read(bytes.AsSpan(total))
+                        : await stream.ReadAsync(bytes.AsMemory(total), cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
                         // Shrank while being read: a snapshot file never changes, so return what is there and let the
@@ -195,15 +202,28 @@ internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
         }
 
         var refs = new List<StoredSnapshotRef>();
-        foreach (var file in new DirectoryInfo(dir).EnumerateFiles("*" + Extension))
+        var trash = false;
+        // One pass over the folder finds the snapshots and any trash (every load lists: trash another process left
+        // behind, killed between its rename and its unlink, is removed from here too, in the background).
+        foreach (var file in new DirectoryInfo(dir).EnumerateFiles())
         {
-            if (TryParseSequence(file.Name, system, out var sequence) && TryGetLength(file) is { } length)
+            if (TryParseSequence(file.Name, system, out var sequence))
             {
-                refs.Add(new StoredSnapshotRef(sequence, length));
+                if (TryGetLength(file) is { } length)
+                {
+                    refs.Add(new StoredSnapshotRef(sequence, length));
+                }
+            }
+            else if (file.Name.StartsWith(TrashPrefix, StringComparison.Ordinal))
+            {
+                trash = true;
             }
         }
 
-        ScheduleTrashRemovalIfAny(dir);
+        if (trash)
+        {
+            ScheduleTrashRemoval(dir);
+        }
 
         refs.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         foreach (var item in refs)
@@ -381,23 +401,6 @@ internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
         {
             // Gone already (another process pruned it), or not deletable now: the snapshot stays listed for the next prune.
             return false;
-        }
-    }
-
-    // Every load lists: trash another process left behind (killed between its rename and its unlink) is removed from
-    // here too, in the background.
-    private void ScheduleTrashRemovalIfAny(string dir)
-    {
-        try
-        {
-            if (Directory.EnumerateFiles(dir, TrashPrefix + "*").Any())
-            {
-                ScheduleTrashRemoval(dir);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Only housekeeping: a folder that cannot be read now fails the operation that needs it, not this.
         }
     }
 
