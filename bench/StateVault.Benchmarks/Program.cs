@@ -7,6 +7,16 @@ if (args.Length > 0 && args[0] == "durable")
     return await DurableRunner.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "peers")
+{
+    return await PeersRunner.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "json")
+{
+    return JsonOptionsRunner.Run();
+}
+
 if (args.Length > 0 && args[0] == "phases")
 {
     return PhasesRunner.Run();

@@ -13,6 +13,10 @@ public sealed class StateVaultCompressionOptions
     /// <value>64 KiB.</value>
     public int Threshold { get; set; } = 64 * 1024;
 
+    /// <summary>Whether <see cref="Codec"/> also applies on the local file and SQLite stores (see <see cref="CompressionOptions.CompressOnLocalStores"/>).</summary>
+    /// <value><see langword="false"/>: on a local disk, payloads are stored uncompressed (faster than compressing them).</value>
+    public bool CompressOnLocalStores { get; set; }
+
     /// <summary>Codec per system.</summary>
     public Dictionary<string, string> PerSystem { get; set; } = new(StringComparer.Ordinal);
 }

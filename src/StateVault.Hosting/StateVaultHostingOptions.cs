@@ -100,6 +100,7 @@ public sealed class StateVaultHostingOptions
 
         options.Compression.Codec = Compression.Codec;
         options.Compression.Threshold = Compression.Threshold;
+        options.Compression.CompressOnLocalStores = Compression.CompressOnLocalStores;
         foreach (var (system, codec) in Compression.PerSystem)
         {
             options.Compression.PerSystem[system] = codec;

@@ -125,8 +125,14 @@ public sealed class MirrorSnapshotStore : ISnapshotStore
     /// <inheritdoc />
     public string Kind => "mirror";
 
-    /// <summary>The primary's capabilities: every operation the vault relies on is the primary's.</summary>
-    public SnapshotStoreCapabilities Capabilities => _primary.Capabilities;
+    /// <summary>
+    /// The primary's capabilities: every operation the vault relies on is the primary's. Compression pays when it pays on
+    /// either store: the payload is encoded once, and a local primary mirrored to S3 must still upload compressed bytes.
+    /// </summary>
+    public SnapshotStoreCapabilities Capabilities => _primary.Capabilities with
+    {
+        CompressionPays = _primary.Capabilities.CompressionPays || _secondary.Capabilities.CompressionPays,
+    };
 
     /// <summary>The replication state now.</summary>
     public MirrorReplicationStatus Status

@@ -18,7 +18,7 @@ namespace StateVault.Sqlite;
 /// so two connections, in this process or another, can never allocate the same sequence. A semaphore keeps this
 /// process's writers from spinning on SQLite's busy handler against each other.
 /// </remarks>
-internal sealed class SqliteSnapshotStore : ISnapshotStore
+internal sealed class SqliteSnapshotStore : ISnapshotStoreWithPruningAppend
 {
     /// <summary>The schema version this code writes (<c>PRAGMA user_version</c>).</summary>
     internal const int CurrentSchemaVersion = 1;
@@ -83,6 +83,7 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
+    private long _committedWrites;
 
     public SqliteSnapshotStore(SqliteSnapshotStoreOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -111,10 +112,17 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
 
     public string Kind => "sqlite";
 
-    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
+    /// <summary>Write transactions this instance committed (each one durable commit): the count a save's cost is checked by.</summary>
+    internal long CommittedWrites => Interlocked.Read(ref _committedWrites);
 
-    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true) { CompressionPays = false };
+
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
+        AppendAsync(system, expectedLatestSequence, createEnvelope, [], cancellationToken);
+
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(deleteOlder);
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(createEnvelope);
         if (expectedLatestSequence is < 0)
@@ -135,10 +143,26 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
 
             var sequence = latest + 1;
             var envelope = createEnvelope(sequence);
+            var deleted = false;
+            foreach (var old in deleteOlder)
+            {
+                if (old < sequence)
+                {
+                    // Deleted before the insert: the new row can take the pages the old one frees, in this same commit.
+                    using var delete = Command(connection, transaction, "DELETE FROM snapshots WHERE system = $system AND sequence = $sequence", system, old);
+                    deleted |= await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
+                }
+            }
+
             await InsertAsync(connection, transaction, "snapshots", system, sequence, envelope, ct).ConfigureAwait(false);
             await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
+            if (deleted)
+            {
+                await ReclaimFreePagesAsync(connection, transaction, ct).ConfigureAwait(false);
+            }
+
             ct.ThrowIfCancellationRequested();
-            transaction.Commit();
+            CommitWrite(transaction);
             return sequence;
         }, cancellationToken);
     }
@@ -164,7 +188,7 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
             await InsertAsync(connection, transaction, "snapshots", system, sequence, envelope, ct).ConfigureAwait(false);
             await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
-            transaction.Commit();
+            CommitWrite(transaction);
             return true;
         }, cancellationToken);
     }
@@ -246,7 +270,8 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
             // The mark already covers every number this store allocated; raising it here also covers rows written by
             // other means, so deleting the newest row can never free its number.
             await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
-            transaction.Commit();
+            await ReclaimFreePagesAsync(connection, transaction, ct).ConfigureAwait(false);
+            CommitWrite(transaction);
             return true;
         }, cancellationToken);
     }
@@ -278,7 +303,7 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
             }
 
             await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
-            transaction.Commit();
+            CommitWrite(transaction);
             Log.Quarantined(_logger, system, sequence, reason);
             return true;
         }, cancellationToken);
@@ -412,6 +437,14 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
+                // Only takes effect on a new, empty file (an existing one keeps its mode; VACUUM would rewrite it whole):
+                // deletes then return their pages to the file system through PRAGMA incremental_vacuum. Set before WAL and
+                // before the first table, or it is ignored.
+                using (var autoVacuum = Command(connection, null, "PRAGMA auto_vacuum = INCREMENTAL"))
+                {
+                    await autoVacuum.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 // WAL is a property of the file, set outside any transaction; readers then never block the writer.
                 using (var wal = Command(connection, null, "PRAGMA journal_mode = WAL"))
                 {
@@ -514,6 +547,23 @@ internal sealed class SqliteSnapshotStore : ISnapshotStore
         using var blob = new SqliteBlob(connection, table, "envelope", rowId);
         await blob.WriteAsync(envelope.Head, cancellationToken).ConfigureAwait(false);
         await blob.WriteAsync(envelope.Payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void CommitWrite(SqliteTransaction transaction)
+    {
+        transaction.Commit();
+        Interlocked.Increment(ref _committedWrites);
+    }
+
+    /// <summary>
+    /// Gives the pages deleted rows freed back to the file system, in the caller's transaction (no commit of its own), so
+    /// the file follows the live data instead of keeping its largest size. A no-op on files created before
+    /// <c>auto_vacuum = INCREMENTAL</c> was set (their free pages are still reused by later inserts).
+    /// </summary>
+    private static async Task ReclaimFreePagesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var vacuum = Command(connection, transaction, "PRAGMA incremental_vacuum");
+        await vacuum.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

@@ -53,7 +53,7 @@ public sealed class CliWorkspace : IDisposable
     public static async Task<SnapshotMetadata> SeedAsync(string storePath, string system, string json, DateTimeOffset? createdUtc = null, params string[] tags)
     {
         var store = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = storePath, Durable = false });
-        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { PruneAfterSave = false }, ownsStore: true);
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { PruneAfterSave = false, Compression = { CompressOnLocalStores = true } }, ownsStore: true);
         return await vault.SaveJsonAsync(system, Encoding.UTF8.GetBytes(json), new SaveOptions { CreatedUtc = createdUtc, Tags = tags }, TestContext.Current.CancellationToken);
     }
 

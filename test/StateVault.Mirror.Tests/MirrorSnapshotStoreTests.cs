@@ -337,4 +337,16 @@ public sealed class MirrorSnapshotStoreTests : IAsyncDisposable
 
         return ValueTask.CompletedTask;
     }
+
+    [Fact]
+    public async Task Capabilities_LocalPrimaryWithASecondaryWhereCompressionPays_CompressionPays()
+    {
+        var secondary = NewSecondary();
+        secondary.CapabilitiesOverride = new SnapshotStoreCapabilities();
+        await using var sut = new MirrorSnapshotStore(NewPrimary(), secondary, new MirrorSnapshotStoreOptions { CatchUpOnStart = false }, ownsStores: true);
+
+        // The payload is encoded once for both stores: a file primary mirrored to S3 must still upload compressed bytes.
+        Assert.True(sut.Capabilities.CompressionPays);
+        Assert.True(sut.Capabilities.SupportsQuarantine);
+    }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using StateVault.Envelope;
 using StateVault.Retention;
+using StateVault.Secrets;
 using StateVault.Storage;
 using StateVault.StoreWorker;
 using StateVault.TestKit;
@@ -328,5 +329,96 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
                 await contender.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Save_WithKeepLastPruning_CommitsOncePerSave()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
+        for (var i = 0; i < 5; i++)
+        {
+            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+        }
+
+        var before = sut.CommittedWrites;
+        for (var i = 5; i < 15; i++)
+        {
+            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+        }
+
+        // Each save pruned one snapshot: one durable commit for the append and its delete together, not two.
+        Assert.Equal(10, sut.CommittedWrites - before);
+        var kept = new List<long>();
+        await foreach (var item in store.ListAsync("alpha", Ct))
+        {
+            kept.Add(item.Sequence);
+        }
+
+        Assert.Equal([11L, 12, 13, 14, 15], kept);
+        Assert.Equal(15, await store.GetLatestSequenceAsync("alpha", Ct));
+    }
+
+    [Fact]
+    public async Task Save_ManyLargeStatesWithKeepLastFive_FileStaysCloseToTheLiveData()
+    {
+        await using (var store = CreateStore())
+        await using (var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 }, SecretPolicy = SecretPolicy.Off }))
+        {
+            var random = new Random(11);
+            for (var i = 0; i < 30; i++)
+            {
+                // About 100 KiB of random hex, different every save (the secret scan is off for it).
+                var hex = Convert.ToHexString(Enumerable.Range(0, 50_000).Select(_ => (byte)random.Next(256)).ToArray());
+                await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"blob":"{{hex}}"}"""), cancellationToken: Ct);
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        long live;
+        using (var raw = OpenRaw())
+        {
+            live = (long)Scalar(raw, "SELECT sum(length(envelope)) FROM snapshots")!;
+            Scalar(raw, "PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+
+        var size = new FileInfo(DatabasePath).Length;
+        // Allowed beyond the live bytes: up to two 4 KiB pages per kept snapshot (its row and the partly filled last page
+        // of its BLOB) and eight pages of schema. Before deletes shared the append's commit (and freed pages went back),
+        // the file held a sixth snapshot's pages: about 1.34 times the live data here.
+        var allowed = live + (5 * 8 * 1024) + (32 * 1024);
+        Assert.True(size <= allowed, $"database file {size} bytes for {live} bytes of live snapshots (allowed {allowed})");
+    }
+
+    [Fact]
+    public async Task Save_OnAnExistingFileCreatedWithoutAutoVacuum_SavesAndPrunes()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        using (var raw = OpenRaw())
+        {
+            // A file made before auto_vacuum was set: once it holds a table, the mode can no longer change without a VACUUM.
+            Scalar(raw, "PRAGMA journal_mode = WAL");
+            Scalar(raw, "CREATE TABLE unrelated (x INTEGER)");
+        }
+
+        await using var sut = CreateStore();
+        await using var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 2 } });
+        for (var i = 0; i < 4; i++)
+        {
+            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+        }
+
+        var kept = new List<long>();
+        await foreach (var item in sut.ListAsync("alpha", Ct))
+        {
+            kept.Add(item.Sequence);
+        }
+
+        Assert.Equal([3L, 4], kept);
+        Assert.Equal("""{"v":3}""", Encoding.UTF8.GetString((await vault.LoadLatestJsonAsync("alpha", Ct))!.Json.Span));
+        SqliteConnection.ClearAllPools();
+        using var check = OpenRaw();
+        Assert.Equal(0L, Scalar(check, "PRAGMA auto_vacuum"));
     }
 }

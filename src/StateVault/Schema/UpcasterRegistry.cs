@@ -62,10 +62,19 @@ public sealed class UpcasterRegistry
     }
 
     /// <summary>The current schema version of a state type (<see cref="SnapshotSchemaAttribute"/>, else 1).</summary>
-    public static int GetVersion(Type stateType) => stateType.GetCustomAttribute<SnapshotSchemaAttribute>()?.Version ?? 1;
+    public static int GetVersion(Type stateType) => s_schemas.GetOrAdd(stateType, ReadSchema).Version;
 
     /// <summary>The name recorded in snapshot headers for a state type.</summary>
-    public static string GetName(Type stateType) => stateType.GetCustomAttribute<SnapshotSchemaAttribute>()?.Name ?? stateType.Name;
+    public static string GetName(Type stateType) => s_schemas.GetOrAdd(stateType, ReadSchema).Name;
+
+    // Every typed save asks for both; an attribute lookup allocates and walks metadata each time, a type's answer never changes.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (string Name, int Version)> s_schemas = new();
+
+    private static (string Name, int Version) ReadSchema(Type stateType)
+    {
+        var attribute = stateType.GetCustomAttribute<SnapshotSchemaAttribute>();
+        return (attribute?.Name ?? stateType.Name, attribute?.Version ?? 1);
+    }
 
     internal bool TryGet(Type stateType, int fromVersion, out Func<JsonNode, JsonNode> upcast) =>
         _upcasters.TryGetValue((stateType, fromVersion), out upcast!);

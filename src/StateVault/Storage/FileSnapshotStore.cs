@@ -14,7 +14,7 @@ namespace StateVault.Storage;
 /// Sequence allocation and the write happen under a per-system lock: a semaphore inside the process and an exclusive
 /// <c>flock</c> on <c>&lt;system&gt;/.lock</c> across processes, so two processes never take the same number.
 /// </remarks>
-internal sealed class FileSnapshotStore : ISnapshotStore
+internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
 {
     internal const string Extension = ".svsnap";
     private const string LockFileName = ".lock";
@@ -26,6 +26,12 @@ internal sealed class FileSnapshotStore : ISnapshotStore
     // Trash removal is background work that never holds up a save; still, each pass is bounded so a folder with a huge
     // pile (thousands of kills) cannot keep a thread busy for long: what is left is taken up by the next pass.
     private const int TrashFilesPerPass = 10_000;
+
+    // Up to this size a snapshot is read on the caller's thread (microseconds from the page cache).
+    private const int SyncReadMaxBytes = 1024 * 1024;
+
+    // Below this size a pruned snapshot is unlinked in the save itself (freeing a few blocks costs about what a rename does).
+    private const long DirectUnlinkBelowBytes = 1024 * 1024;
     private static readonly TimeSpan s_trashTimePerPass = TimeSpan.FromSeconds(10);
 
     private readonly string _root;
@@ -72,11 +78,15 @@ internal sealed class FileSnapshotStore : ISnapshotStore
 
     public string RootPath => _root;
 
-    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
+    public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true) { CompressionPays = false };
 
-    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
+        AppendAsync(system, expectedLatestSequence, createEnvelope, [], cancellationToken);
+
+    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(createEnvelope);
+        ArgumentNullException.ThrowIfNull(deleteOlder);
         var dir = SystemDirectory(system);
         return await WithSystemLockAsync(system, dir, () =>
         {
@@ -90,6 +100,24 @@ internal sealed class FileSnapshotStore : ISnapshotStore
             var sequence = SnapshotSequence.Next(system, latest);
             WriteDurably(dir, FinalPath(dir, system, sequence), createEnvelope(sequence), cancellationToken);
             NoteLatest(system, sequence);
+
+            // Retention's deletes, under the lock this append already holds and only after its fsyncs: a crash in between
+            // leaves a prune undone (the next one redoes it), never a deletion without the snapshot that replaced it. The
+            // new file is the newest, so no high-water mark is needed for any of them.
+            var trashed = false;
+            foreach (var old in deleteOlder)
+            {
+                if (old < sequence)
+                {
+                    trashed |= DeleteFileAfterAppend(dir, FinalPath(dir, system, old));
+                }
+            }
+
+            if (trashed)
+            {
+                ScheduleTrashRemoval(dir);
+            }
+
             return Task.FromResult(sequence);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -118,7 +146,9 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         var path = FinalPath(SystemDirectory(system), system, sequence);
         try
         {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+            // Not FileOptions.Asynchronous: on Linux that only moves each read to the thread pool, a wake-up that on a
+            // busy machine takes longer than reading a small snapshot from the page cache. Large ones still read async below.
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.None);
             await using (stream.ConfigureAwait(false))
             {
                 // Memory is bounded by the limit, never by what a file (or a crafted header in it) claims: a file larger
@@ -133,7 +163,9 @@ internal sealed class FileSnapshotStore : ISnapshotStore
                 var total = 0;
                 while (total < bytes.Length)
                 {
-                    var read = await stream.ReadAsync(bytes.AsMemory(total), cancellationToken).ConfigureAwait(false);
+                    var read = bytes.Length <= SyncReadMaxBytes
+                        ? stream.Read(bytes.AsSpan(total))
+                        : await stream.ReadAsync(bytes.AsMemory(total), cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
                         // Shrank while being read: a snapshot file never changes, so return what is there and let the
@@ -170,15 +202,28 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         }
 
         var refs = new List<StoredSnapshotRef>();
-        foreach (var file in new DirectoryInfo(dir).EnumerateFiles("*" + Extension))
+        var trash = false;
+        // One pass over the folder finds the snapshots and any trash (every load lists: trash another process left
+        // behind, killed between its rename and its unlink, is removed from here too, in the background).
+        foreach (var file in new DirectoryInfo(dir).EnumerateFiles())
         {
-            if (TryParseSequence(file.Name, system, out var sequence) && TryGetLength(file) is { } length)
+            if (TryParseSequence(file.Name, system, out var sequence))
             {
-                refs.Add(new StoredSnapshotRef(sequence, length));
+                if (TryGetLength(file) is { } length)
+                {
+                    refs.Add(new StoredSnapshotRef(sequence, length));
+                }
+            }
+            else if (file.Name.StartsWith(TrashPrefix, StringComparison.Ordinal))
+            {
+                trash = true;
             }
         }
 
-        ScheduleTrashRemovalIfAny(dir);
+        if (trash)
+        {
+            ScheduleTrashRemoval(dir);
+        }
 
         refs.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         foreach (var item in refs)
@@ -331,20 +376,31 @@ internal sealed class FileSnapshotStore : ISnapshotStore
         }
     }
 
-    // Every load lists: trash another process left behind (killed between its rename and its unlink) is removed from
-    // here too, in the background.
-    private void ScheduleTrashRemovalIfAny(string dir)
+    /// <summary>
+    /// Deletes a pruned snapshot for <see cref="AppendAsync(string, long?, Func{long, EnvelopeBytes}, IReadOnlyCollection{long}, CancellationToken)"/>:
+    /// a small file is unlinked at once (as cheap as the rename to trash it would otherwise take, and one rename less per
+    /// save); a large one is renamed to trash and unlinked in the background, since freeing its blocks takes milliseconds.
+    /// The append is stored whatever happens here: a failure leaves the file for the next prune.
+    /// </summary>
+    /// <returns>Whether a file went to the trash.</returns>
+    private bool DeleteFileAfterAppend(string dir, string path)
     {
         try
         {
-            if (Directory.EnumerateFiles(dir, TrashPrefix + "*").Any())
+            var length = new FileInfo(path).Length;
+            if (length < DirectUnlinkBelowBytes)
             {
-                ScheduleTrashRemoval(dir);
+                _fs.Delete(path);
+                return false;
             }
+
+            _fs.Move(path, Path.Combine(dir, $"{TrashPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}"), overwrite: false);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Only housekeeping: a folder that cannot be read now fails the operation that needs it, not this.
+            // Gone already (another process pruned it), or not deletable now: the snapshot stays listed for the next prune.
+            return false;
         }
     }
 

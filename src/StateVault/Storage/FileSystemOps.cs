@@ -16,6 +16,9 @@ internal class FileSystemOps
     /// <summary>An atomic rename within one file system.</summary>
     public virtual void Move(string source, string destination, bool overwrite) => File.Move(source, destination, overwrite);
 
+    /// <summary>An unlink: the name is gone at once, the blocks are freed by the file system.</summary>
+    public virtual void Delete(string path) => File.Delete(path);
+
     /// <summary>fsync of a directory: a rename in it is durable only once its entry is on disk.</summary>
     public virtual void FsyncDirectory(string directory) => NativeMethods.FsyncDirectory(directory);
 }

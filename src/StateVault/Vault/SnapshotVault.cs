@@ -417,7 +417,7 @@ public sealed class SnapshotVault : IAsyncDisposable
 
         try
         {
-            var codec = _options.Compression.Select(system, json.Length);
+            var codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
             SnapshotCodecs.PooledPayload encoded;
             if (_options.SecretPolicy != SecretPolicy.Off && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold && Environment.ProcessorCount > 1)
             {
@@ -431,7 +431,7 @@ public sealed class SnapshotVault : IAsyncDisposable
                 {
                     encoded.Dispose();
                     json = ApplySecretPolicy(system, json, findings);
-                    codec = _options.Compression.Select(system, json.Length);
+                    codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
                     encoded = SnapshotCodecs.EncodePooled(codec, json);
                 }
             }
@@ -487,6 +487,22 @@ public sealed class SnapshotVault : IAsyncDisposable
                 return envelope;
             }
 
+            // A store that deletes in the append's own commit: plan retention now (with the new snapshot counted), so the
+            // save is one durable commit instead of one per pruned snapshot.
+            var pruneInAppend = _options.PruneAfterSave ? _store as ISnapshotStoreWithPruningAppend : null;
+            IReadOnlyCollection<long> pruned = [];
+            var retentionDone = false;
+            if (pruneInAppend is not null && await PlanPruneWithAppendAsync(system, created, options?.Tags ?? [], cancellationToken).ConfigureAwait(false) is { } planned)
+            {
+                pruned = planned;
+                retentionDone = true;
+            }
+
+            if (pruned.Count == 0)
+            {
+                pruneInAppend = null;
+            }
+
             var sequence = await _retry.ExecuteAsync(
                 async ct =>
                 {
@@ -503,7 +519,9 @@ public sealed class SnapshotVault : IAsyncDisposable
                         unsettled = null;
                     }
 
-                    return await _store.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, ct).ConfigureAwait(false);
+                    return pruneInAppend is not null
+                        ? await pruneInAppend.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, pruned, ct).ConfigureAwait(false)
+                        : await _store.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, ct).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
 
@@ -514,7 +532,17 @@ public sealed class SnapshotVault : IAsyncDisposable
             _metrics.RecordSave(system, _store.Kind, "success", elapsed, payload.Length);
             Log.Saved(_logger, system, sequence, payload.Length, codec, elapsed.TotalMilliseconds);
 
-            if (_options.PruneAfterSave)
+            if (pruneInAppend is not null)
+            {
+                foreach (var gone in pruned)
+                {
+                    _verified.TryRemove((system, gone), out _);
+                    Log.Pruned(_logger, system, gone, "pruned in the save's commit");
+                }
+
+                _metrics.RecordPruned(system, _store.Kind, pruned.Count);
+            }
+            else if (_options.PruneAfterSave && !retentionDone)
             {
                 try
                 {
@@ -825,54 +853,33 @@ public sealed class SnapshotVault : IAsyncDisposable
     }
 
     // justWritten: the snapshot the calling save wrote a moment ago, which the re-check before deleting need not read again.
+    /// <summary>
+    /// Plans the retention of <paramref name="system"/> as it will be once a new valid snapshot created at
+    /// <paramref name="created"/> is stored, for a store that deletes in the append's commit.
+    /// </summary>
+    /// <returns>The sequences to delete with the append, or <see langword="null"/> when the ordinary path must run after the
+    /// append instead (a damaged snapshot to quarantine, or the planning failed: the save itself must not fail for it).</returns>
+    private async Task<IReadOnlyCollection<long>?> PlanPruneWithAppendAsync(string system, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The new snapshot's number is not known yet; it will be above every listed one, which is all the planner uses.
+            var pending = new RetentionPlanner.Candidate(long.MaxValue, created, tags, IsValid: true);
+            var (plan, listings) = await PlanRetentionAsync(system, _options.RetentionFor(system), dryRun: false, justWritten: null, pending, cancellationToken).ConfigureAwait(false);
+            return listings.TrueForAll(l => l.IsValid)
+                ? plan.Removed.Select(d => d.Sequence).Where(s => s != pending.Sequence).ToList()
+                : null;
+        }
+        catch (StateVaultException ex)
+        {
+            Log.RetentionFailed(_logger, system, ex);
+            return null;
+        }
+    }
+
     private async Task<(RetentionPlan Plan, List<SnapshotListing> Quarantined)> ApplyRetentionAsync(string system, RetentionPolicy policy, bool dryRun, long? justWritten, CancellationToken cancellationToken)
     {
-        var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
-        var listings = new List<SnapshotListing>(refs.Count);
-        foreach (var item in refs)
-        {
-            if (await DescribeAsync(system, item, useCache: true, cancellationToken).ConfigureAwait(false) is { } listing)
-            {
-                listings.Add(listing);
-            }
-        }
-
-        var plan = Plan(system, listings, policy);
-        if (!dryRun && plan.Removed.Any())
-        {
-            // The plan counted cached verifications. Before anything older is deleted on their strength, read and check
-            // every snapshot the plan keeps: one damaged on disk since it was cached must not count, or a good backup
-            // is pruned while the damaged one is kept.
-            var recheck = true;
-            while (recheck)
-            {
-                recheck = false;
-                foreach (var kept in plan.Kept.Where(d => d.CreatedUtc is not null && d.Sequence != justWritten).ToList())
-                {
-                    var index = listings.FindIndex(l => l.Sequence == kept.Sequence);
-                    var fresh = await DescribeAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), useCache: false, cancellationToken).ConfigureAwait(false);
-                    if (fresh is null || !fresh.IsValid)
-                    {
-                        if (fresh is null)
-                        {
-                            listings.RemoveAt(index);
-                        }
-                        else
-                        {
-                            listings[index] = fresh;
-                        }
-
-                        recheck = true;
-                    }
-                }
-
-                if (recheck)
-                {
-                    plan = Plan(system, listings, policy);
-                }
-            }
-        }
-
+        var (plan, listings) = await PlanRetentionAsync(system, policy, dryRun, justWritten, pending: null, cancellationToken).ConfigureAwait(false);
         var quarantined = new List<SnapshotListing>();
         if (dryRun)
         {
@@ -909,10 +916,66 @@ public sealed class SnapshotVault : IAsyncDisposable
         return (plan, quarantined);
     }
 
-    private static RetentionPlan Plan(string system, List<SnapshotListing> listings, RetentionPolicy policy) =>
+    /// <summary>
+    /// Lists and verifies (cached) the snapshots of <paramref name="system"/> and plans <paramref name="policy"/> over them,
+    /// with <paramref name="pending"/> (a snapshot about to be appended) counted when given.
+    /// </summary>
+    private async Task<(RetentionPlan Plan, List<SnapshotListing> Listings)> PlanRetentionAsync(string system, RetentionPolicy policy, bool dryRun, long? justWritten, RetentionPlanner.Candidate? pending, CancellationToken cancellationToken)
+    {
+        var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+        var listings = new List<SnapshotListing>(refs.Count);
+        foreach (var item in refs)
+        {
+            if (await DescribeAsync(system, item, useCache: true, cancellationToken).ConfigureAwait(false) is { } listing)
+            {
+                listings.Add(listing);
+            }
+        }
+
+        var plan = Plan(system, listings, policy, pending);
+        if (!dryRun && plan.Removed.Any())
+        {
+            // The plan counted cached verifications. Before anything older is deleted on their strength, read and check
+            // every snapshot the plan keeps: one damaged on disk since it was cached must not count, or a good backup
+            // is pruned while the damaged one is kept.
+            var recheck = true;
+            while (recheck)
+            {
+                recheck = false;
+                foreach (var kept in plan.Kept.Where(d => d.CreatedUtc is not null && d.Sequence != justWritten && d.Sequence != pending?.Sequence).ToList())
+                {
+                    var index = listings.FindIndex(l => l.Sequence == kept.Sequence);
+                    var fresh = await DescribeAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), useCache: false, cancellationToken).ConfigureAwait(false);
+                    if (fresh is null || !fresh.IsValid)
+                    {
+                        if (fresh is null)
+                        {
+                            listings.RemoveAt(index);
+                        }
+                        else
+                        {
+                            listings[index] = fresh;
+                        }
+
+                        recheck = true;
+                    }
+                }
+
+                if (recheck)
+                {
+                    plan = Plan(system, listings, policy, pending);
+                }
+            }
+        }
+
+        return (plan, listings);
+    }
+
+    private static RetentionPlan Plan(string system, List<SnapshotListing> listings, RetentionPolicy policy, RetentionPlanner.Candidate? pending) =>
         RetentionPlanner.Plan(
             system,
-            listings.Select(l => new RetentionPlanner.Candidate(l.Sequence, l.Metadata?.CreatedUtc ?? DateTimeOffset.MinValue, l.Metadata?.Tags ?? [], l.IsValid)),
+            listings.Select(l => new RetentionPlanner.Candidate(l.Sequence, l.Metadata?.CreatedUtc ?? DateTimeOffset.MinValue, l.Metadata?.Tags ?? [], l.IsValid))
+                .Concat(pending is { } p ? [p] : []),
             policy);
 
     private readonly record struct OpenedSnapshot(SnapshotHeader? Header, ReadOnlyMemory<byte> Json, SkippedSnapshot? Damaged);

@@ -19,7 +19,11 @@ public sealed class ApiKeysManagerTests : ManagerTestBase
     }
 
     // Every payload compressed, so the store search below has to decode what it searches.
-    internal override void ConfigureHosting(StateVault.Hosting.StateVaultHostingOptions options) => options.Compression.Threshold = 0;
+    internal override void ConfigureHosting(StateVault.Hosting.StateVaultHostingOptions options)
+    {
+        options.Compression.Threshold = 0;
+        options.Compression.CompressOnLocalStores = true;
+    }
 
     internal override void Configure(ManagerOptions options)
     {

@@ -128,7 +128,7 @@ public sealed class SnapshotVaultSecretsTests : IAsyncLifetime
     [Fact]
     public async Task SaveAsync_LargeStateWithSecretRedactPolicy_StoresCompressedRedactedState()
     {
-        var sut = _h.CreateVault(o => o.SecretPolicy = SecretPolicy.Redact);
+        var sut = _h.CreateVault(o => { o.SecretPolicy = SecretPolicy.Redact; o.Compression.CompressOnLocalStores = true; });
 
         var saved = await sut.SaveAsync("secrets_sys", LargeState(FakeSecrets.Google), cancellationToken: Ct);
         var loaded = await sut.LoadLatestAsync<JsonObject>("secrets_sys", Ct);
@@ -141,7 +141,7 @@ public sealed class SnapshotVaultSecretsTests : IAsyncLifetime
     [Fact]
     public async Task SaveAsync_LargeCleanState_IsSavedCompressed()
     {
-        var sut = _h.CreateVault();
+        var sut = _h.CreateVault(o => o.Compression.CompressOnLocalStores = true);
 
         var saved = await sut.SaveAsync("secrets_sys", LargeState("no secret here"), cancellationToken: Ct);
 

@@ -65,6 +65,35 @@ public sealed class FileSnapshotStoreDurabilityTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Save_WithKeepLastPruning_OneRenamePerSaveAndThePrunedFileUnlinked()
+    {
+        var recorder = new RecordingFileSystem();
+        var sut = new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = true }, recorder);
+        await using (sut)
+        await using (var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Retention = new global::StateVault.Retention.RetentionPolicy { KeepLast = 5 } }))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await vault.SaveJsonAsync("orders", System.Text.Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+            }
+
+            var before = recorder.Steps.Count;
+            for (var i = 5; i < 15; i++)
+            {
+                await vault.SaveJsonAsync("orders", System.Text.Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+            }
+
+            // Each save: its own rename into place, and the snapshot it pruned unlinked (not renamed to trash first).
+            var steps = recorder.Steps.Skip(before).ToList();
+            Assert.Equal(10, steps.Count(s => s.Kind == "rename"));
+            Assert.Equal(10, steps.Count(s => s.Kind == "unlink"));
+            Assert.Equal(
+                Enumerable.Range(11, 5).Select(n => $"orders-{n:D19}.svsnap"),
+                Directory.GetFiles(Path.Combine(_dir.Store, "orders"), "*.svsnap").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
+    }
+
     private sealed class RecordingFileSystem : FileSystemOps
     {
         private readonly List<Step> _steps = [];
@@ -92,6 +121,12 @@ public sealed class FileSnapshotStoreDurabilityTests : IDisposable
         {
             base.Move(source, destination, overwrite);
             Add(new Step("rename", source, destination));
+        }
+
+        public override void Delete(string path)
+        {
+            base.Delete(path);
+            Add(new Step("unlink", path, null));
         }
 
         public override void FsyncDirectory(string directory)

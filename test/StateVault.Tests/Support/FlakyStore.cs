@@ -34,7 +34,10 @@ internal sealed class FlakyStore(ISnapshotStore inner) : ISnapshotStore
 
     public string Kind => inner.Kind;
 
-    public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
+    public SnapshotStoreCapabilities Capabilities => CapabilitiesOverride ?? inner.Capabilities;
+
+    /// <summary>Capabilities to claim instead of the inner store's (a local store posing as one where compression pays).</summary>
+    public SnapshotStoreCapabilities? CapabilitiesOverride { get; set; }
 
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
     {

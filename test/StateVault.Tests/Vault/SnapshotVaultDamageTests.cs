@@ -213,7 +213,7 @@ public sealed class SnapshotVaultDamageTests : IAsyncLifetime
     [Fact]
     public async Task SaveAsync_StateCompressingBeyondTheRatio_IsStoredAsPlainJsonAndLoadsBack()
     {
-        var sut = _h.CreateVault(o => { o.MaxExpansionRatio = 10; o.Compression.Threshold = 0; });
+        var sut = _h.CreateVault(o => { o.MaxExpansionRatio = 10; o.Compression.Threshold = 0; o.Compression.CompressOnLocalStores = true; });
         var state = new JsonObject { ["a"] = new string('x', 100_000) };
 
         var saved = await sut.SaveAsync("flat", state, cancellationToken: Ct);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using StateVault.Codecs;
 using StateVault.Retention;
+using StateVault.Storage;
 using StateVault.Tests.Support;
 
 namespace StateVault.Tests.Vault;
@@ -62,9 +63,37 @@ public sealed class SnapshotVaultTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SaveAsync_StateAboveThreshold_IsCompressedAndRoundTrips()
+    public async Task SaveAsync_StateAboveThresholdOnALocalStore_IsStoredUncompressedAndRoundTrips()
     {
         var sut = _h.CreateVault();
+        var big = new JsonObject { ["items"] = new JsonArray([.. Enumerable.Range(0, 10_000).Select(i => (JsonNode)$"entry number {i}")]) };
+
+        var metadata = await sut.SaveAsync("big", big, cancellationToken: Ct);
+        var loaded = await sut.LoadLatestAsync<JsonObject>("big", Ct);
+
+        // On a local disk, writing the plain bytes is faster than compressing them first.
+        Assert.Equal(SnapshotCodecs.Identity, metadata.Codec);
+        Assert.Equal(metadata.RawLength, metadata.StoredLength);
+        Assert.True(JsonNode.DeepEquals(big, loaded!.State));
+    }
+
+    [Fact]
+    public async Task SaveAsync_StateAboveThresholdOnALocalStoreWithCompressOnLocalStores_IsCompressed()
+    {
+        var sut = _h.CreateVault(o => o.Compression.CompressOnLocalStores = true);
+        var big = new JsonObject { ["items"] = new JsonArray([.. Enumerable.Range(0, 10_000).Select(i => (JsonNode)$"entry number {i}")]) };
+
+        var metadata = await sut.SaveAsync("big", big, cancellationToken: Ct);
+
+        Assert.Equal(SnapshotCodecs.Zstd, metadata.Codec);
+        Assert.True(metadata.StoredLength < metadata.RawLength / 2);
+    }
+
+    [Fact]
+    public async Task SaveAsync_StateAboveThresholdOnAStoreWhereCompressionPays_IsCompressedAndRoundTrips()
+    {
+        var remote = new FlakyStore(_h.Store) { CapabilitiesOverride = new SnapshotStoreCapabilities() };
+        var sut = _h.CreateVault(store: remote);
         var big = new JsonObject { ["items"] = new JsonArray([.. Enumerable.Range(0, 10_000).Select(i => (JsonNode)$"entry number {i}")]) };
 
         var metadata = await sut.SaveAsync("big", big, cancellationToken: Ct);
