@@ -49,4 +49,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2015, Level = LogLevel.Warning, Message = "A change of {System} was not made durable within {Timeout}; it is not acknowledged and stays pending")]
     public static partial void DurableAckTimedOut(ILogger logger, string system, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Warning, Message = "Save of {System} refused: another writer saved first (expected latest sequence {Expected}, found {Actual}); reloaded snapshot {Reloaded}, changes not yet acknowledged were reported as conflicts")]
+    public static partial void SaveConflict(ILogger logger, string system, long expected, long actual, long? reloaded);
+
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Error, Message = "Save of {System} lost a compare-and-set and the reload of the newest state failed ({Reason}); the next save tries again")]
+    public static partial void ConflictReloadFailed(ILogger logger, string system, string reason, Exception exception);
 }

@@ -28,6 +28,24 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
 
     public long? LastSequence { get; set; }
 
+    /// <summary>
+    /// Fencing: the newest sequence this process saw for the system (restored, allocated past damaged ones, or saved). Every save
+    /// is a compare-and-set on it; <see langword="null"/> before the first restore (then the save expects an empty system).
+    /// </summary>
+    public long? SeenSequence { get; set; }
+
+    /// <summary>Incremented each time the live state was replaced by a reload after a lost compare-and-set.</summary>
+    public long Generation { get; set; }
+
+    /// <summary>Saves refused because another writer saved first.</summary>
+    public long Conflicts { get; set; }
+
+    /// <summary>When the last conflict happened.</summary>
+    public DateTimeOffset? LastConflictUtc { get; set; }
+
+    /// <summary>The last conflict (reported to callers whose change was made before the reload).</summary>
+    public SnapshotConcurrencyException? LastConflict { get; set; }
+
     public DateTimeOffset? LastSavedUtc { get; set; }
 
     public RestoreOutcome? Restore { get; set; }
@@ -85,7 +103,11 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
         LastError,
         LastSequence,
         LastSavedUtc,
-        Restore);
+        Restore)
+    {
+        Conflicts = Conflicts,
+        LastConflictUtc = LastConflictUtc,
+    };
 }
 
 /// <summary>A captured copy of the newest state whose save failed; kept until a save of it (or of a newer capture) is acknowledged.</summary>

@@ -55,6 +55,8 @@ public sealed class ServerHost : IAsyncDisposable
 
     public SnapshotVault Vault => App.Services.GetRequiredService<SnapshotVault>();
 
+    public StateVault.Hosting.IStatePersistence Persistence => App.Services.GetRequiredService<StateVault.Hosting.IStatePersistence>();
+
     public static async Task<ServerHost> StartAsync(
         string? storeRoot = null,
         FakeManagedComponent? extraManager = null,
