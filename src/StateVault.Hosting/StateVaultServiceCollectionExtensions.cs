@@ -92,6 +92,7 @@ public static class StateVaultServiceCollectionExtensions
         services.TryAddSingleton<ManagerRegistry>();
         services.TryAddSingleton<IManagerRegistry>(sp => sp.GetRequiredService<ManagerRegistry>());
         services.AddHostedService<StateVaultHostedService>();
+        services.AddHostedService<StateRefreshService>();
 
         services.AddHealthChecks().AddCheck<StoreHealthCheck>(StateVaultHealthChecks.Store, HealthStatus.Unhealthy, [StateVaultHealthChecks.Tag, "store"]);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HealthCheckServiceOptions>, ManagerHealthCheckRegistrations>());

@@ -160,6 +160,64 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         }
     }
 
+    /// <summary>
+    /// Reloads <paramref name="system"/> when another writer saved a newer snapshot than the one this process saw, and only while
+    /// the system has no unsaved change and no save in flight (a dirty system learns of the newer snapshot by its next save's
+    /// compare-and-set). Returns whether it reloaded.
+    /// </summary>
+    public async Task<bool> RefreshAsync(IManagedComponent component, string system, CancellationToken cancellationToken)
+    {
+        var slot = GetSlot(component, system);
+        if (!await slot.Gate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            long? seen;
+            lock (slot.Sync)
+            {
+                if (slot.IsDirty || slot.SeenSequence is null)
+                {
+                    return false;
+                }
+
+                seen = slot.SeenSequence;
+            }
+
+            var latest = await _vault.GetLatestSequenceAsync(system, cancellationToken).ConfigureAwait(false);
+            if (latest <= seen)
+            {
+                return false;
+            }
+
+            long before;
+            lock (slot.Sync)
+            {
+                before = slot.Version;
+                if (slot.IsDirty)
+                {
+                    return false;
+                }
+            }
+
+            var (outcome, newest) = await RestoreWithFencingAsync(component, system, cancellationToken).ConfigureAwait(false);
+            lock (slot.Sync)
+            {
+                AdoptedLocked(slot, before, outcome, newest);
+            }
+
+            Log.Refreshed(_logger, system, seen.Value, outcome.Sequence);
+            RaiseChanged(slot);
+            return true;
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
     /// <summary>After an adopt: what the component holds is the store's snapshot; changes marked after <paramref name="before"/> stay dirty.</summary>
     private static void AdoptedLocked(SystemSlot slot, long before, RestoreOutcome outcome, long seen)
     {
