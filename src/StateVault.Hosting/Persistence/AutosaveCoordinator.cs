@@ -30,6 +30,12 @@ namespace StateVault.Hosting.Persistence;
 /// </remarks>
 internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable, IDisposable
 {
+    /// <summary>The snapshot attribute naming the owning instance that wrote a manager snapshot (ownership on).</summary>
+    public const string OwnerAttribute = "owner";
+
+    /// <summary>The snapshot attribute holding the writer's fencing token (ownership on).</summary>
+    public const string OwnerTokenAttribute = "owner_token";
+
     private readonly SnapshotVault _vault;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -38,6 +44,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
     private readonly ConcurrentDictionary<string, SystemSlot> _slots = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private int _stopped;
+    private volatile Ownership.IOwnershipView? _ownership;
     private int _disposed;
 
     public AutosaveCoordinator(SnapshotVault vault, IOptions<StateVaultHostingOptions> options, TimeProvider timeProvider, ILogger<AutosaveCoordinator> logger, IMeterFactory? meterFactory = null)
@@ -124,6 +131,20 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         {
             AfterFailedSaveNow(slot, ex);
             throw;
+        }
+    }
+
+    /// <summary>From now on only systems with a valid lease (<see cref="SetLease"/>) are saved; others drop their changes.</summary>
+    internal void EnableOwnership(Ownership.IOwnershipView view) => _ownership = view;
+
+    /// <summary>Records this instance's lease of <paramref name="system"/> (or its loss: <see langword="null"/>).</summary>
+    internal void SetLease(IManagedComponent component, string system, Ownership.SystemLease? lease, DateTimeOffset validUntil)
+    {
+        var slot = GetSlot(component, system);
+        lock (slot.Sync)
+        {
+            slot.Lease = lease;
+            slot.LeaseValidUntil = validUntil;
         }
     }
 
@@ -301,7 +322,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         }
     }
 
-    private static SnapshotConcurrencyException ConflictOf(SystemSlot slot) =>
+    private static StateVaultException ConflictOf(SystemSlot slot) =>
         slot.LastConflict ?? new SnapshotConcurrencyException(slot.System, slot.SeenSequence ?? 0, slot.SeenSequence ?? 0);
 
     public SystemPersistenceStatus GetStatus(string system)
@@ -520,6 +541,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
 
     private static bool IsTransient(Exception exception) => exception switch
     {
+        Ownership.SystemNotOwnedException => false,
         StateVaultException ex => ex.IsTransient,
         IOException or TimeoutException => true,
         _ => false,
@@ -621,9 +643,10 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         {
             // Stopping: the final save at shutdown takes over.
         }
-        catch (SnapshotConcurrencyException)
+        catch (Exception ex) when (ex is SnapshotConcurrencyException or Ownership.SystemNotOwnedException)
         {
-            // Another writer saved first: the save reloaded the newest state and logged it; nothing of this capture is kept.
+            // Another writer saved first, or another instance owns the system: the save reloaded the newest state; nothing of
+            // this capture is kept.
         }
         catch (SecretDetectedException ex)
         {
@@ -673,6 +696,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             long version;
             PendingCopy? pending;
             SaveOptions options;
+            Ownership.SystemNotOwnedException? notOwned;
             lock (slot.Sync)
             {
                 if (generation is { } since && since != slot.Generation)
@@ -681,6 +705,9 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                     throw ConflictOf(slot);
                 }
 
+                notOwned = _ownership is { } view && (slot.Lease is null || _time.GetUtcNow() >= slot.LeaseValidUntil)
+                    ? new Ownership.SystemNotOwnedException(slot.System, view.GetOwner(slot.System))
+                    : null;
                 options = SaveOptionsFor(slot);
                 version = slot.Version;
                 if (version == slot.SavedVersion)
@@ -689,6 +716,14 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 }
 
                 pending = slot.Pending;
+            }
+
+            if (notOwned is not null)
+            {
+                // Only the owner writes: the changes made here are dropped for the owner's newest state, and reported.
+                await ReloadAfterConflictAsync(slot, notOwned, conflict: null).ConfigureAwait(false);
+                RaiseChanged(slot);
+                throw notOwned;
             }
 
             var capturedAt = _time.GetUtcNow();
@@ -702,7 +737,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             }
             catch (SnapshotConcurrencyException conflict)
             {
-                await ReloadAfterConflictAsync(slot, conflict).ConfigureAwait(false);
+                await ReloadAfterConflictAsync(slot, conflict, conflict).ConfigureAwait(false);
                 RaiseChanged(slot);
                 throw;
             }
@@ -766,13 +801,20 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
     private static SaveOptions SaveOptionsFor(SystemSlot slot)
     {
         var expected = slot.SeenSequence ?? 0;
+        var attributes = slot.Lease is { } lease
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [OwnerAttribute] = lease.OwnerId,
+                [OwnerTokenAttribute] = lease.Token.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }
+            : null;
         if (slot.Component is not IManagedStateTypes types)
         {
-            return new SaveOptions { ExpectedLatestSequence = expected };
+            return new SaveOptions { ExpectedLatestSequence = expected, Attributes = attributes };
         }
 
         var type = types.GetStateType(slot.System);
-        return new SaveOptions { ExpectedLatestSequence = expected, StateType = UpcasterRegistry.GetName(type), SchemaVersion = UpcasterRegistry.GetVersion(type) };
+        return new SaveOptions { ExpectedLatestSequence = expected, Attributes = attributes, StateType = UpcasterRegistry.GetName(type), SchemaVersion = UpcasterRegistry.GetVersion(type) };
     }
 
     /// <summary>
@@ -791,7 +833,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
     /// not yet acknowledged with <paramref name="conflict"/> and drops the pending copy. Changes marked before the reload are not
     /// re-applied; callers that noted the generation before their change learn of the conflict.
     /// </summary>
-    private async Task ReloadAfterConflictAsync(SystemSlot slot, SnapshotConcurrencyException conflict)
+    private async Task ReloadAfterConflictAsync(SystemSlot slot, StateVaultException error, SnapshotConcurrencyException? conflict)
     {
         long before;
         lock (slot.Sync)
@@ -813,24 +855,29 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         lock (slot.Sync)
         {
             slot.Generation++;
-            slot.Conflicts++;
-            slot.LastConflictUtc = _time.GetUtcNow();
-            slot.LastConflict = conflict;
+            if (conflict is not null)
+            {
+                slot.Conflicts++;
+                slot.LastConflictUtc = _time.GetUtcNow();
+            }
+
+            slot.LastConflict = error;
             slot.Pending = null;
             slot.Failures = 0;
-            slot.LastError = conflict.GetType().Name + ": " + conflict.Message;
             if (outcome is not null)
             {
                 // What the component holds now is the store's newest state; changes marked after the reload started stay dirty.
                 AdoptedLocked(slot, before, outcome, seen!.Value);
             }
 
-            slot.LastError = conflict.GetType().Name + ": " + conflict.Message;
-
-            slot.FailWaitersLocked(long.MaxValue, conflict);
+            slot.LastError = conflict is null ? null : conflict.GetType().Name + ": " + conflict.Message;
+            slot.FailWaitersLocked(long.MaxValue, error);
         }
 
-        Log.SaveConflict(_logger, slot.System, conflict.ExpectedSequence, conflict.ActualSequence, outcome?.Sequence);
+        if (conflict is not null)
+        {
+            Log.SaveConflict(_logger, slot.System, conflict.ExpectedSequence, conflict.ActualSequence, outcome?.Sequence);
+        }
     }
 
     private async Task<RestoreOutcome> RestoreSystemAsync(IManagedComponent component, string system, CancellationToken cancellationToken)

@@ -43,8 +43,14 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
     /// <summary>When the last conflict happened.</summary>
     public DateTimeOffset? LastConflictUtc { get; set; }
 
-    /// <summary>The last conflict (reported to callers whose change was made before the reload).</summary>
-    public SnapshotConcurrencyException? LastConflict { get; set; }
+    /// <summary>Why the state was last reloaded over unsaved changes (reported to callers whose change was made before the reload).</summary>
+    public StateVaultException? LastConflict { get; set; }
+
+    /// <summary>This instance's lease of the system, when ownership is on and it owns it.</summary>
+    public Ownership.SystemLease? Lease { get; set; }
+
+    /// <summary>Until when the lease is surely valid (local clock, counted from before the last renewal was sent).</summary>
+    public DateTimeOffset LeaseValidUntil { get; set; }
 
     public DateTimeOffset? LastSavedUtc { get; set; }
 

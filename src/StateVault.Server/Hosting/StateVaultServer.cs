@@ -234,6 +234,7 @@ public static class StateVaultServer
             .AddHostMetricsSampling(samplingInterval);
 
         services.AddSingleton<ServerEventHub>();
+        services.AddSingleton<StateVault.Hosting.Ownership.ISystemLeaseProviderFactory, StateVault.Server.Ownership.StoreLeaseProviderFactory>();
         services.AddSingleton<SaveStatistics>();
         services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddHostedService<FirstStartService>();
