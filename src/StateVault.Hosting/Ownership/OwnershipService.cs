@@ -176,6 +176,18 @@ internal sealed partial class OwnershipService : IOwnershipView, IHostedLifecycl
                 var started = _time.GetUtcNow();
                 try
                 {
+                    if (!ReferenceEquals(system, manager.Systems[0]) && !_held.ContainsKey(manager.Systems[0]))
+                    {
+                        // A manager's systems go together (an operation may change several): only the holder of its first takes the others.
+                        if (_held.ContainsKey(system) && _owners.TryGetValue(system, out var orphan) && orphan.OwnerId == InstanceId)
+                        {
+                            await provider.ReleaseAsync(orphan, cancellationToken).ConfigureAwait(false);
+                            Lose(manager, system, "its manager's first system is owned elsewhere");
+                        }
+
+                        continue;
+                    }
+
                     if (_held.TryGetValue(system, out var until) && _owners.TryGetValue(system, out var lease) && lease.OwnerId == InstanceId)
                     {
                         if (await provider.RenewAsync(lease, _options.LeaseDuration, cancellationToken).ConfigureAwait(false))

@@ -197,9 +197,15 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         try
         {
             long? seen;
+            Ownership.SystemNotOwnedException? notOwned;
+            bool dirty;
             lock (slot.Sync)
             {
-                if (slot.IsDirty || slot.SeenSequence is null)
+                notOwned = _ownership is { } view && (slot.Lease is null || _time.GetUtcNow() >= slot.LeaseValidUntil)
+                    ? new Ownership.SystemNotOwnedException(slot.System, view.GetOwner(slot.System))
+                    : null;
+                dirty = slot.IsDirty;
+                if ((dirty && notOwned is null) || slot.SeenSequence is null)
                 {
                     return false;
                 }
@@ -208,6 +214,14 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             }
 
             var latest = await _vault.GetLatestSequenceAsync(system, cancellationToken).ConfigureAwait(false);
+            if (notOwned is not null && (dirty || latest > seen))
+            {
+                // A non-owner keeps nothing of its own: what it shows is the owner's newest durable state.
+                await ReloadAfterConflictAsync(slot, notOwned, conflict: null).ConfigureAwait(false);
+                RaiseChanged(slot);
+                return true;
+            }
+
             if (latest <= seen)
             {
                 return false;

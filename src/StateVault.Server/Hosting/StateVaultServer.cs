@@ -134,6 +134,7 @@ public static class StateVaultServer
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<StateVault.Server.Ownership.OwnerForwardingMiddleware>();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).WithTags("health");
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
@@ -235,6 +236,7 @@ public static class StateVaultServer
 
         services.AddSingleton<ServerEventHub>();
         services.AddSingleton<StateVault.Hosting.Ownership.ISystemLeaseProviderFactory, StateVault.Server.Ownership.StoreLeaseProviderFactory>();
+        services.AddHttpClient(StateVault.Server.Ownership.OwnerForwardingMiddleware.ClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<SaveStatistics>();
         services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddHostedService<FirstStartService>();

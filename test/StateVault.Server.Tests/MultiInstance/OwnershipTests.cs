@@ -91,6 +91,44 @@ public sealed class OwnershipTests : IDisposable
         Assert.True(long.Parse(newest.Attributes["owner_token"], System.Globalization.CultureInfo.InvariantCulture) >= 2);
     }
 
+    [Fact]
+    public async Task ManagerWrite_OnTheNonOwnerWithTheOwnersUrl_IsForwardedAndAHopIsNotForwardedAgain()
+    {
+        var (firstUrl, secondUrl) = (FreeUrl(), FreeUrl());
+        await using var first = await ServerHost.StartAsync(_root, settings: WithUrl(firstUrl), cancellationToken: Ct);
+        await using var sut = await ServerHost.StartAsync(_root, settings: WithUrl(secondUrl), createKeys: false, cancellationToken: Ct);
+        var firstId = first.App.Services.GetRequiredService<IOwnershipView>().InstanceId;
+        using var other = sut.Client(first.WriterKey);
+        await Eventually.TrueAsync(async () => (await other.GetAsync("api/managers", Ct)).IsSuccessStatusCode, "the first's keys on the second");
+
+        using var forwarded = await other.PutAsJsonAsync("api/managers/core_management/config/region", new { value = "via-second" }, Ct);
+        using var hop = new HttpRequestMessage(HttpMethod.Put, "api/managers/core_management/config/zone") { Content = JsonContent.Create(new { value = "loop" }) };
+        hop.Headers.Add("X-StateVault-Forwarded-By", "someone");
+        using var looped = await other.SendAsync(hop, Ct);
+
+        Assert.True(forwarded.IsSuccessStatusCode, $"forwarded write answered {(int)forwarded.StatusCode}");
+        Assert.Equal(firstId, forwarded.Headers.GetValues("X-StateVault-Forwarded-By").Single());
+        Assert.Equal("via-second", first.Managers.FindByName("core_management") is StateVault.Managers.Core.CoreManager core ? core.State.Config["region"] : null);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, looped.StatusCode);
+        await Eventually.TrueAsync(
+            async () => (await other.GetStringAsync("api/managers/core_management/config", Ct)).Contains("via-second", StringComparison.Ordinal),
+            "the forwarded change on the non-owner");
+        await AssertEveryManagerSnapshotWrittenByAsync(first, "core_management", firstId);
+    }
+
+    private static Dictionary<string, string> WithUrl(string url) => new(s_ownership, StringComparer.Ordinal)
+    {
+        ["urls"] = url,
+        ["StateVault:Ownership:AdvertisedUrl"] = url,
+    };
+
+    private static string FreeUrl()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return "http://127.0.0.1:" + ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task AssertEveryManagerSnapshotWrittenByAsync(ServerHost host, string system, string owner)
     {
         foreach (var listing in await host.Vault.ListAsync(system, Ct))
