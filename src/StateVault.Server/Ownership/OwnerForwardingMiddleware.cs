@@ -6,7 +6,7 @@ using StateVault.Server.Api;
 namespace StateVault.Server.Ownership;
 
 /// <summary>
-/// With ownership by lease on, a manager write (<c>POST</c>/<c>PUT</c>/<c>PATCH</c>/<c>DELETE</c> under <c>/api/managers/{name}</c>)
+/// With ownership by lease on, a manager write (<c>POST</c>/<c>PUT</c>/<c>PATCH</c>/<c>DELETE</c> under <c>/api/managers/{name}</c>, and <c>/api/keys</c>)
 /// that reaches an instance not owning the manager is forwarded to the owner's advertised URL (method, path, query, body,
 /// <c>Authorization</c>), and the owner's answer is returned as is. A hop header (<see cref="HopHeader"/>) stops loops: a forwarded
 /// request is never forwarded again. When the owner is unknown, has no URL or cannot be reached, the answer is 503 problem details
@@ -28,17 +28,23 @@ internal sealed partial class OwnerForwardingMiddleware(
 
     private const string Prefix = "/api/managers/";
 
+    // /api/keys changes the api_keys system of the API key manager.
+    private const string KeysPrefix = "/api/keys";
+
+    private const string ApiKeysManagerName = "api_keys";
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (!ownership.Enabled
             || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method)
-            || context.Request.Path.Value is not { } path || !path.StartsWith(Prefix, StringComparison.Ordinal))
+            || context.Request.Path.Value is not { } path
+            || !(path.StartsWith(Prefix, StringComparison.Ordinal) || path.StartsWith(KeysPrefix, StringComparison.Ordinal)))
         {
             await next(context).ConfigureAwait(false);
             return;
         }
 
-        var name = path[Prefix.Length..].Split('/', 2)[0];
+        var name = path.StartsWith(KeysPrefix, StringComparison.Ordinal) ? ApiKeysManagerName : path[Prefix.Length..].Split('/', 2)[0];
         if (managers.FindByName(name) is not { Systems.Count: > 0 } manager || ownership.Owns(manager.Systems[0]))
         {
             await next(context).ConfigureAwait(false);
