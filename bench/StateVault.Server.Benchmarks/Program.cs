@@ -17,6 +17,13 @@ using StateVault.Storage;
 //   dotnet run -c Release --project bench/StateVault.Server.Benchmarks -- [--seconds 3] [--max-saves 3000]
 // With "managers" first: acknowledged manager operations instead (see ManagerOperationsBenchmark):
 //   dotnet run -c Release --project bench/StateVault.Server.Benchmarks -- managers [--seconds 3] [--max-ops 20000]
+// With "instances" first: failover time and throughput with 1 vs 3 server processes (see MultiInstanceBenchmark):
+//   dotnet run -c Release --project bench/StateVault.Server.Benchmarks -- instances [--failovers 20] [--seconds 5] [--clients 8] [--store URI]
+if (args.Length > 0 && args[0] == "instances")
+{
+    return await StateVault.Server.Benchmarks.MultiInstanceBenchmark.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "managers")
 {
     return await StateVault.Server.Benchmarks.ManagerOperationsBenchmark.RunAsync(args);

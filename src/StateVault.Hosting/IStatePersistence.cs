@@ -43,4 +43,32 @@ public interface IStatePersistence
 
     /// <summary>The persistence status of every system seen so far, ordered by name.</summary>
     IReadOnlyList<SystemPersistenceStatus> GetStatuses();
+
+    /// <summary>
+    /// How many times the live state of <paramref name="system"/> was replaced by a reload after a lost compare-and-set (another
+    /// writer saved first). Note it before a change and pass it to <see cref="WaitDurableAsync(IManagedComponent, string, long, CancellationToken)"/>.
+    /// </summary>
+    long GetGeneration(string system);
+
+    /// <summary>
+    /// As <see cref="WaitDurableAsync(IManagedComponent, string, CancellationToken)"/>, for a change made when the system's generation
+    /// was <paramref name="generation"/> (<see cref="GetGeneration"/>): fails with <see cref="SnapshotConcurrencyException"/> when
+    /// the state was reloaded since then, because the change may have been replaced by another writer's newer state.
+    /// </summary>
+    Task WaitDurableAsync(IManagedComponent component, string system, long generation, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Saves <paramref name="system"/> now, for a change made at <paramref name="generation"/> (see <see cref="GetGeneration"/>);
+    /// fails with <see cref="SnapshotConcurrencyException"/> when the state was reloaded since then, or when this save loses the
+    /// compare-and-set (the newest state is then reloaded).
+    /// </summary>
+    Task SaveNowAsync(IManagedComponent component, string system, long generation, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the live state of <paramref name="system"/> with its newest valid snapshot now (after another writer, such as a
+    /// restore, wrote it) and takes that snapshot as the base of the next compare-and-set. Runs between saves of the system; changes
+    /// not yet saved are dropped and their waiters fail with <see cref="SnapshotConcurrencyException"/>.
+    /// </summary>
+    /// <returns>What was adopted.</returns>
+    Task<RestoreOutcome> ReloadAsync(IManagedComponent component, string system, CancellationToken cancellationToken = default);
 }

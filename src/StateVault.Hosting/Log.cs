@@ -49,4 +49,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2015, Level = LogLevel.Warning, Message = "A change of {System} was not made durable within {Timeout}; it is not acknowledged and stays pending")]
     public static partial void DurableAckTimedOut(ILogger logger, string system, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Warning, Message = "Save of {System} refused: another writer saved first (expected latest sequence {Expected}, found {Actual}); reloaded snapshot {Reloaded}, changes not yet acknowledged were reported as conflicts")]
+    public static partial void SaveConflict(ILogger logger, string system, long expected, long actual, long? reloaded);
+
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Error, Message = "Save of {System} lost a compare-and-set and the reload of the newest state failed ({Reason}); the next save tries again")]
+    public static partial void ConflictReloadFailed(ILogger logger, string system, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 2042, Level = LogLevel.Information, Message = "{System} was saved by another writer after snapshot {Seen}; reloaded snapshot {Reloaded}")]
+    public static partial void Refreshed(ILogger logger, string system, long seen, long? reloaded);
+
+    [LoggerMessage(EventId = 2043, Level = LogLevel.Debug, Message = "Refresh of {System} from the store failed ({Reason}); tried again later")]
+    public static partial void RefreshFailed(ILogger logger, string system, string reason);
 }

@@ -61,6 +61,14 @@ public sealed class StateVaultHostingOptions
     /// <value>1 minute.</value>
     public TimeSpan PendingRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often each manager system is compared with the store while it has no unsaved change: when another writer (another
+    /// instance, <c>statevault keys</c> on the store, a restore) saved a newer snapshot, it is reloaded. This bounds how long an
+    /// instance shows an older state (an access key created or revoked elsewhere is seen within about this time plus a save).
+    /// <see cref="TimeSpan.Zero"/> turns it off. Default 1 s.
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Retries of a transient store failure within one engine call (see <see cref="SnapshotVaultOptions.MaxRetryAttempts"/>).</summary>
     /// <value>3.</value>
     public int StoreRetryAttempts { get; set; } = 3;

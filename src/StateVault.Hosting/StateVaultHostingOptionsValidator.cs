@@ -37,6 +37,11 @@ internal sealed class StateVaultHostingOptionsValidator(IEnumerable<ISnapshotSto
         Positive(failures, options.PendingRetryMaxDelay, nameof(options.PendingRetryMaxDelay));
         Positive(failures, options.HealthProbeTimeout, nameof(options.HealthProbeTimeout));
         Positive(failures, options.DurableAckTimeout, nameof(options.DurableAckTimeout));
+        if (options.RefreshInterval < TimeSpan.Zero)
+        {
+            failures.Add($"StateVault:RefreshInterval must not be negative (got {options.RefreshInterval}); use 00:00:00 to turn it off.");
+        }
+
         if (!Enum.IsDefined(options.Durability))
         {
             failures.Add($"StateVault:Durability must be Durable or Deferred (got {options.Durability}).");

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using StateVault;
 using StateVault.Hosting;
 using StateVault.Hosting.Health;
+using StateVault.Hosting.Ownership;
 using StateVault.Hosting.Persistence;
 using StateVault.Storage;
 
@@ -43,6 +44,7 @@ public static class StateVaultServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = AddCore(services);
         services.Configure<StateVaultHostingOptions>(configuration.GetSection(StateVaultHostingOptions.SectionName));
+        services.Configure<StateVaultOwnershipOptions>(configuration.GetSection(StateVaultOwnershipOptions.SectionName));
         services.Configure<StateVaultHostingOptions>(options =>
         {
             var store = configuration[StateVaultHostingOptions.StoreEnvironmentVariable];
@@ -92,6 +94,12 @@ public static class StateVaultServiceCollectionExtensions
         services.TryAddSingleton<ManagerRegistry>();
         services.TryAddSingleton<IManagerRegistry>(sp => sp.GetRequiredService<ManagerRegistry>());
         services.AddHostedService<StateVaultHostedService>();
+        services.AddHostedService<StateRefreshService>();
+        services.AddOptions<StateVaultOwnershipOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StateVaultOwnershipOptions>, StateVaultOwnershipOptionsValidator>());
+        services.TryAddSingleton<OwnershipService>();
+        services.TryAddSingleton<IOwnershipView>(sp => sp.GetRequiredService<OwnershipService>());
+        services.AddHostedService(sp => sp.GetRequiredService<OwnershipService>());
 
         services.AddHealthChecks().AddCheck<StoreHealthCheck>(StateVaultHealthChecks.Store, HealthStatus.Unhealthy, [StateVaultHealthChecks.Tag, "store"]);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HealthCheckServiceOptions>, ManagerHealthCheckRegistrations>());

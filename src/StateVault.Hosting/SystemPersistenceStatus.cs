@@ -19,4 +19,14 @@ public sealed record SystemPersistenceStatus(
     string? LastError,
     long? LastSavedSequence,
     DateTimeOffset? LastSavedUtc,
-    RestoreOutcome? Restore);
+    RestoreOutcome? Restore)
+{
+    /// <summary>
+    /// Saves refused because another writer had saved first (a lost compare-and-set, see fencing in the README): each time the
+    /// newest state was reloaded and the changes not yet acknowledged were reported as conflicts.
+    /// </summary>
+    public long Conflicts { get; init; }
+
+    /// <summary>When the last conflict happened.</summary>
+    public DateTimeOffset? LastConflictUtc { get; init; }
+}

@@ -65,5 +65,6 @@ internal sealed class ManagerHost : IAsyncDisposable
         }
     }
 
-    private IHostedLifecycleService Lifecycle => Host.Services.GetServices<IHostedService>().OfType<IHostedLifecycleService>().Single();
+    // The restoring service is the first lifecycle service registered (ownership, when on, follows it).
+    private IHostedLifecycleService Lifecycle => Host.Services.GetServices<IHostedService>().OfType<IHostedLifecycleService>().First();
 }

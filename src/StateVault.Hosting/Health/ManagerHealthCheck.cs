@@ -25,6 +25,13 @@ internal sealed class ManagerHealthCheck(IManagedComponent manager, IStatePersis
                 }
             }
 
+            if (saved.Conflicts > 0)
+            {
+                // Another writer saved this system first (a second instance or a tool on the same store): reported, never hidden.
+                data[$"{system}.save_conflicts"] = saved.Conflicts;
+                data[$"{system}.last_conflict"] = saved.LastConflictUtc?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+            }
+
             if (saved.Pending)
             {
                 status = Worst(status, HealthStatus.Degraded);

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+using StateVault.Diagnostics;
 using StateVault.Schema;
 
 namespace StateVault.Hosting.Persistence;
@@ -15,14 +17,25 @@ namespace StateVault.Hosting.Persistence;
 /// injected <see cref="TimeProvider"/>.
 /// </summary>
 /// <remarks>
-/// Group commit: <see cref="WaitDurableAsync"/> registers a waiter for the system's current change count and starts one commit
+/// Group commit: <see cref="WaitDurableAsync(IManagedComponent, string, CancellationToken)"/> registers a waiter for the system's current change count and starts one commit
 /// loop per system. Saves of a system are serialized by its gate, so while one save is in flight further waiters queue; the
 /// next save captures the newest state, which holds all their changes, and completes them all. A save that fails fails the
 /// waiters it covered with the store's error (they are not acknowledged); their changes stay in memory and pending and the
 /// background retry keeps trying.
+/// <para>
+/// Fencing: every save is a compare-and-set on the newest sequence this process saw for the system (restored, or saved). A save
+/// that loses (another writer saved first) never lands: the newest valid state is reloaded into the component, every waiter not
+/// yet acknowledged fails with the <see cref="SnapshotConcurrencyException"/>, and nothing is re-applied.
+/// </para>
 /// </remarks>
 internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable, IDisposable
 {
+    /// <summary>The snapshot attribute naming the owning instance that wrote a manager snapshot (ownership on).</summary>
+    public const string OwnerAttribute = "owner";
+
+    /// <summary>The snapshot attribute holding the writer's fencing token (ownership on).</summary>
+    public const string OwnerTokenAttribute = "owner_token";
+
     private readonly SnapshotVault _vault;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -31,9 +44,10 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
     private readonly ConcurrentDictionary<string, SystemSlot> _slots = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private int _stopped;
+    private volatile Ownership.IOwnershipView? _ownership;
     private int _disposed;
 
-    public AutosaveCoordinator(SnapshotVault vault, IOptions<StateVaultHostingOptions> options, TimeProvider timeProvider, ILogger<AutosaveCoordinator> logger)
+    public AutosaveCoordinator(SnapshotVault vault, IOptions<StateVaultHostingOptions> options, TimeProvider timeProvider, ILogger<AutosaveCoordinator> logger, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(vault);
         ArgumentNullException.ThrowIfNull(options);
@@ -53,6 +67,19 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
             })
             .Build();
+
+        // Observable: present (at 0 per system) from the start, not only after the first conflict.
+        meterFactory?.Create(StateVaultMetrics.MeterName).CreateObservableCounter(
+            "statevault.manager.save_conflicts",
+            () => _slots.Values.Select(slot =>
+            {
+                lock (slot.Sync)
+                {
+                    return new Measurement<long>(slot.Conflicts, new KeyValuePair<string, object?>("system", slot.System));
+                }
+            }).ToList(),
+            unit: "{conflict}",
+            description: "Manager saves refused because another writer saved first (the newest state was reloaded).");
     }
 
     /// <summary>Raised after a system changed or was saved.</summary>
@@ -74,7 +101,175 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         RaiseChanged(slot);
     }
 
-    public Task WaitDurableAsync(IManagedComponent component, string system, CancellationToken cancellationToken = default)
+    public Task WaitDurableAsync(IManagedComponent component, string system, CancellationToken cancellationToken = default) =>
+        WaitDurableCoreAsync(component, system, null, cancellationToken);
+
+    public Task WaitDurableAsync(IManagedComponent component, string system, long generation, CancellationToken cancellationToken) =>
+        WaitDurableCoreAsync(component, system, generation, cancellationToken);
+
+    public long GetGeneration(string system)
+    {
+        if (!_slots.TryGetValue(system, out var slot))
+        {
+            return 0;
+        }
+
+        lock (slot.Sync)
+        {
+            return slot.Generation;
+        }
+    }
+
+    public async Task SaveNowAsync(IManagedComponent component, string system, long generation, CancellationToken cancellationToken)
+    {
+        var slot = GetSlot(component, system);
+        try
+        {
+            await SaveOnceAsync(slot, cancellationToken, generation).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            AfterFailedSaveNow(slot, ex);
+            throw;
+        }
+    }
+
+    /// <summary>From now on only systems with a valid lease (<see cref="SetLease"/>) are saved; others drop their changes.</summary>
+    internal void EnableOwnership(Ownership.IOwnershipView view) => _ownership = view;
+
+    /// <summary>Records this instance's lease of <paramref name="system"/> (or its loss: <see langword="null"/>).</summary>
+    internal void SetLease(IManagedComponent component, string system, Ownership.SystemLease? lease, DateTimeOffset validUntil)
+    {
+        var slot = GetSlot(component, system);
+        lock (slot.Sync)
+        {
+            slot.Lease = lease;
+            slot.LeaseValidUntil = validUntil;
+        }
+    }
+
+    public async Task<RestoreOutcome> ReloadAsync(IManagedComponent component, string system, CancellationToken cancellationToken = default)
+    {
+        var slot = GetSlot(component, system);
+        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            long before;
+            lock (slot.Sync)
+            {
+                before = slot.Version;
+            }
+
+            var (outcome, seen) = await RestoreWithFencingAsync(component, system, cancellationToken).ConfigureAwait(false);
+            lock (slot.Sync)
+            {
+                AdoptedLocked(slot, before, outcome, seen);
+                if (slot.Waiters.Count > 0)
+                {
+                    slot.Generation++;
+                    slot.LastConflict = new SnapshotConcurrencyException(system, before, seen);
+                    slot.FailWaitersLocked(long.MaxValue, slot.LastConflict);
+                }
+            }
+
+            RaiseChanged(slot);
+            return outcome;
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reloads <paramref name="system"/> when another writer saved a newer snapshot than the one this process saw, and only while
+    /// the system has no unsaved change and no save in flight (a dirty system learns of the newer snapshot by its next save's
+    /// compare-and-set). Returns whether it reloaded.
+    /// </summary>
+    public async Task<bool> RefreshAsync(IManagedComponent component, string system, CancellationToken cancellationToken)
+    {
+        var slot = GetSlot(component, system);
+        if (!await slot.Gate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            long? seen;
+            Ownership.SystemNotOwnedException? notOwned;
+            bool dirty;
+            lock (slot.Sync)
+            {
+                notOwned = _ownership is { } view && (slot.Lease is null || _time.GetUtcNow() >= slot.LeaseValidUntil)
+                    ? new Ownership.SystemNotOwnedException(slot.System, view.GetOwner(slot.System))
+                    : null;
+                dirty = slot.IsDirty;
+                if ((dirty && notOwned is null) || slot.SeenSequence is null)
+                {
+                    return false;
+                }
+
+                seen = slot.SeenSequence;
+            }
+
+            var latest = await _vault.GetLatestSequenceAsync(system, cancellationToken).ConfigureAwait(false);
+            if (notOwned is not null && (dirty || latest > seen))
+            {
+                // A non-owner keeps nothing of its own: what it shows is the owner's newest durable state.
+                await ReloadAfterConflictAsync(slot, notOwned, conflict: null).ConfigureAwait(false);
+                RaiseChanged(slot);
+                return true;
+            }
+
+            if (latest <= seen)
+            {
+                return false;
+            }
+
+            long before;
+            lock (slot.Sync)
+            {
+                before = slot.Version;
+                if (slot.IsDirty)
+                {
+                    return false;
+                }
+            }
+
+            var (outcome, newest) = await RestoreWithFencingAsync(component, system, cancellationToken).ConfigureAwait(false);
+            lock (slot.Sync)
+            {
+                AdoptedLocked(slot, before, outcome, newest);
+            }
+
+            Log.Refreshed(_logger, system, seen.Value, outcome.Sequence);
+            RaiseChanged(slot);
+            return true;
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    /// <summary>After an adopt: what the component holds is the store's snapshot; changes marked after <paramref name="before"/> stay dirty.</summary>
+    private static void AdoptedLocked(SystemSlot slot, long before, RestoreOutcome outcome, long seen)
+    {
+        if (before > slot.SavedVersion)
+        {
+            slot.SavedVersion = before;
+        }
+
+        slot.Pending = null;
+        slot.Failures = 0;
+        slot.SeenSequence = seen;
+        slot.LastSequence = outcome.Sequence;
+        slot.LastSavedUtc = outcome.CreatedUtc;
+        slot.FirstDirtyUtc = slot.IsDirty ? slot.LastChangeUtc : null;
+    }
+
+    private Task WaitDurableCoreAsync(IManagedComponent component, string system, long? generation, CancellationToken cancellationToken)
     {
         if (_options.Durability == StateVaultDurability.Deferred)
         {
@@ -85,6 +280,12 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         DurableWaiter waiter;
         lock (slot.Sync)
         {
+            if (generation is { } since && since != slot.Generation)
+            {
+                // The live state was replaced by a reload after the change was made: it may be gone; never acknowledge it.
+                return Task.FromException(ConflictOf(slot));
+            }
+
             if (!slot.IsDirty)
             {
                 // Every change marked so far is in a snapshot already (saved, or restored).
@@ -112,24 +313,31 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                if (ex is SecretDetectedException)
-                {
-                    lock (slot.Sync)
-                    {
-                        slot.Refused = true;
-                    }
-                }
-                else
-                {
-                    StartBackground(slot);
-                }
-
+                AfterFailedSaveNow(slot, ex);
                 first ??= ExceptionDispatchInfo.Capture(ex);
             }
         }
 
         first?.Throw();
     }
+
+    private void AfterFailedSaveNow(SystemSlot slot, Exception ex)
+    {
+        if (ex is SecretDetectedException)
+        {
+            lock (slot.Sync)
+            {
+                slot.Refused = true;
+            }
+        }
+        else
+        {
+            StartBackground(slot);
+        }
+    }
+
+    private static StateVaultException ConflictOf(SystemSlot slot) =>
+        slot.LastConflict ?? new SnapshotConcurrencyException(slot.System, slot.SeenSequence ?? 0, slot.SeenSequence ?? 0);
 
     public SystemPersistenceStatus GetStatus(string system)
     {
@@ -154,9 +362,10 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         foreach (var system in component.Systems)
         {
             var slot = GetSlot(component, system);
-            var outcome = await RestoreSystemAsync(component, system, cancellationToken).ConfigureAwait(false);
+            var (outcome, seen) = await RestoreWithFencingAsync(component, system, cancellationToken).ConfigureAwait(false);
             lock (slot.Sync)
             {
+                slot.SeenSequence = seen;
                 // Whatever the component did while adopting, what it holds now is what the store holds.
                 slot.SavedVersion = slot.Version;
                 slot.FirstDirtyUtc = null;
@@ -346,6 +555,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
 
     private static bool IsTransient(Exception exception) => exception switch
     {
+        Ownership.SystemNotOwnedException => false,
         StateVaultException ex => ex.IsTransient,
         IOException or TimeoutException => true,
         _ => false,
@@ -447,6 +657,11 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         {
             // Stopping: the final save at shutdown takes over.
         }
+        catch (Exception ex) when (ex is SnapshotConcurrencyException or Ownership.SystemNotOwnedException)
+        {
+            // Another writer saved first, or another instance owns the system: the save reloaded the newest state; nothing of
+            // this capture is kept.
+        }
         catch (SecretDetectedException ex)
         {
             lock (slot.Sync)
@@ -487,15 +702,27 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
     }
 
     /// <summary>Saves the newest state of one system if it is dirty. Returns whether a snapshot was written.</summary>
-    private async Task<bool> SaveOnceAsync(SystemSlot slot, CancellationToken cancellationToken)
+    private async Task<bool> SaveOnceAsync(SystemSlot slot, CancellationToken cancellationToken, long? generation = null)
     {
         await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             long version;
             PendingCopy? pending;
+            SaveOptions options;
+            Ownership.SystemNotOwnedException? notOwned;
             lock (slot.Sync)
             {
+                if (generation is { } since && since != slot.Generation)
+                {
+                    // Reloads happen under the gate: the caller's change was made before one and may be gone.
+                    throw ConflictOf(slot);
+                }
+
+                notOwned = _ownership is { } view && (slot.Lease is null || _time.GetUtcNow() >= slot.LeaseValidUntil)
+                    ? new Ownership.SystemNotOwnedException(slot.System, view.GetOwner(slot.System))
+                    : null;
+                options = SaveOptionsFor(slot);
                 version = slot.Version;
                 if (version == slot.SavedVersion)
                 {
@@ -505,6 +732,14 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 pending = slot.Pending;
             }
 
+            if (notOwned is not null)
+            {
+                // Only the owner writes: the changes made here are dropped for the owner's newest state, and reported.
+                await ReloadAfterConflictAsync(slot, notOwned, conflict: null).ConfigureAwait(false);
+                RaiseChanged(slot);
+                throw notOwned;
+            }
+
             var capturedAt = _time.GetUtcNow();
             byte[]? json = pending is not null && pending.Version == version ? pending.Json : null;
             SnapshotMetadata metadata;
@@ -512,7 +747,13 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             {
                 // The version is read before the capture: a change racing with it keeps the system dirty for the next save.
                 json ??= JsonSerializer.SerializeToUtf8Bytes(slot.Component.CaptureState(slot.System), _vault.JsonOptions);
-                metadata = await _vault.SaveJsonAsync(slot.System, json, SaveOptionsFor(slot), cancellationToken).ConfigureAwait(false);
+                metadata = await _vault.SaveJsonAsync(slot.System, json, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SnapshotConcurrencyException conflict)
+            {
+                await ReloadAfterConflictAsync(slot, conflict, conflict).ConfigureAwait(false);
+                RaiseChanged(slot);
+                throw;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -546,6 +787,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 slot.Failures = 0;
                 slot.LastError = null;
                 slot.LastSequence = metadata.Sequence;
+                slot.SeenSequence = metadata.Sequence;
                 slot.LastSavedUtc = metadata.CreatedUtc;
                 slot.FirstDirtyUtc = slot.IsDirty ? capturedAt : null;
                 slot.CompleteSavedWaitersLocked();
@@ -569,15 +811,87 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         }
     }
 
-    private static SaveOptions? SaveOptionsFor(SystemSlot slot)
+    /// <summary>The options of the next save (called under the slot's lock): a compare-and-set on the newest sequence seen.</summary>
+    private static SaveOptions SaveOptionsFor(SystemSlot slot)
     {
+        var expected = slot.SeenSequence ?? 0;
+        var attributes = slot.Lease is { } lease
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [OwnerAttribute] = lease.OwnerId,
+                [OwnerTokenAttribute] = lease.Token.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }
+            : null;
         if (slot.Component is not IManagedStateTypes types)
         {
-            return null;
+            return new SaveOptions { ExpectedLatestSequence = expected, Attributes = attributes };
         }
 
         var type = types.GetStateType(slot.System);
-        return new SaveOptions { StateType = UpcasterRegistry.GetName(type), SchemaVersion = UpcasterRegistry.GetVersion(type) };
+        return new SaveOptions { ExpectedLatestSequence = expected, Attributes = attributes, StateType = UpcasterRegistry.GetName(type), SchemaVersion = UpcasterRegistry.GetVersion(type) };
+    }
+
+    /// <summary>
+    /// Restores a system and returns the fencing base: the newest sequence allocated before the load, or the restored one when
+    /// newer (after a fallback past damaged snapshots the base is the newest allocated, so the next save does not conflict with them).
+    /// </summary>
+    private async Task<(RestoreOutcome Outcome, long Seen)> RestoreWithFencingAsync(IManagedComponent component, string system, CancellationToken cancellationToken)
+    {
+        var latest = await _vault.GetLatestSequenceAsync(system, cancellationToken).ConfigureAwait(false);
+        var outcome = await RestoreSystemAsync(component, system, cancellationToken).ConfigureAwait(false);
+        return (outcome, Math.Max(latest, outcome.Sequence ?? 0));
+    }
+
+    /// <summary>
+    /// After a lost compare-and-set (called under the gate): reloads the newest valid state into the component, fails every waiter
+    /// not yet acknowledged with <paramref name="conflict"/> and drops the pending copy. Changes marked before the reload are not
+    /// re-applied; callers that noted the generation before their change learn of the conflict.
+    /// </summary>
+    private async Task ReloadAfterConflictAsync(SystemSlot slot, StateVaultException error, SnapshotConcurrencyException? conflict)
+    {
+        long before;
+        lock (slot.Sync)
+        {
+            before = slot.Version;
+        }
+
+        RestoreOutcome? outcome = null;
+        long? seen = null;
+        try
+        {
+            (outcome, seen) = await RestoreWithFencingAsync(slot.Component, slot.System, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ConflictReloadFailed(_logger, slot.System, ex.GetType().Name, ex);
+        }
+
+        lock (slot.Sync)
+        {
+            slot.Generation++;
+            if (conflict is not null)
+            {
+                slot.Conflicts++;
+                slot.LastConflictUtc = _time.GetUtcNow();
+            }
+
+            slot.LastConflict = error;
+            slot.Pending = null;
+            slot.Failures = 0;
+            if (outcome is not null)
+            {
+                // What the component holds now is the store's newest state; changes marked after the reload started stay dirty.
+                AdoptedLocked(slot, before, outcome, seen!.Value);
+            }
+
+            slot.LastError = conflict is null ? null : conflict.GetType().Name + ": " + conflict.Message;
+            slot.FailWaitersLocked(long.MaxValue, error);
+        }
+
+        if (conflict is not null)
+        {
+            Log.SaveConflict(_logger, slot.System, conflict.ExpectedSequence, conflict.ActualSequence, outcome?.Sequence);
+        }
     }
 
     private async Task<RestoreOutcome> RestoreSystemAsync(IManagedComponent component, string system, CancellationToken cancellationToken)

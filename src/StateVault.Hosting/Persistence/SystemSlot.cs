@@ -28,6 +28,30 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
 
     public long? LastSequence { get; set; }
 
+    /// <summary>
+    /// Fencing: the newest sequence this process saw for the system (restored, allocated past damaged ones, or saved). Every save
+    /// is a compare-and-set on it; <see langword="null"/> before the first restore (then the save expects an empty system).
+    /// </summary>
+    public long? SeenSequence { get; set; }
+
+    /// <summary>Incremented each time the live state was replaced by a reload after a lost compare-and-set.</summary>
+    public long Generation { get; set; }
+
+    /// <summary>Saves refused because another writer saved first.</summary>
+    public long Conflicts { get; set; }
+
+    /// <summary>When the last conflict happened.</summary>
+    public DateTimeOffset? LastConflictUtc { get; set; }
+
+    /// <summary>Why the state was last reloaded over unsaved changes (reported to callers whose change was made before the reload).</summary>
+    public StateVaultException? LastConflict { get; set; }
+
+    /// <summary>This instance's lease of the system, when ownership is on and it owns it.</summary>
+    public Ownership.SystemLease? Lease { get; set; }
+
+    /// <summary>Until when the lease is surely valid (local clock, counted from before the last renewal was sent).</summary>
+    public DateTimeOffset LeaseValidUntil { get; set; }
+
     public DateTimeOffset? LastSavedUtc { get; set; }
 
     public RestoreOutcome? Restore { get; set; }
@@ -85,7 +109,11 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
         LastError,
         LastSequence,
         LastSavedUtc,
-        Restore);
+        Restore)
+    {
+        Conflicts = Conflicts,
+        LastConflictUtc = LastConflictUtc,
+    };
 }
 
 /// <summary>A captured copy of the newest state whose save failed; kept until a save of it (or of a newer capture) is acknowledged.</summary>

@@ -157,6 +157,7 @@ public sealed partial class AiMlCoreManager : ManagerBase
 
         return RunAsync("execute_ml_workflow", async ct =>
         {
+            var generations = CaptureGenerations();
             var started = Time.GetUtcNow();
             SetWorkflow(workflowId, w => w with { Status = MlStepStatus.Running, Steps = [.. w.Steps.Select(s => s with { Status = MlStepStatus.Pending, Error = null, StartedAt = null, FinishedAt = null })] });
             string? failed = null;
@@ -183,7 +184,7 @@ public sealed partial class AiMlCoreManager : ManagerBase
                 Workflows = state.Workflows.SetItem(workflowId, state.Workflows[workflowId] with { Status = status, UpdatedAt = execution.FinishedAt }),
                 WorkflowExecutions = state.WorkflowExecutions.AppendBounded(execution, Context.Options.HistoryLimit),
             });
-            await WhenDurableAsync(ct).ConfigureAwait(false);
+            await WhenDurableAsync(generations, ct).ConfigureAwait(false);
             return execution;
         }, cancellationToken);
     }

@@ -191,6 +191,7 @@ public sealed partial class ApiKeysManager : ManagerBase, IAccessKeyRegistry
         var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var salt = RandomNumberGenerator.GetBytes(16);
         var now = Time.GetUtcNow();
+        var generation = Context.Persistence.GetGeneration(ManagerName);
         var record = Run("create_access_key", () => _state.Update(state =>
         {
             string id;
@@ -218,12 +219,13 @@ public sealed partial class ApiKeysManager : ManagerBase, IAccessKeyRegistry
 
         try
         {
-            await SaveNowAsync(cancellationToken).ConfigureAwait(false);
+            await SaveNowAsync(ManagerName, generation, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Not acknowledged, so the key was never handed out: take it back (the pending copy is superseded by this change).
-            _state.Update(state => state with { AccessKeys = state.AccessKeys.Remove(record.Id) });
+            // After a conflict the reloaded state never had it: nothing to take back, nothing to save.
+            _state.Update(state => state.AccessKeys.ContainsKey(record.Id) ? state with { AccessKeys = state.AccessKeys.Remove(record.Id) } : state);
             throw;
         }
 
@@ -254,6 +256,7 @@ public sealed partial class ApiKeysManager : ManagerBase, IAccessKeyRegistry
     public async Task<bool> RevokeAccessKeyAsync(string id, CancellationToken cancellationToken = default)
     {
         var now = Time.GetUtcNow();
+        var generation = Context.Persistence.GetGeneration(ManagerName);
         var revoked = Run("revoke_access_key", () => _state.Update(state =>
         {
             if (id is null || !state.AccessKeys.TryGetValue(id, out var record) || record.Revoked)
@@ -269,7 +272,7 @@ public sealed partial class ApiKeysManager : ManagerBase, IAccessKeyRegistry
         }));
         if (revoked)
         {
-            await SaveNowAsync(cancellationToken).ConfigureAwait(false);
+            await SaveNowAsync(ManagerName, generation, cancellationToken).ConfigureAwait(false);
             ManagersLog.AccessKeyRevoked(Logger, id);
         }
 

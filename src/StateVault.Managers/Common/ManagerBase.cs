@@ -147,9 +147,21 @@ public abstract class ManagerBase : IManagedComponent, IManagedLifecycle, IManag
     /// <inheritdoc />
     public async Task AdoptAsync(string system, JsonSnapshot snapshot, CancellationToken cancellationToken)
     {
+        var previous = CurrentStatus;
         SetStatus(ManagerStatus.Recovering);
-        await Cell(system).AdoptAsync(snapshot, cancellationToken).ConfigureAwait(false);
-        OnAdopted(system);
+        try
+        {
+            await Cell(system).AdoptAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            OnAdopted(system);
+        }
+        finally
+        {
+            // A reload while running (another writer saved first) leaves the manager in the status it had.
+            if (previous is ManagerStatus.Online or ManagerStatus.Busy or ManagerStatus.Idle or ManagerStatus.Maintenance)
+            {
+                SetStatus(previous, onlyFrom: [ManagerStatus.Recovering]);
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -363,13 +375,14 @@ public abstract class ManagerBase : IManagedComponent, IManagedLifecycle, IManag
 
     /// <summary>
     /// Runs a synchronous operation (<paramref name="operation"/>, e.g. one of the manager's <see cref="Run{T}"/> methods) and returns its
-    /// result once every change of this manager's systems made so far is durable (see <see cref="WhenDurableAsync"/>).
+    /// result once every change of this manager's systems made so far is durable (see <see cref="WhenDurableAsync(CancellationToken)"/>).
     /// </summary>
     protected async Task<T> RunDurableAsync<T>(Func<T> operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
+        var generations = CaptureGenerations();
         var result = operation();
-        await WhenDurableAsync(cancellationToken).ConfigureAwait(false);
+        await WhenDurableAsync(generations, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -398,6 +411,32 @@ public abstract class ManagerBase : IManagedComponent, IManagedLifecycle, IManag
 
         return Task.WhenAll(_systems.Select(system => Context.Persistence.WaitDurableAsync(this, system, cancellationToken)));
     }
+
+    /// <summary>
+    /// The reload generation of each of this manager's systems (see <see cref="IStatePersistence.GetGeneration"/>). Take it before a
+    /// change and pass it to <see cref="WhenDurableAsync(IReadOnlyList{long}, CancellationToken)"/>: a reload after a lost
+    /// compare-and-set in between is then reported as a conflict instead of acknowledging a change that may be gone.
+    /// </summary>
+    protected IReadOnlyList<long> CaptureGenerations() => [.. _systems.Select(Context.Persistence.GetGeneration)];
+
+    /// <summary>
+    /// Returns once every change made so far is durable, for changes made after <paramref name="generations"/> were taken
+    /// (<see cref="CaptureGenerations"/>); <see cref="SnapshotConcurrencyException"/> when a system was reloaded since.
+    /// </summary>
+    protected Task WhenDurableAsync(IReadOnlyList<long> generations, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(generations);
+        if (_systems.Count == 1)
+        {
+            return Context.Persistence.WaitDurableAsync(this, _systems[0], generations[0], cancellationToken);
+        }
+
+        return Task.WhenAll(_systems.Select((system, i) => Context.Persistence.WaitDurableAsync(this, system, generations[i], cancellationToken)));
+    }
+
+    /// <summary>Saves <paramref name="system"/> now for a change made after <paramref name="generation"/> was taken (see <see cref="IStatePersistence.SaveNowAsync(IManagedComponent, string, long, CancellationToken)"/>).</summary>
+    protected Task SaveNowAsync(string system, long generation, CancellationToken cancellationToken) =>
+        Context.Persistence.SaveNowAsync(this, system, generation, cancellationToken);
 
     /// <summary>Sets the status (optionally only from the given ones) and raises <see cref="StatusChanged"/>.</summary>
     protected void SetStatus(ManagerStatus status, ManagerStatus[]? onlyFrom = null)

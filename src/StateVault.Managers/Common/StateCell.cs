@@ -50,16 +50,18 @@ public sealed class StateCell<TState> : IStateCell
     /// </exception>
     public async Task<TState> UpdateAsync(Func<TState, TState> change, CancellationToken cancellationToken = default)
     {
+        var generation = _owner.Context.Persistence.GetGeneration(System);
         var next = Update(change);
-        await _owner.Context.Persistence.WaitDurableAsync(_owner, System, cancellationToken).ConfigureAwait(false);
+        await _owner.Context.Persistence.WaitDurableAsync(_owner, System, generation, cancellationToken).ConfigureAwait(false);
         return next;
     }
 
     /// <summary>Replaces the state and returns a result computed from the same old state, once durable (see <see cref="UpdateAsync(Func{TState, TState}, CancellationToken)"/>).</summary>
     public async Task<TResult> UpdateAsync<TResult>(Func<TState, (TState State, TResult Result)> change, CancellationToken cancellationToken = default)
     {
+        var generation = _owner.Context.Persistence.GetGeneration(System);
         var result = Update(change);
-        await _owner.Context.Persistence.WaitDurableAsync(_owner, System, cancellationToken).ConfigureAwait(false);
+        await _owner.Context.Persistence.WaitDurableAsync(_owner, System, generation, cancellationToken).ConfigureAwait(false);
         return result;
     }
 

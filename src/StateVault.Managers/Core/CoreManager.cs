@@ -104,6 +104,7 @@ public sealed partial class CoreManager : ManagerBase
     public Task<SystemOperation> InitializeAllAsync(CancellationToken cancellationToken = default) =>
         RunAsync("initialize_all", async ct =>
         {
+            var generations = CaptureGenerations();
             var errors = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (component, lifecycle) in LiveComponents())
             {
@@ -121,7 +122,7 @@ public sealed partial class CoreManager : ManagerBase
             }
 
             var record = RecordSystemOperation("initialize_all", errors);
-            await WhenDurableAsync(ct).ConfigureAwait(false);
+            await WhenDurableAsync(generations, ct).ConfigureAwait(false);
             return record;
         }, cancellationToken);
 

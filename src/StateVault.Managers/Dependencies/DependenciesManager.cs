@@ -101,8 +101,9 @@ public sealed partial class DependenciesManager : ManagerBase
     public Task<DependencyRecord> CheckAsync(string name, bool force = false, CancellationToken cancellationToken = default) =>
         RunAsync("check_dependency", async ct =>
         {
+            var generations = CaptureGenerations();
             var record = await CheckCoreAsync(name, force, background: false, ct).ConfigureAwait(false);
-            await WhenDurableAsync(ct).ConfigureAwait(false);
+            await WhenDurableAsync(generations, ct).ConfigureAwait(false);
             return record;
         }, cancellationToken);
 
@@ -119,6 +120,7 @@ public sealed partial class DependenciesManager : ManagerBase
     private Task<IReadOnlyList<DependencyRecord>> CheckAllCoreAsync(bool force, bool background, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<DependencyRecord>>("check_all_dependencies", async ct =>
         {
+            var generations = CaptureGenerations();
             var results = new List<DependencyRecord>();
             foreach (var name in State.Dependencies.Keys.ToList())
             {
@@ -127,7 +129,7 @@ public sealed partial class DependenciesManager : ManagerBase
 
             if (!background)
             {
-                await WhenDurableAsync(ct).ConfigureAwait(false);
+                await WhenDurableAsync(generations, ct).ConfigureAwait(false);
             }
 
             return results;

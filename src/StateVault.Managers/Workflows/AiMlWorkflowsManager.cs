@@ -119,8 +119,9 @@ public sealed partial class AiMlWorkflowsManager : ManagerBase
         var workflow = FindWorkflow(workflowIdOrName) ?? throw new KeyNotFoundException($"No workflow '{workflowIdOrName}'.");
         return RunAsync("execute_workflow", async ct =>
         {
+            var generations = CaptureGenerations();
             var execution = await ExecuteCoreAsync(workflow, ct).ConfigureAwait(false);
-            await WhenDurableAsync(ct).ConfigureAwait(false); // acknowledged with its record in a durable snapshot
+            await WhenDurableAsync(generations, ct).ConfigureAwait(false); // acknowledged with its record in a durable snapshot
             return execution;
         }, cancellationToken);
     }

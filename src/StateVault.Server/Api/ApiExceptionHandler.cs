@@ -57,6 +57,11 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, IOpti
             EnvelopeWire.SequenceConflictType,
             new() { [EnvelopeWire.LatestSequenceMember] = conflict.ActualSequence }),
         SnapshotSequenceExhaustedException full => Problem(StatusCodes.Status409Conflict, "System has no sequence numbers left", full.Message),
+        StateVault.Hosting.Ownership.SystemNotOwnedException notOwned => Problem(
+            StatusCodes.Status503ServiceUnavailable,
+            "Not the owner",
+            notOwned.Message + " Retry after the Retry-After delay, or send the request to the owner.",
+            extensions: new() { ["owner"] = notOwned.Owner?.OwnerId, ["ownerUrl"] = notOwned.Owner?.OwnerUrl }),
         // The store's own message (file paths, host names) goes to the log only; the client learns what it means for it.
         SnapshotStoreException store => Problem(
             store.IsTransient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,

@@ -22,7 +22,17 @@ internal sealed record SystemInfo(
 /// <param name="Status">Its status.</param>
 /// <param name="Health"><c>healthy</c>, <c>degraded</c> or <c>unhealthy</c>, from the status.</param>
 /// <param name="Summary">Its main figures.</param>
-internal sealed record ManagerInfo(string Name, string System, IReadOnlyList<string> Systems, string Status, string Health, IReadOnlyDictionary<string, object?> Summary);
+internal sealed record ManagerInfo(string Name, string System, IReadOnlyList<string> Systems, string Status, string Health, IReadOnlyDictionary<string, object?> Summary)
+{
+    /// <summary>With ownership by lease on: the instance that owns the manager's (first) system, as this instance knows it.</summary>
+    public ManagerOwner? Owner { get; init; }
+
+    /// <summary>When that owner took the lease.</summary>
+    public DateTimeOffset? OwnerSince { get; init; }
+}
+
+/// <summary>The instance owning a manager's system: its id, advertised URL, and whether it is the instance answering.</summary>
+internal sealed record ManagerOwner(string InstanceId, string? Url, bool Self);
 
 /// <summary>Body of <c>POST /api/keys</c>.</summary>
 internal sealed record CreateKeyRequest(AccessRole Role, string? Description);

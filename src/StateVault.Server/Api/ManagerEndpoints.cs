@@ -1,4 +1,5 @@
 using StateVault.Hosting;
+using StateVault.Hosting.Ownership;
 using StateVault.Server.Access;
 
 namespace StateVault.Server.Api;
@@ -15,13 +16,21 @@ internal static class ManagerEndpoints
         group.MapPost("/{name}/save", SaveAsync).RequireAuthorization(AccessPolicies.Writer).Produces(StatusCodes.Status204NoContent).WithSummary("Saves every dirty system of the manager now; returns when acknowledged.");
     }
 
-    internal static ManagerInfo Describe(IManagedComponent manager) => new(
-        manager.Name,
-        manager.Systems.Count > 0 ? manager.Systems[0] : manager.Name,
-        manager.Systems,
-        manager.Status,
-        HealthOf(manager.Status),
-        manager.Summary);
+    internal static ManagerInfo Describe(IManagedComponent manager, IOwnershipView? ownership = null)
+    {
+        var system = manager.Systems.Count > 0 ? manager.Systems[0] : manager.Name;
+        var info = new ManagerInfo(manager.Name, system, manager.Systems, manager.Status, HealthOf(manager.Status), manager.Summary);
+        if (ownership is not { Enabled: true } || ownership.GetOwner(system) is not { } owner)
+        {
+            return info;
+        }
+
+        return info with
+        {
+            Owner = new ManagerOwner(owner.OwnerId, owner.OwnerUrl, string.Equals(owner.OwnerId, ownership.InstanceId, StringComparison.Ordinal)),
+            OwnerSince = owner.SinceUtc,
+        };
+    }
 
     internal static string HealthOf(string status) => status switch
     {
@@ -30,10 +39,11 @@ internal static class ManagerEndpoints
         _ => "unhealthy",
     };
 
-    private static IResult List(IManagerRegistry managers) => TypedResults.Ok(managers.Managers.Select(Describe).ToList());
+    private static IResult List(IManagerRegistry managers, IOwnershipView ownership) =>
+        TypedResults.Ok(managers.Managers.Select(m => Describe(m, ownership)).ToList());
 
-    private static IResult Get(string name, IManagerRegistry managers) =>
-        managers.FindByName(name) is { } manager ? TypedResults.Ok(Describe(manager)) : NotFound(name);
+    private static IResult Get(string name, IManagerRegistry managers, IOwnershipView ownership) =>
+        managers.FindByName(name) is { } manager ? TypedResults.Ok(Describe(manager, ownership)) : NotFound(name);
 
     private static IResult GetState(string name, string? system, IManagerRegistry managers)
     {

@@ -171,6 +171,7 @@ internal static class SnapshotEndpoints
         long seq,
         SnapshotVault vault,
         IManagerRegistry managers,
+        IStatePersistence persistence,
         ServerEventHub events,
         HttpResponse response,
         ILogger<SnapshotVault> logger,
@@ -191,21 +192,33 @@ internal static class SnapshotEndpoints
         var owner = Owner(managers, system);
         if (owner is not null)
         {
-            // The live manager must become the restored state now, or its next autosave would write the old one back.
-            var snapshot = await vault.LoadJsonAsync(system, restored.Sequence, cancellationToken).ConfigureAwait(false)
-                ?? throw new SnapshotStoreException($"Snapshot {restored.Sequence} of '{system}' vanished right after the restore wrote it.", isTransient: false);
+            // The live manager must become the restored state now (and take it as the base of its next compare-and-set), or its
+            // next save would be refused as a conflict.
+            Exception? failure = null;
             try
             {
-                await owner.AdoptAsync(system, snapshot, cancellationToken).ConfigureAwait(false);
-                Log.Adopted(logger, owner.Name, system, restored.Sequence);
+                var reloaded = await persistence.ReloadAsync(owner, system, cancellationToken).ConfigureAwait(false);
+                if (reloaded.Sequence is not { } adopted || adopted < restored.Sequence)
+                {
+                    failure = new InvalidOperationException($"the manager adopted snapshot {reloaded.Sequence?.ToString(CultureInfo.InvariantCulture) ?? "none"} instead");
+                }
+                else
+                {
+                    Log.Adopted(logger, owner.Name, system, adopted);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Log.AdoptFailed(logger, owner.Name, system, restored.Sequence, ex);
+                failure = ex;
+            }
+
+            if (failure is not null)
+            {
+                Log.AdoptFailed(logger, owner.Name, system, restored.Sequence, failure);
                 return Problems.Create(
                     StatusCodes.Status500InternalServerError,
                     "Restored, but the manager did not adopt it",
-                    $"Snapshot {seq} of '{system}' was restored as {restored.Sequence}, but manager '{owner.Name}' failed to adopt it ({ex.GetType().Name}); it still runs on its previous state.");
+                    $"Snapshot {seq} of '{system}' was restored as {restored.Sequence}, but manager '{owner.Name}' failed to adopt it ({failure.GetType().Name}); it does not run on that state (see the server log).");
             }
         }
 

@@ -121,6 +121,7 @@ public static class StateVaultServer
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<StateVault.Server.Ownership.OwnerForwardingMiddleware>();
 
         HealthEndpoints.Map(app);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
@@ -231,6 +232,8 @@ public static class StateVaultServer
             .AddHostMetricsSampling(samplingInterval);
 
         services.AddSingleton<ServerEventHub>();
+        services.AddSingleton<StateVault.Hosting.Ownership.ISystemLeaseProviderFactory, StateVault.Server.Ownership.StoreLeaseProviderFactory>();
+        services.AddHttpClient(StateVault.Server.Ownership.OwnerForwardingMiddleware.ClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<SaveStatistics>();
         services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddHostedService<FirstStartService>();

@@ -295,6 +295,9 @@ async function loadManagers() {
     return el("article", { class: "manager-card", "data-manager": manager.name, "data-health": manager.health },
       el("header", {}, el("span", { class: "manager-name", text: systemLabel(manager.name) }), el("span", { class: "pill " + manager.health, text: words(manager.status) })),
       el("div", { class: "manager-systems", text: "Systems: " + manager.systems.map(systemLabel).join(", ") }),
+      manager.owner
+        ? el("div", { class: "manager-owner", "data-owner": manager.owner.instanceId, text: "Owner: " + (manager.owner.self ? "this instance" : manager.owner.instanceId + (manager.owner.url ? " (" + manager.owner.url + ")" : "")) + (manager.ownerSince ? ", since " + new Date(manager.ownerSince).toLocaleString() : "") })
+        : null,
       figures.length
         ? el("dl", { class: "figures" }, figures.flatMap(([label, node]) => [el("dt", { text: label }), el("dd", {}, node)]))
         : el("p", { class: "hint", text: "No figures." }),

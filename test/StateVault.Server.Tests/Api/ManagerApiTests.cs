@@ -115,6 +115,13 @@ public sealed class ManagerApiTests : IAsyncLifetime
         Assert.NotNull(thresholds.GetThreshold("restore_probe"));
         var state = JsonNode.Parse(await client.GetStringAsync("api/managers/health_thresholds/state", Ct))!;
         Assert.Equal(1, state["thresholds"]!["restore_probe"]!["warning"]!.GetValue<double>());
+
+        // The restored snapshot is the base of the manager's next compare-and-set: its next change is no conflict.
+        await thresholds.SetThresholdAsync("after_restore", 3, 4, ThresholdDirection.HigherIsWorse, cancellationToken: Ct);
+        var newest = JsonNode.Parse((await _sut.Vault.LoadLatestJsonAsync("health_thresholds", Ct))!.Json.Span)!;
+        Assert.NotNull(newest["thresholds"]!["restore_probe"]);
+        Assert.NotNull(newest["thresholds"]!["after_restore"]);
+        Assert.Equal(0, _sut.Persistence.GetStatus("health_thresholds").Conflicts);
     }
 
     [Fact]

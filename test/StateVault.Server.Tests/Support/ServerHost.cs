@@ -60,6 +60,8 @@ public sealed class ServerHost : IAsyncDisposable
 
     public static string FirstAdminKeyFileOf(string storeRoot) => storeRoot.TrimEnd(Path.DirectorySeparatorChar) + ".admin-key";
 
+    public StateVault.Hosting.IStatePersistence Persistence => App.Services.GetRequiredService<StateVault.Hosting.IStatePersistence>();
+
     public static async Task<ServerHost> StartAsync(
         string? storeRoot = null,
         FakeManagedComponent? extraManager = null,

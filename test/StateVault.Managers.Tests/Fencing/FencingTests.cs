@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+using StateVault.Managers.ApiKeys;
+using StateVault.Managers.Core;
+using Xunit;
+
+namespace StateVault.Managers.Tests.Fencing;
+
+/// <summary>
+/// Fencing: every manager save is a compare-and-set on the newest sequence the manager saw. Two hosts on one store: the
+/// save that loses the race never lands; the loser reloads the newest state and reports the conflict.
+/// </summary>
+public sealed class FencingTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task SetConfigAsync_SecondHostSavesAfterTheFirst_RefusedAndSecondHostShowsTheFirstsChange()
+    {
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time);
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var a = first.Manager<CoreManager>();
+        var sut = second.Manager<CoreManager>();
+
+        await a.SetConfigAsync("mode", "from-a", Ct);
+        var conflict = await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => sut.SetConfigAsync("mode", "from-b", Ct));
+
+        Assert.Equal(CoreManager.ManagerName, conflict.System);
+        var newest = await first.Vault.LoadLatestJsonAsync(CoreManager.ManagerName, Ct);
+        Assert.Equal("from-a", JsonNode.Parse(newest!.Json.Span)!["config"]!["mode"]!.GetValue<string>());
+        Assert.Equal("from-a", sut.State.Config["mode"]);
+        var status = second.Persistence.GetStatus(CoreManager.ManagerName);
+        Assert.False(status.Dirty);
+        Assert.Equal(1, status.Conflicts);
+        Assert.Equal(newest.Metadata.Sequence, status.LastSavedSequence);
+
+        // After the reload the second host's next change lands on top of the first's.
+        await sut.SetConfigAsync("other", "from-b", Ct);
+        var after = await first.Vault.LoadLatestJsonAsync(CoreManager.ManagerName, Ct);
+        var config = JsonNode.Parse(after!.Json.Span)!["config"]!;
+        Assert.Equal("from-a", config["mode"]!.GetValue<string>());
+        Assert.Equal("from-b", config["other"]!.GetValue<string>());
+        await second.Host.StopAsync(Ct);
+        await first.Host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task CreateAccessKeyAsync_OtherHostCreatedAKeyFirst_NoKeyIsLostAndTheRefusedOneIsNotAcknowledged()
+    {
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time);
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var a = first.Manager<ApiKeysManager>();
+        var sut = second.Manager<ApiKeysManager>();
+
+        var created = await a.CreateAccessKeyAsync(AccessRole.Admin, "on a", Ct);
+        await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => sut.CreateAccessKeyAsync(AccessRole.Reader, "on b", Ct));
+
+        Assert.NotNull(sut.ValidateAccessKey(created.Key));
+        Assert.DoesNotContain(sut.ListAccessKeys(), k => k.Description == "on b");
+        var again = await sut.CreateAccessKeyAsync(AccessRole.Reader, "on b", Ct);
+
+        // A fresh host on the store sees both keys.
+        await using var third = ManagerHost.Create(_dir.Store, _time);
+        await third.Host.StartAsync(Ct);
+        var keys = third.Manager<ApiKeysManager>();
+        Assert.NotNull(keys.ValidateAccessKey(created.Key));
+        Assert.NotNull(keys.ValidateAccessKey(again.Key));
+        await third.Host.StopAsync(Ct);
+        await second.Host.StopAsync(Ct);
+        await first.Host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task StopAsync_OtherHostSavedMeanwhile_ShutdownSaveDoesNotOverwriteIt()
+    {
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time);
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var a = first.Manager<CoreManager>();
+        var sut = second.Manager<CoreManager>();
+
+        sut.SetConfig("mode", "unsaved-on-b"); // in memory only (autosave later)
+        await a.SetConfigAsync("mode", "from-a", Ct);
+        await second.Host.StopAsync(Ct); // the shutdown save loses the race
+
+        var newest = await first.Vault.LoadLatestJsonAsync(CoreManager.ManagerName, Ct);
+        Assert.Equal("from-a", JsonNode.Parse(newest!.Json.Span)!["config"]!["mode"]!.GetValue<string>());
+        await first.Host.StopAsync(Ct);
+    }
+}
