@@ -662,7 +662,7 @@ internal sealed class S3SnapshotStore : ISnapshotStore
     private static bool IsNotFound(AmazonS3Exception ex) =>
         ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode is not "NoSuchBucket";
 
-    private static bool IsPreconditionFailure(AmazonS3Exception ex) =>
+    internal static bool IsPreconditionFailure(AmazonS3Exception ex) =>
         ex.StatusCode == HttpStatusCode.PreconditionFailed
         || (ex.StatusCode == HttpStatusCode.Conflict && ex.ErrorCode == "ConditionalRequestConflict");
 

@@ -76,7 +76,7 @@ internal sealed partial class OwnershipService : IOwnershipView, IHostedLifecycl
         {
             // Refused rather than pretended: two instances without a working lease would both write.
             throw new InvalidOperationException(
-                $"StateVault:Ownership:Enabled is set, but the store {Storage.SnapshotStoreFactory.Redact(_store)} cannot hold leases: {refusal ?? "no lease provider is registered for it"}. Run one instance on it, or use a store that supports ownership (file, SQLite, PostgreSQL).");
+                $"StateVault:Ownership:Enabled is set, but the store {Storage.SnapshotStoreFactory.Redact(_store)} cannot hold leases: {refusal ?? "no lease provider is registered for it"}. Run one instance on it, or use a store that supports ownership (file, SQLite, PostgreSQL, S3 that enforces conditional writes).");
         }
 
         _coordinator.EnableOwnership(this);

@@ -1,5 +1,6 @@
 using StateVault.Hosting.Ownership;
 using StateVault.PostgreSql;
+using StateVault.S3;
 using StateVault.Sqlite;
 using StateVault.Storage;
 
@@ -7,8 +8,9 @@ namespace StateVault.Server.Ownership;
 
 /// <summary>
 /// The lease provider for each store the server knows: an OS file lock next to the data for <c>file:</c> and <c>sqlite:</c>, a lease
-/// row for PostgreSQL. S3 (and <c>http://</c>, <c>mirror:</c>) are refused: s3rver, the S3 server the tests use, does not honour
-/// conditional writes (<c>If-None-Match: *</c>), so a lease object could be taken by two instances at once.
+/// row for PostgreSQL, a lease object written with conditional PUTs for S3 when the server honours them. Which S3 server does is
+/// not assumed from the scheme: the store's conditional-write probe decides (s3rver, the S3 server the tests use, ignores
+/// <c>If-None-Match: *</c> and is refused; AWS S3 and MinIO enforce it). <c>http://</c> and <c>mirror:</c> are refused.
 /// </summary>
 internal sealed class StoreLeaseProviderFactory(TimeProvider time) : ISystemLeaseProviderFactory
 {
@@ -28,8 +30,11 @@ internal sealed class StoreLeaseProviderFactory(TimeProvider time) : ISystemLeas
                 var options = PostgreSqlSnapshotStoreProvider.ParseUri(storeUri);
                 return new PostgreSqlLeaseProvider(options.ConnectionString, options.Schema);
             case "s3":
-                refusal = "S3 leases need conditional writes (If-None-Match: *), which not every S3-compatible server honours (s3rver does not); multi-instance ownership is refused on s3://";
-                return null;
+                // Called once, at start-up, before the host serves anything (no synchronization context): waiting here keeps the
+                // refusal where the other stores' is, and a start with an unreachable S3 server fails as it should.
+                var (provider, why) = S3LeaseProvider.CreateAsync(S3SnapshotStoreProvider.Parse(storeUri), time, CancellationToken.None).GetAwaiter().GetResult();
+                refusal = why;
+                return provider;
             default:
                 refusal = $"a {scheme}: store has no lease mechanism";
                 return null;
