@@ -29,4 +29,7 @@ public sealed record SystemPersistenceStatus(
 
     /// <summary>When the last conflict happened.</summary>
     public DateTimeOffset? LastConflictUtc { get; init; }
+
+    /// <summary>Whether a conflict happened and no save of this instance has landed since (health is Degraded meanwhile).</summary>
+    public bool ConflictOutstanding { get; init; }
 }

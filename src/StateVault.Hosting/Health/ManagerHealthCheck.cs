@@ -3,8 +3,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace StateVault.Hosting.Health;
 
 /// <summary>
-/// One manager's health: Unhealthy when its status is <c>error</c>; Degraded when one of its systems holds a pending state
-/// or the manager reports itself degraded (<see cref="IManagedHealth"/>); the restore outcome (fallbacks) is in the data.
+/// One manager's health: Unhealthy when its status is <c>error</c>; Degraded when one of its systems holds a pending state,
+/// lost a save to another writer (a conflict) and has not saved since, or the manager reports itself degraded (<see cref="IManagedHealth"/>); the restore outcome (fallbacks) is in the data.
 /// </summary>
 internal sealed class ManagerHealthCheck(IManagedComponent manager, IStatePersistence persistence) : IHealthCheck
 {
@@ -30,6 +30,13 @@ internal sealed class ManagerHealthCheck(IManagedComponent manager, IStatePersis
                 // Another writer saved this system first (a second instance or a tool on the same store): reported, never hidden.
                 data[$"{system}.save_conflicts"] = saved.Conflicts;
                 data[$"{system}.last_conflict"] = saved.LastConflictUtc?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+            }
+
+            if (saved.ConflictOutstanding)
+            {
+                // Operations were refused with 409 since the last save that landed: degraded until this instance saves again.
+                status = Worst(status, HealthStatus.Degraded);
+                reasons.Add($"{system} lost a save to another writer (conflict at {saved.LastConflictUtc?.ToString("O", System.Globalization.CultureInfo.InvariantCulture)}); no save has landed since");
             }
 
             if (saved.Pending)

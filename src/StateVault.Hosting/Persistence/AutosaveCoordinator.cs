@@ -788,6 +788,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 slot.LastError = null;
                 slot.LastSequence = metadata.Sequence;
                 slot.SeenSequence = metadata.Sequence;
+                slot.ConflictOutstanding = false;
                 slot.LastSavedUtc = metadata.CreatedUtc;
                 slot.FirstDirtyUtc = slot.IsDirty ? capturedAt : null;
                 slot.CompleteSavedWaitersLocked();
@@ -873,6 +874,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             {
                 slot.Conflicts++;
                 slot.LastConflictUtc = _time.GetUtcNow();
+                slot.ConflictOutstanding = true;
             }
 
             slot.LastConflict = error;

@@ -43,6 +43,9 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
     /// <summary>When the last conflict happened.</summary>
     public DateTimeOffset? LastConflictUtc { get; set; }
 
+    /// <summary>A conflict happened and no save of this instance has landed since.</summary>
+    public bool ConflictOutstanding { get; set; }
+
     /// <summary>Why the state was last reloaded over unsaved changes (reported to callers whose change was made before the reload).</summary>
     public StateVaultException? LastConflict { get; set; }
 
@@ -113,6 +116,7 @@ internal sealed class SystemSlot(IManagedComponent component, string system)
     {
         Conflicts = Conflicts,
         LastConflictUtc = LastConflictUtc,
+        ConflictOutstanding = ConflictOutstanding,
     };
 }
 

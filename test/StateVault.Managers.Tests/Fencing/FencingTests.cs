@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
+using StateVault.Hosting;
 using StateVault.Managers.ApiKeys;
 using StateVault.Managers.Core;
 using Xunit;
@@ -47,6 +50,34 @@ public sealed class FencingTests : IDisposable
         var config = JsonNode.Parse(after!.Json.Span)!["config"]!;
         Assert.Equal("from-a", config["mode"]!.GetValue<string>());
         Assert.Equal("from-b", config["other"]!.GetValue<string>());
+        await second.Host.StopAsync(Ct);
+        await first.Host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Health_AfterASaveConflict_IsDegradedUntilTheNextSuccessfulSave()
+    {
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time);
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var sut = second.Manager<CoreManager>();
+        var health = second.Host.Services.GetRequiredService<HealthCheckService>();
+        var before = await health.CheckHealthAsync(Ct);
+
+        await first.Manager<CoreManager>().SetConfigAsync("mode", "from-a", Ct);
+        await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => sut.SetConfigAsync("mode", "from-b", Ct));
+        var afterConflict = await health.CheckHealthAsync(Ct);
+        await sut.SetConfigAsync("other", "from-b", Ct);
+        var afterSave = await health.CheckHealthAsync(Ct);
+
+        Assert.Equal(HealthStatus.Healthy, before.Entries[StateVaultHealthChecks.ManagerPrefix + CoreManager.ManagerName].Status);
+        var entry = afterConflict.Entries[StateVaultHealthChecks.ManagerPrefix + CoreManager.ManagerName];
+        Assert.Equal(HealthStatus.Degraded, entry.Status);
+        Assert.Contains("conflict", entry.Description, StringComparison.Ordinal);
+        Assert.Equal(1L, entry.Data[CoreManager.ManagerName + ".save_conflicts"]);
+        Assert.Equal(HealthStatus.Healthy, afterSave.Entries[StateVaultHealthChecks.ManagerPrefix + CoreManager.ManagerName].Status);
+        Assert.Equal(1L, afterSave.Entries[StateVaultHealthChecks.ManagerPrefix + CoreManager.ManagerName].Data[CoreManager.ManagerName + ".save_conflicts"]);
         await second.Host.StopAsync(Ct);
         await first.Host.StopAsync(Ct);
     }
