@@ -24,10 +24,14 @@ public sealed partial class AiMlCoreManager
     /// <summary><see cref="RequestApiKey"/>, acknowledged once the request record (here and in the API key manager) is durable.</summary>
     public async Task<ProviderKey?> RequestApiKeyAsync(string provider, string purpose, CancellationToken cancellationToken = default)
     {
+        // The request record also goes to the key manager's system: its reload generation is taken first, as for this manager's own,
+        // so a reload after a lost save there is a conflict, never an acknowledgement of a record the reload dropped.
+        var keys = Context.Registry?.FindByName(ApiKeysManager.ManagerName) as ApiKeysManager;
+        var keyGenerations = keys?.CaptureReloadGenerations();
         var key = await RunDurableAsync(() => RequestApiKey(provider, purpose), cancellationToken).ConfigureAwait(false);
-        if (Context.Registry?.FindByName(ApiKeysManager.ManagerName) is ApiKeysManager keys)
+        if (keys is not null)
         {
-            await keys.WhenDurableAsync(cancellationToken).ConfigureAwait(false);
+            await keys.WhenDurableSinceAsync(keyGenerations!, cancellationToken).ConfigureAwait(false);
         }
 
         return key;

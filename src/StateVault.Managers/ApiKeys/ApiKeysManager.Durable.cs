@@ -22,4 +22,15 @@ public sealed partial class ApiKeysManager
     /// <summary><see cref="RunSecurityChecks"/>, acknowledged once the recorded checks are durable.</summary>
     public Task<IReadOnlyList<SecurityCheck>> RunSecurityChecksAsync(CancellationToken cancellationToken = default) =>
         RunDurableAsync(RunSecurityChecks, cancellationToken);
+
+    /// <summary>The reload generations of the API key system, taken before another manager changes it (see <see cref="WhenDurableSinceAsync"/>).</summary>
+    internal IReadOnlyList<long> CaptureReloadGenerations() => CaptureGenerations();
+
+    /// <summary>
+    /// Returns once the changes made since <paramref name="generations"/> were taken are durable; <see cref="SnapshotConcurrencyException"/>
+    /// when the system was reloaded since (a lost compare-and-set dropped them), so another manager never acknowledges a change here
+    /// that a reload undid.
+    /// </summary>
+    internal Task WhenDurableSinceAsync(IReadOnlyList<long> generations, CancellationToken cancellationToken) =>
+        WhenDurableAsync(generations, cancellationToken);
 }

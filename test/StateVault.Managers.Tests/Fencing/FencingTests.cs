@@ -3,8 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using StateVault.Hosting;
+using StateVault.Managers.AiMlCore;
 using StateVault.Managers.ApiKeys;
 using StateVault.Managers.Core;
+using StateVault.Storage;
+using StateVault.TestKit;
 using Xunit;
 
 namespace StateVault.Managers.Tests.Fencing;
@@ -78,6 +81,36 @@ public sealed class FencingTests : IDisposable
         Assert.Equal(1L, entry.Data[CoreManager.ManagerName + ".save_conflicts"]);
         Assert.Equal(HealthStatus.Healthy, afterSave.Entries[StateVaultHealthChecks.ManagerPrefix + CoreManager.ManagerName].Status);
         Assert.Equal(1L, afterSave.Entries[StateVaultHealthChecks.ManagerPrefix + CoreManager.ManagerName].Data[CoreManager.ManagerName + ".save_conflicts"]);
+        await second.Host.StopAsync(Ct);
+        await first.Host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task RequestApiKeyAsync_OtherHostSavedTheKeysFirst_RefusedAndNeverAcknowledgedWithoutItsRecord()
+    {
+        var store = new FailingSystemsStore(FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = false }));
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time, services: s => s.AddSingleton<ISnapshotStore>(store));
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var sut = second.Manager<AiMlCoreManager>();
+        await first.Manager<ApiKeysManager>().CreateAccessKeyAsync(AccessRole.Reader, "on a", Ct);
+
+        // The request record goes to api_keys, which the first host saved since the second last saw it: its autosave is refused and
+        // the reload drops the record. The AI/ML core's own save is held until that reload is over, so the wait for the key
+        // manager starts after it (the order that acknowledged a dropped record).
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeAppend = (system, ct) => system == AiMlCoreManager.ManagerName ? held.Task.WaitAsync(ct) : Task.CompletedTask;
+        var request = sut.RequestApiKeyAsync("openai", "fenced-request", Ct);
+        await Eventually.TrueAsync(
+            () => second.Persistence.GetStatus(ApiKeysManager.ManagerName).Conflicts == 1,
+            "the key manager's autosave refused and reloaded",
+            between: () => _time.Advance(TimeSpan.FromSeconds(1)));
+        held.SetResult();
+
+        await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => request);
+        var newest = await first.Vault.LoadLatestJsonAsync(ApiKeysManager.ManagerName, Ct);
+        Assert.DoesNotContain("fenced-request", System.Text.Encoding.UTF8.GetString(newest!.Json.Span), StringComparison.Ordinal);
         await second.Host.StopAsync(Ct);
         await first.Host.StopAsync(Ct);
     }
