@@ -158,6 +158,11 @@ public sealed partial class AiMlCoreManager : ManagerBase
         return RunAsync("execute_ml_workflow", async ct =>
         {
             var generations = CaptureGenerations();
+            // A key-request step records the request in the key manager's system: wait for that too, fenced the same way.
+            var keys = CoreState.Workflows[workflowId].Steps.Any(s => s.Kind == MlStepKind.RequestApiKey)
+                ? Context.Registry?.FindByName(ApiKeysManager.ManagerName) as ApiKeysManager
+                : null;
+            var keyGenerations = keys?.CaptureReloadGenerations();
             var started = Time.GetUtcNow();
             SetWorkflow(workflowId, w => w with { Status = MlStepStatus.Running, Steps = [.. w.Steps.Select(s => s with { Status = MlStepStatus.Pending, Error = null, StartedAt = null, FinishedAt = null })] });
             string? failed = null;
@@ -185,6 +190,11 @@ public sealed partial class AiMlCoreManager : ManagerBase
                 WorkflowExecutions = state.WorkflowExecutions.AppendBounded(execution, Context.Options.HistoryLimit),
             });
             await WhenDurableAsync(generations, ct).ConfigureAwait(false);
+            if (keys is not null)
+            {
+                await keys.WhenDurableSinceAsync(keyGenerations!, ct).ConfigureAwait(false);
+            }
+
             return execution;
         }, cancellationToken);
     }

@@ -116,6 +116,36 @@ public sealed class FencingTests : IDisposable
     }
 
     [Fact]
+    public async Task ExecuteWorkflowAsync_KeyRequestStepAfterOtherHostSavedTheKeys_RefusedAndNeverAcknowledgedWithoutItsRecord()
+    {
+        var store = new FailingSystemsStore(FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = false }));
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time, services: s => s.AddSingleton<ISnapshotStore>(store));
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var sut = second.Manager<AiMlCoreManager>();
+        var workflow = await sut.CreateWorkflowAsync("keyed", [("key", MlStepKind.RequestApiKey, "openai")], Ct);
+        await first.Manager<ApiKeysManager>().CreateAccessKeyAsync(AccessRole.Reader, "on a", Ct);
+
+        // As above: the step's request record goes to api_keys, whose autosave is refused and reloaded while the AI/ML core's
+        // save of the execution is held.
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeAppend = (system, ct) => system == AiMlCoreManager.ManagerName ? held.Task.WaitAsync(ct) : Task.CompletedTask;
+        var execution = sut.ExecuteWorkflowAsync(workflow.Id, Ct);
+        await Eventually.TrueAsync(
+            () => second.Persistence.GetStatus(ApiKeysManager.ManagerName).Conflicts == 1,
+            "the key manager's autosave refused and reloaded",
+            between: () => _time.Advance(TimeSpan.FromSeconds(1)));
+        held.SetResult();
+
+        await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => execution);
+        var newest = await first.Vault.LoadLatestJsonAsync(ApiKeysManager.ManagerName, Ct);
+        Assert.DoesNotContain("ml workflow step key", System.Text.Encoding.UTF8.GetString(newest!.Json.Span), StringComparison.Ordinal);
+        await second.Host.StopAsync(Ct);
+        await first.Host.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task CreateAccessKeyAsync_OtherHostCreatedAKeyFirst_NoKeyIsLostAndTheRefusedOneIsNotAcknowledged()
     {
         await using var first = ManagerHost.Create(_dir.Store, _time);
