@@ -105,7 +105,7 @@ public sealed class FencingTests : IDisposable
         await Eventually.TrueAsync(
             () => second.Persistence.GetStatus(ApiKeysManager.ManagerName).Conflicts == 1,
             "the key manager's autosave refused and reloaded",
-            between: () => _time.Advance(TimeSpan.FromSeconds(1)));
+            between: () => _time.Advance(TimeSpan.FromMilliseconds(100))); // small steps: the held save's 5 s acknowledgement timeout runs on this clock too
         held.SetResult();
 
         await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => request);
@@ -135,7 +135,7 @@ public sealed class FencingTests : IDisposable
         await Eventually.TrueAsync(
             () => second.Persistence.GetStatus(ApiKeysManager.ManagerName).Conflicts == 1,
             "the key manager's autosave refused and reloaded",
-            between: () => _time.Advance(TimeSpan.FromSeconds(1)));
+            between: () => _time.Advance(TimeSpan.FromMilliseconds(100))); // small steps: the held save's 5 s acknowledgement timeout runs on this clock too
         held.SetResult();
 
         await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => execution);
