@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using StateVault.Benchmarks.Shared;
+using StateVault.Server.Tests.Support;
 
 namespace StateVault.Server.Benchmarks;
 
@@ -17,7 +18,6 @@ namespace StateVault.Server.Benchmarks;
 /// </summary>
 internal static class MultiInstanceBenchmark
 {
-    private const string Secret = "multi-instance-benchmark-secret";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -145,25 +145,14 @@ internal static class MultiInstanceBenchmark
 
         public static async Task<Cluster> StartAsync(string store, int instances)
         {
-            var urls = Enumerable.Range(0, instances).Select(_ => FreeUrl()).ToArray();
-            var keyFile = Path.Combine(Path.GetTempPath(), "sv-bench-" + Guid.NewGuid().ToString("N") + ".admin-key");
-            var first = Start(store, urls[0], "b0-0", keyFile);
-            string key;
-            try
-            {
-                key = await WaitReadyAsync(first, keyFile) ?? throw new InvalidOperationException("no admin key");
-            }
-            finally
-            {
-                File.Delete(keyFile);
-            }
-
+            var urls = Enumerable.Range(0, instances).Select(_ => ServerProcess.FreeUrl()).ToArray();
+            var (first, key) = await ServerProcess.StartFirstAsync(store, urls[0], "b0-0", CancellationToken.None);
             var cluster = new Cluster(store, urls, key);
             cluster._processes[0] = first;
             for (var i = 1; i < instances; i++)
             {
-                cluster._processes[i] = Start(store, urls[i], $"b{i}-0");
-                await WaitReadyAsync(cluster._processes[i]!, keyFile: null);
+                cluster._processes[i] = ServerProcess.Start(store, urls[i], $"b{i}-0");
+                await ServerProcess.WaitReadyAsync(cluster._processes[i]!, keyFile: null, CancellationToken.None);
             }
 
             return cluster;
@@ -203,91 +192,21 @@ internal static class MultiInstanceBenchmark
 
         public async Task RestartAsync(int slot)
         {
-            _processes[slot] = Start(_store, Urls[slot], $"b{slot}-{++_generation}");
-            await WaitReadyAsync(_processes[slot]!, keyFile: null);
+            _processes[slot] = ServerProcess.Start(_store, Urls[slot], $"b{slot}-{++_generation}");
+            await ServerProcess.WaitReadyAsync(_processes[slot]!, keyFile: null, CancellationToken.None);
         }
 
         public void Dispose()
         {
             foreach (var process in _processes.OfType<Process>())
             {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                process.Dispose();
+                ServerProcess.Stop(process);
             }
 
             foreach (var client in Clients)
             {
                 client.Dispose();
             }
-        }
-
-        private static Process Start(string store, string url, string instanceId, string? firstKeyFile = null)
-        {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in new[]
-            {
-                Path.Combine(AppContext.BaseDirectory, "StateVault.Server.dll"), "--urls", url, "--store", store,
-                "--StateVault:Ownership:Enabled", "true",
-                "--StateVault:Ownership:LeaseDuration", "00:00:01",
-                "--StateVault:Ownership:RenewInterval", "00:00:00.300",
-                "--StateVault:Ownership:InstanceId", instanceId,
-                "--StateVault:Ownership:AdvertisedUrl", url,
-                "--StateVault:RefreshInterval", "00:00:00.200",
-                "--Logging:LogLevel:Default", "Warning",
-                "--Logging:LogLevel:StateVault.Server.Hosting.FirstStartService", "Information",
-            })
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            if (firstKeyFile is not null)
-            {
-                info.ArgumentList.Add("--StateVault:Server:FirstAdminKeyFile");
-                info.ArgumentList.Add(firstKeyFile);
-            }
-
-            info.Environment["StateVault__Managers__ApiKeys__FingerprintSecret"] = Secret;
-            var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            return process;
-        }
-
-        private static async Task<string?> WaitReadyAsync(Process process, string? keyFile)
-        {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            var ready = false;
-            while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
-            {
-                var text = line.Trim();
-                if (text.StartsWith("StateVault dashboard: ", StringComparison.Ordinal))
-                {
-                    ready = true;
-                    if (keyFile is null)
-                    {
-                        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                        return null;
-                    }
-                }
-                else if (keyFile is not null && ready && text.Contains(keyFile, StringComparison.Ordinal))
-                {
-                    _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                    return (await File.ReadAllTextAsync(keyFile, deadline.Token)).Trim();
-                }
-            }
-
-            throw new InvalidOperationException("the server exited before it was ready");
-        }
-
-        private static string FreeUrl()
-        {
-            using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return "http://127.0.0.1:" + ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
         }
     }
 }
