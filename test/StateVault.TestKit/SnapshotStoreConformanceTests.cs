@@ -12,7 +12,7 @@ namespace StateVault.TestKit;
 /// The behaviour every <see cref="ISnapshotStore"/> must have. A store's test class derives from this and supplies a
 /// fresh, empty store and a way to damage stored bytes; every fact here then runs against that store.
 /// </summary>
-public abstract class SnapshotStoreConformanceTests : IAsyncLifetime
+public abstract partial class SnapshotStoreConformanceTests : IAsyncLifetime
 {
     private ISnapshotStore? _sut;
 
