@@ -27,6 +27,18 @@ public static class IncomingEnvelope
     /// <exception cref="SecretDetectedException">A secret-looking value; the findings name JSON paths (<c>header.tags[0]</c>, <c>$.a.b</c>), never values.</exception>
     public static SnapshotHeader Check(ReadOnlyMemory<byte> envelope, string system, long sequence, long maxStateBytes, SecretPolicy secretPolicy)
     {
+        var (header, payload) = CheckHead(envelope, system, sequence, maxStateBytes);
+        if (header.Codec == ChunkManifest.Codec)
+        {
+            throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, "a chunked snapshot needs its chunks: check it with CheckAsync and a chunk reader");
+        }
+
+        CheckState(DecodePayload(header, payload), header, system, secretPolicy);
+        return header;
+    }
+
+    private static (SnapshotHeader Header, ReadOnlyMemory<byte> Payload) CheckHead(ReadOnlyMemory<byte> envelope, string system, long sequence, long maxStateBytes)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(maxStateBytes);
         if (!SnapshotSequence.IsValid(sequence))
         {
@@ -69,20 +81,107 @@ public static class IncomingEnvelope
                 $"the header's raw_length ({header.RawLength} bytes) is over the maximum state size ({maxStateBytes} bytes)");
         }
 
+        return (header, payload);
+    }
+
+    /// <summary>
+    /// Like <see cref="Check"/>, and also accepts a chunked snapshot (<see cref="ChunkManifest.Codec"/>): every chunk its
+    /// manifest names must be readable through <paramref name="readChunk"/> and pass <see cref="ChunkFrame.Decode"/>, and the
+    /// assembled state must meet the same rules as any other.
+    /// </summary>
+    /// <param name="envelope">The whole envelope.</param>
+    /// <param name="system">The system it is to be stored under.</param>
+    /// <param name="sequence">The sequence it is to be stored at.</param>
+    /// <param name="maxStateBytes">The largest decoded state accepted.</param>
+    /// <param name="maxExpansionRatio">The most a compressed chunk may expand.</param>
+    /// <param name="secretPolicy">As for <see cref="Check"/>.</param>
+    /// <param name="readChunk">Reads one chunk's stored bytes from where the envelope is going (the target store), or <see langword="null"/> when it is missing.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The verified header.</returns>
+    /// <exception cref="IncomingEnvelopeException">A rule was broken, or a chunk is missing or damaged (<see cref="IncomingEnvelopeRejection.NotAState"/>).</exception>
+    /// <exception cref="SecretDetectedException">A secret-looking value.</exception>
+    public static async Task<SnapshotHeader> CheckAsync(
+        ReadOnlyMemory<byte> envelope,
+        string system,
+        long sequence,
+        long maxStateBytes,
+        int maxExpansionRatio,
+        SecretPolicy secretPolicy,
+        Func<string, CancellationToken, Task<byte[]?>> readChunk,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(readChunk);
+        var (header, payload) = CheckHead(envelope, system, sequence, maxStateBytes);
+        if (header.Codec != ChunkManifest.Codec)
+        {
+            CheckState(DecodePayload(header, payload), header, system, secretPolicy);
+            return header;
+        }
+
+        ChunkManifest manifest;
+        try
+        {
+            manifest = ChunkManifest.Parse(payload.Span, maxStateBytes);
+        }
+        catch (EnvelopeFormatException ex)
+        {
+            throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"the chunk manifest is invalid: {ex.Message}", ex);
+        }
+
+        if (manifest.RawLength != header.RawLength)
+        {
+            throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"the chunks add up to {manifest.RawLength} bytes, the header says {header.RawLength}");
+        }
+
+        var json = new byte[header.RawLength];
+        var offset = 0;
+        foreach (var entry in manifest.Chunks)
+        {
+            var stored = await readChunk(entry.Id, cancellationToken).ConfigureAwait(false)
+                ?? throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"chunk {entry.Id} is not on the target store: put the chunks before the envelope");
+            try
+            {
+                var content = ChunkFrame.Decode(entry.Id, stored, entry.Length, maxExpansionRatio);
+                if (content.Length != entry.Length)
+                {
+                    throw new EnvelopeFormatException("chunk length differs from the manifest");
+                }
+
+                content.Span.CopyTo(json.AsSpan(offset));
+                offset += content.Length;
+            }
+            catch (EnvelopeFormatException ex)
+            {
+                throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"chunk {entry.Id} is damaged: {ex.Message}", ex);
+            }
+        }
+
+        CheckState(json, header, system, secretPolicy);
+        return header;
+    }
+
+    private static ReadOnlyMemory<byte> DecodePayload(SnapshotHeader header, ReadOnlyMemory<byte> payload)
+    {
         if (!SnapshotCodecs.IsKnown(header.Codec))
         {
             throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"unknown codec; known: {string.Join(", ", SnapshotCodecs.All)}");
         }
 
-        ReadOnlyMemory<byte> json;
         try
         {
-            json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength);
-            JsonValidation.Validate(json.Span);
+            return SnapshotCodecs.Decode(header.Codec, payload, header.RawLength);
         }
         catch (InvalidDataException ex)
         {
             throw new IncomingEnvelopeException(IncomingEnvelopeRejection.NotAState, $"the payload does not decode to its declared length ({ex.Message})", ex);
+        }
+    }
+
+    private static void CheckState(ReadOnlyMemory<byte> json, SnapshotHeader header, string system, SecretPolicy secretPolicy)
+    {
+        try
+        {
+            JsonValidation.Validate(json.Span);
         }
         catch (JsonException ex)
         {
@@ -98,8 +197,6 @@ public static class IncomingEnvelope
                 throw new SecretDetectedException(system, findings);
             }
         }
-
-        return header;
     }
 
     private static void AddHeaderFindings(SnapshotHeader header, List<SecretFinding> findings)
