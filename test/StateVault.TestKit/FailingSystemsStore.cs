@@ -10,6 +10,7 @@ public sealed class FailingSystemsStore(ISnapshotStore inner) : ISnapshotStore
     private int _failedAppends;
     private int _appends;
     private volatile Func<string, CancellationToken, Task>? _beforeAppend;
+    private volatile Func<string, CancellationToken, Task>? _beforeRead;
 
     public Func<string, bool> FailFor
     {
@@ -27,6 +28,13 @@ public sealed class FailingSystemsStore(ISnapshotStore inner) : ISnapshotStore
     {
         get => _beforeAppend;
         set => _beforeAppend = value;
+    }
+
+    /// <summary>Awaited before every read of a snapshot's bytes (e.g. to hold a reload before it adopts).</summary>
+    public Func<string, CancellationToken, Task>? BeforeRead
+    {
+        get => _beforeRead;
+        set => _beforeRead = value;
     }
 
     public string Kind => inner.Kind;
@@ -53,7 +61,15 @@ public sealed class FailingSystemsStore(ISnapshotStore inner) : ISnapshotStore
 
     public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);
 
-    public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
+    public async Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
+    {
+        if (BeforeRead is { } before)
+        {
+            await before(system, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await inner.ReadAsync(system, sequence, cancellationToken).ConfigureAwait(false);
+    }
 
     public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

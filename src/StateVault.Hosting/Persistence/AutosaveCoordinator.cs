@@ -155,21 +155,18 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         try
         {
             long before;
+            long previous;
             lock (slot.Sync)
             {
                 before = slot.Version;
+                previous = slot.SeenSequence ?? 0;
             }
 
             var (outcome, seen) = await RestoreWithFencingAsync(component, system, cancellationToken).ConfigureAwait(false);
             lock (slot.Sync)
             {
                 AdoptedLocked(slot, before, outcome, seen);
-                if (slot.Waiters.Count > 0)
-                {
-                    slot.Generation++;
-                    slot.LastConflict = new SnapshotConcurrencyException(system, before, seen);
-                    slot.FailWaitersLocked(long.MaxValue, slot.LastConflict);
-                }
+                ReplacedLocked(slot, new SnapshotConcurrencyException(system, previous, seen));
             }
 
             RaiseChanged(slot);
@@ -241,6 +238,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             lock (slot.Sync)
             {
                 AdoptedLocked(slot, before, outcome, newest);
+                ReplacedLocked(slot, new SnapshotConcurrencyException(system, seen.Value, newest));
             }
 
             Log.Refreshed(_logger, system, seen.Value, outcome.Sequence);
@@ -267,6 +265,21 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
         slot.LastSequence = outcome.Sequence;
         slot.LastSavedUtc = outcome.CreatedUtc;
         slot.FirstDirtyUtc = slot.IsDirty ? slot.LastChangeUtc : null;
+    }
+
+    /// <summary>
+    /// After the component's state was replaced by a reload (called under the slot's lock, after the adopt): a change made since the
+    /// reload started may have been overwritten by it, whether or not its waiter is queued yet. Bumping the generation refuses the
+    /// changes whose callers noted it before (<see cref="WaitDurableAsync(IManagedComponent, string, long, CancellationToken)"/>,
+    /// <see cref="SaveNowAsync(IManagedComponent, string, long, CancellationToken)"/>) and the queued waiters are failed; without
+    /// it the next save stored the reloaded state and acknowledged the lost change. Changes whose callers note the generation
+    /// after this are made on the reloaded state.
+    /// </summary>
+    private static void ReplacedLocked(SystemSlot slot, StateVaultException error)
+    {
+        slot.Generation++;
+        slot.LastConflict = error;
+        slot.FailWaitersLocked(long.MaxValue, error);
     }
 
     private Task WaitDurableCoreAsync(IManagedComponent component, string system, long? generation, CancellationToken cancellationToken)
@@ -537,8 +550,16 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             {
                 lock (slot.Sync)
                 {
-                    // Waiters that arrived after the capture are failed too: the store just refused, and each gets its answer now, not after a hang.
-                    slot.FailWaitersLocked(long.MaxValue, ex);
+                    // After a lost compare-and-set (or a lost lease) the save reloaded, and under this lock failed every waiter it
+                    // found and bumped the generation. A waiter queued since is for a change made on the reloaded state (one made
+                    // before the reload is refused by its generation): the next pass saves it. Failing it here with the old conflict
+                    // refused a change that the background save then stored anyway.
+                    if (ex is not (SnapshotConcurrencyException or Ownership.SystemNotOwnedException))
+                    {
+                        // Waiters that arrived after the capture are failed too: the store just refused, and each gets its answer now, not after a hang.
+                        slot.FailWaitersLocked(long.MaxValue, ex);
+                    }
+
                     if (ex is SecretDetectedException)
                     {
                         slot.Refused = true;
@@ -869,7 +890,6 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
 
         lock (slot.Sync)
         {
-            slot.Generation++;
             if (conflict is not null)
             {
                 slot.Conflicts++;
@@ -877,7 +897,6 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
                 slot.ConflictOutstanding = true;
             }
 
-            slot.LastConflict = error;
             slot.Pending = null;
             slot.Failures = 0;
             if (outcome is not null)
@@ -887,7 +906,7 @@ internal sealed class AutosaveCoordinator : IStatePersistence, IAsyncDisposable,
             }
 
             slot.LastError = conflict is null ? null : conflict.GetType().Name + ": " + conflict.Message;
-            slot.FailWaitersLocked(long.MaxValue, error);
+            ReplacedLocked(slot, error);
         }
 
         if (conflict is not null)

@@ -58,6 +58,129 @@ public sealed class FencingTests : IDisposable
     }
 
     [Fact]
+    public async Task SetConfigAsync_NextChangeWhileTheLosingSaveIsStillFinishing_LandsAndIsNotRefusedWithTheOldConflict()
+    {
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time);
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var sut = second.Manager<CoreManager>();
+
+        // The losing save is held after its reload failed its waiter (so the caller already has the conflict) and before the
+        // save reports the conflict to its commit loop: the caller's next change queues its waiter in that window (the
+        // interleaving that refused the next change with the old "expected 0, latest 1" conflict in a CI run).
+        using var resume = new ManualResetEventSlim();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var armed = 0;
+        second.Registry.StateChanged += (_, e) =>
+        {
+            if (e.System == CoreManager.ManagerName
+                && second.Persistence.GetStatus(CoreManager.ManagerName).Conflicts == 1
+                && Interlocked.Exchange(ref armed, 1) == 0)
+            {
+                held.SetResult();
+                resume.Wait(TimeSpan.FromSeconds(30), Ct);
+            }
+        };
+        await first.Manager<CoreManager>().SetConfigAsync("mode", "from-a", Ct);
+        await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => sut.SetConfigAsync("mode", "from-b", Ct));
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var next = sut.SetConfigAsync("other", "from-b", Ct); // its waiter is queued before it returns
+        resume.Set();
+        await next;
+
+        var after = await first.Vault.LoadLatestJsonAsync(CoreManager.ManagerName, Ct);
+        var config = JsonNode.Parse(after!.Json.Span)!["config"]!;
+        Assert.Equal("from-a", config["mode"]!.GetValue<string>());
+        Assert.Equal("from-b", config["other"]!.GetValue<string>());
+        await second.Host.StopAsync(Ct);
+        await first.Host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task CreateAccessKeyAsync_RefreshReloadsWhileTheKeyIsMade_RefusedNeverHandedOutWithoutItsRecord()
+    {
+        var store = new FailingSystemsStore(FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = false }));
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time, services: s => s.AddSingleton<ISnapshotStore>(store));
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var sut = second.Manager<ApiKeysManager>();
+        var other = await first.Manager<ApiKeysManager>().CreateAccessKeyAsync(AccessRole.Admin, "on a", Ct);
+
+        // The refresh (the second host is clean, the first saved since) is held reading the newest snapshot, after it checked
+        // the system is clean and before it adopts; the key is made in that window, so the adopt overwrites its record.
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeRead = (system, ct) =>
+        {
+            if (system != ApiKeysManager.ManagerName)
+            {
+                return Task.CompletedTask;
+            }
+
+            reading.TrySetResult();
+            return release.Task.WaitAsync(ct);
+        };
+        await Eventually.TrueAsync(
+            () => reading.Task.IsCompleted,
+            "the refresh reading the first host's snapshot",
+            between: () => _time.Advance(TimeSpan.FromMilliseconds(100))); // the refresh loop may start its wait after any given advance
+        var create = sut.CreateAccessKeyAsync(AccessRole.Reader, "on b", Ct);
+        release.SetResult();
+
+        await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => create);
+        store.BeforeRead = null;
+        Assert.NotNull(sut.ValidateAccessKey(other.Key));
+        Assert.DoesNotContain(sut.ListAccessKeys(), k => k.Description == "on b");
+        var newest = await first.Vault.LoadLatestJsonAsync(ApiKeysManager.ManagerName, Ct);
+        Assert.DoesNotContain("on b", System.Text.Encoding.UTF8.GetString(newest!.Json.Span), StringComparison.Ordinal);
+        await second.Host.StopAsync(Ct);
+        await first.Host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task WaitDurableAsync_ChangeMadeWhileAReloadWasReadingTheStore_RefusedNeverAcknowledgedWithoutIt()
+    {
+        // ReloadAsync is what the server's restore route and a lease takeover run on a live manager.
+        var store = new FailingSystemsStore(FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = false }));
+        await using var first = ManagerHost.Create(_dir.Store, _time);
+        await using var second = ManagerHost.Create(_dir.Store, _time, services: s => s.AddSingleton<ISnapshotStore>(store));
+        await first.Host.StartAsync(Ct);
+        await second.Host.StartAsync(Ct);
+        var sut = second.Manager<CoreManager>();
+        await first.Manager<CoreManager>().SetConfigAsync("mode", "from-a", Ct);
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeRead = (system, ct) =>
+        {
+            if (system != CoreManager.ManagerName)
+            {
+                return Task.CompletedTask;
+            }
+
+            reading.TrySetResult();
+            return release.Task.WaitAsync(ct);
+        };
+
+        // The change is made (its waiter not queued yet) while the reload reads, so the adopt overwrites it.
+        var generation = second.Persistence.GetGeneration(CoreManager.ManagerName);
+        var reload = second.Persistence.ReloadAsync(sut, CoreManager.ManagerName, Ct);
+        await reading.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        sut.SetConfig("other", "from-b");
+        release.SetResult();
+        await reload;
+        store.BeforeRead = null;
+
+        await Assert.ThrowsAsync<SnapshotConcurrencyException>(() => second.Persistence.WaitDurableAsync(sut, CoreManager.ManagerName, generation, Ct));
+        Assert.Equal("from-a", sut.State.Config["mode"]);
+        Assert.False(sut.State.Config.ContainsKey("other"));
+        await second.Host.StopAsync(Ct);
+        await first.Host.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task Health_AfterASaveConflict_IsDegradedUntilTheNextSuccessfulSave()
     {
         await using var first = ManagerHost.Create(_dir.Store, _time);
