@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,12 @@ public sealed class SnapshotVault : IAsyncDisposable
 
     // Snapshots are immutable: a header verified once (by length) need not be re-read for listings and retention.
     private readonly ConcurrentDictionary<(string System, long Sequence), (long Length, SnapshotHeader Header)> _verified = new();
+
+    // The content fingerprint (XxHash128 of every stored byte) of the bytes each snapshot last passed full verification with,
+    // and the header they hold. Retention's re-check before deleting reads the bytes again but only fully verifies (SHA-256,
+    // decode) bytes whose fingerprint differs: unchanged bytes are the verified ones. Not file times or a store's ETag: a
+    // change within one timestamp tick, or a store that keeps its metadata, would pass unseen.
+    private readonly ConcurrentDictionary<(string System, long Sequence), (UInt128 Fingerprint, SnapshotHeader Header)> _fingerprints = new();
 
     /// <summary>Creates a vault over a store.</summary>
     /// <param name="store">The store.</param>
@@ -386,6 +393,7 @@ public sealed class SnapshotVault : IAsyncDisposable
         SystemName.Validate(system);
         var deleted = await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
         _verified.TryRemove((system, sequence), out _);
+        _fingerprints.TryRemove((system, sequence), out _);
         return deleted;
     }
 
@@ -784,6 +792,7 @@ public sealed class SnapshotVault : IAsyncDisposable
             {
                 var json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength, _options.MaxStateBytes);
                 _verified[(system, sequence)] = (bytes.LongLength, header);
+                _fingerprints[(system, sequence)] = (XxHash128.HashToUInt128(bytes), header);
                 return new OpenedSnapshot(header, json, null);
             }
         }
@@ -822,6 +831,7 @@ public sealed class SnapshotVault : IAsyncDisposable
     private async Task<OpenedSnapshot> DamagedAsync(string system, long sequence, string reason, bool quarantineIfDamaged, CancellationToken cancellationToken)
     {
         _verified.TryRemove((system, sequence), out _);
+        _fingerprints.TryRemove((system, sequence), out _);
         _metrics.RecordCorrupt(system, _store.Kind);
         var (quarantined, quarantineError) = quarantineIfDamaged
             ? await TryQuarantineAsync(system, sequence, reason, cancellationToken).ConfigureAwait(false)
@@ -866,9 +876,19 @@ public sealed class SnapshotVault : IAsyncDisposable
             // The new snapshot's number is not known yet; it will be above every listed one, which is all the planner uses.
             var pending = new RetentionPlanner.Candidate(long.MaxValue, created, tags, IsValid: true);
             var (plan, listings) = await PlanRetentionAsync(system, _options.RetentionFor(system), dryRun: false, justWritten: null, pending, cancellationToken).ConfigureAwait(false);
-            return listings.TrueForAll(l => l.IsValid)
-                ? plan.Removed.Select(d => d.Sequence).Where(s => s != pending.Sequence).ToList()
-                : null;
+            if (!listings.TrueForAll(l => l.IsValid))
+            {
+                return null;
+            }
+
+            var removed = plan.Removed.Select(d => d.Sequence).Where(s => s != pending.Sequence).ToList();
+            foreach (var sequence in removed)
+            {
+                // Forgotten before the append deletes them (if it fails, the next re-check verifies them in full once).
+                _fingerprints.TryRemove((system, sequence), out _);
+            }
+
+            return removed;
         }
         catch (StateVaultException ex)
         {
@@ -906,6 +926,7 @@ public sealed class SnapshotVault : IAsyncDisposable
             }
 
             _verified.TryRemove((system, decision.Sequence), out _);
+            _fingerprints.TryRemove((system, decision.Sequence), out _);
         }
 
         if (removed > 0)
@@ -945,7 +966,7 @@ public sealed class SnapshotVault : IAsyncDisposable
                 foreach (var kept in plan.Kept.Where(d => d.CreatedUtc is not null && d.Sequence != justWritten && d.Sequence != pending?.Sequence).ToList())
                 {
                     var index = listings.FindIndex(l => l.Sequence == kept.Sequence);
-                    var fresh = await DescribeAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), useCache: false, cancellationToken).ConfigureAwait(false);
+                    var fresh = await RecheckAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), cancellationToken).ConfigureAwait(false);
                     if (fresh is null || !fresh.IsValid)
                     {
                         if (fresh is null)
@@ -969,6 +990,42 @@ public sealed class SnapshotVault : IAsyncDisposable
         }
 
         return (plan, listings);
+    }
+
+    /// <summary>
+    /// Retention's re-check of a kept snapshot: reads its bytes again; bytes with the fingerprint of the bytes it last passed full
+    /// verification with are those bytes, so it counts as valid without hashing and decoding them again; any other bytes (damaged
+    /// since, or never fully read: a snapshot this vault wrote itself) are fully verified.
+    /// </summary>
+    /// <returns><see langword="null"/> when the snapshot vanished.</returns>
+    private async Task<SnapshotListing?> RecheckAsync(string system, StoredSnapshotRef item, CancellationToken cancellationToken)
+    {
+        // A chunked snapshot's bytes are its manifest: the chunks it names are only checked by a full open.
+        if (_fingerprints.TryGetValue((system, item.Sequence), out var known) && known.Header.Codec != ChunkManifest.Codec)
+        {
+            byte[]? bytes = null;
+            var readable = true;
+            try
+            {
+                bytes = await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (SnapshotCorruptedException)
+            {
+                readable = false; // the full check below reports the damage
+            }
+
+            if (readable && bytes is null)
+            {
+                return null;
+            }
+
+            if (bytes is not null && XxHash128.HashToUInt128(bytes) == known.Fingerprint)
+            {
+                return new SnapshotListing(system, item.Sequence, bytes.LongLength, SnapshotMetadata.FromHeader(known.Header), null);
+            }
+        }
+
+        return await DescribeAsync(system, item, useCache: false, cancellationToken).ConfigureAwait(false);
     }
 
     private static RetentionPlan Plan(string system, List<SnapshotListing> listings, RetentionPolicy policy, RetentionPlanner.Candidate? pending) =>

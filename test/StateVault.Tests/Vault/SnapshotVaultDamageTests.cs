@@ -160,6 +160,29 @@ public sealed class SnapshotVaultDamageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SaveAsync_KeptSnapshotAlreadyRecheckedThenDamagedInPlaceKeepingItsFileTimes_DoesNotCountForKeepLast()
+    {
+        var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 5 });
+        for (var i = 1; i <= 7; i++)
+        {
+            // Saves 6 and 7 prune: each re-checks the kept 2..5 (3..6) before deleting, so 4 passed two re-checks.
+            await sut.SaveAsync("kept", new JsonObject { ["v"] = i }, cancellationToken: Ct);
+        }
+
+        Assert.Equal([3L, 4L, 5L, 6L, 7L], _h.StoredSequences("kept"));
+        var path = _h.SnapshotPath("kept", 4);
+        var written = File.GetLastWriteTimeUtc(path);
+        _h.Corrupt("kept", 4); // same length
+        File.SetLastWriteTimeUtc(path, written); // as if damaged within the timestamp tick of its write: file times cannot see it
+
+        await sut.SaveAsync("kept", new JsonObject { ["v"] = 8 }, cancellationToken: Ct);
+
+        // Five valid snapshots are 3, 5, 6, 7, 8: the good older backup 3 stays, the damaged 4 is quarantined.
+        Assert.Equal([3L, 5L, 6L, 7L, 8L], _h.StoredSequences("kept"));
+        Assert.Contains("kept-0000000000000000004.svsnap", _h.QuarantinedFiles("kept"));
+    }
+
+    [Fact]
     public async Task SaveAsync_StoreHandsOutAWrappedSequence_IsRefusedAndWritesNothing()
     {
         var flaky = new FlakyStore(_h.Store) { SequenceOverride = _ => long.MinValue };
