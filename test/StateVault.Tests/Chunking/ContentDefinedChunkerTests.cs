@@ -59,11 +59,12 @@ public sealed class ContentDefinedChunkerTests
             var before = Ids(original, sut.Split(original));
             var after = Ids(edited, sut.Split(edited));
 
-            // An insertion touches the chunk it lands in, and may shift one or two cut points after it until the hash
-            // resynchronizes: about 64 chunks in all, so nearly every id must survive.
+            // An insertion replaces the chunk it lands in (up to 5000 bytes may hold a cut point or two of its own) and
+            // may move a cut point or two after it until the hash resynchronizes: of about 60 chunks, at most a handful
+            // are new and nearly every old id survives.
             var changed = after.Except(before).Count();
-            Assert.True(changed <= 3, $"{changed} of {after.Count} chunks changed after inserting {insertLength} bytes at {at}");
-            Assert.True(before.Intersect(after).Count() >= before.Count - 3);
+            var lost = before.Except(after).Count();
+            Assert.True(changed <= 6 && lost <= 4, $"{changed} new, {lost} lost of {before.Count} chunks after inserting {insertLength} bytes at {at}");
         }, iter: 20);
     }
 
