@@ -95,7 +95,9 @@ internal static class PruneCommand
                 policySource,
                 result.RemovedCount,
                 result.Plans.Select(p => new SystemPlanJson(p.System, p.Kept.Select(DecisionJson.From).ToList(), p.Removed.Select(DecisionJson.From).ToList())).ToList(),
-                result.Quarantined.Select(q => new QuarantinedJson(q.System, q.Sequence, q.Error ?? string.Empty)).ToList()));
+                result.Quarantined.Select(q => new QuarantinedJson(q.System, q.Sequence, q.Error ?? string.Empty)).ToList(),
+                result.ChunksDeleted,
+                result.ChunkBytesFreed));
             return ExitCodes.Ok;
         }
 
@@ -122,6 +124,13 @@ internal static class PruneCommand
         context.Console.Out.WriteLine(dryRun
             ? $"Dry run ({policyText}): would remove {result.RemovedCount} snapshot(s) in {result.Plans.Count} system(s); nothing was changed."
             : $"Pruned ({policyText}): removed {result.RemovedCount} snapshot(s) in {result.Plans.Count} system(s).");
+        if (result.ChunksDeleted > 0)
+        {
+            context.Console.Out.WriteLine(dryRun
+                ? $"Would collect {result.ChunksDeleted} unreferenced chunk(s) ({Display.Bytes(result.ChunkBytesFreed)})."
+                : $"Collected {result.ChunksDeleted} unreferenced chunk(s) ({Display.Bytes(result.ChunkBytesFreed)}).");
+        }
+
         return ExitCodes.Ok;
     }
 
@@ -131,7 +140,9 @@ internal static class PruneCommand
         string PolicySource,
         int RemovedCount,
         IReadOnlyList<SystemPlanJson> Systems,
-        IReadOnlyList<QuarantinedJson> Quarantined);
+        IReadOnlyList<QuarantinedJson> Quarantined,
+        int ChunksDeleted,
+        long ChunkBytesFreed);
 
     private sealed record SystemPlanJson(string System, IReadOnlyList<DecisionJson> Kept, IReadOnlyList<DecisionJson> Removed);
 

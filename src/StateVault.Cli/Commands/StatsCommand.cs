@@ -64,6 +64,11 @@ internal static class StatsCommand
 
         table.Row("total", Display.Number(totals.Count), Display.Bytes(totals.Bytes), string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, totals.Damaged == 0 ? "-" : Display.Number(totals.Damaged));
         context.Console.Out.Write(table);
+        foreach (var r in rows.Where(r => r.Chunks > 0))
+        {
+            context.Console.Out.WriteLine($"Chunks of {r.System}: {Display.Number(r.Chunks)} ({Display.Bytes(r.ChunkBytes)}), besides the snapshot bytes above.");
+        }
+
         if (rows.Any(r => r.RatesNote is not null))
         {
             context.Console.Out.WriteLine($"Rates show '-' where the kept history is too short: {s_ratesRule}.");
@@ -102,7 +107,9 @@ internal static class StatsCommand
             rateDays is { } d2 ? validListings.Sum(s => (double)s.StoredBytes) / d2 : null,
             rateDays is { } d3 ? (valid[^1].RawLength - valid[0].RawLength) / d3 : null,
             summary.Damaged,
-            note);
+            note,
+            summary.Chunks,
+            summary.ChunkBytes);
     }
 
     private static string Span(double? days) => days switch
@@ -137,7 +144,9 @@ internal static class StatsCommand
         double? WrittenBytesPerDay,
         double? StateGrowthBytesPerDay,
         int Damaged,
-        string? RatesNote);
+        string? RatesNote,
+        int Chunks,
+        long ChunkBytes);
 
     private sealed record TotalsJson(int Systems, int Count, long Bytes, int Damaged);
 }

@@ -40,4 +40,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1035, Level = LogLevel.Warning, Message = "The reply to appending snapshot {Sequence} of {System} was lost, but the snapshot is stored (its writer token matches); acknowledged without appending again")]
     public static partial void LostReplyFound(ILogger logger, string system, long sequence);
+
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Debug, Message = "Snapshot of {System} chunked: {NewChunks} new chunks ({NewBytes} bytes written), {ReusedChunks} reused")]
+    public static partial void Chunked(ILogger logger, string system, int newChunks, long newBytes, int reusedChunks);
+
+    [LoggerMessage(EventId = 1041, Level = LogLevel.Information, Message = "Collected {Deleted} unreferenced chunks of {System} ({Bytes} bytes)")]
+    public static partial void ChunksCollected(ILogger logger, string system, int deleted, long bytes);
+
+    [LoggerMessage(EventId = 1042, Level = LogLevel.Warning, Message = "Chunks of {System} not collected: {Reason}")]
+    public static partial void ChunkCollectionSkipped(ILogger logger, string system, string reason);
+
+    [LoggerMessage(EventId = 1043, Level = LogLevel.Warning, Message = "Collecting the chunks of {System} failed")]
+    public static partial void ChunkCollectionFailed(ILogger logger, string system, Exception exception);
 }

@@ -14,7 +14,7 @@ namespace StateVault.Storage;
 /// Sequence allocation and the write happen under a per-system lock: a semaphore inside the process and an exclusive
 /// <c>flock</c> on <c>&lt;system&gt;/.lock</c> across processes, so two processes never take the same number.
 /// </remarks>
-internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
+internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithChunks
 {
     internal const string Extension = ".svsnap";
     private const string LockFileName = ".lock";
@@ -649,7 +649,15 @@ internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
     /// .NET runs "async" file I/O on the thread pool), and every hop to another thread costs a wake-up that, on a busy
     /// machine, is as long as the write itself. The caller holds the system lock, so this is one thread per system.
     /// </remarks>
-    private void WriteDurably(string dir, string finalPath, EnvelopeBytes envelope, CancellationToken cancellationToken)
+    private void WriteDurably(string dir, string finalPath, EnvelopeBytes envelope, CancellationToken cancellationToken) =>
+        WriteDurably(dir, finalPath, envelope, overwrite: false, cancellationToken);
+
+    /// <param name="dir">The folder of <paramref name="finalPath"/>.</param>
+    /// <param name="finalPath">Where the bytes go.</param>
+    /// <param name="envelope">The bytes.</param>
+    /// <param name="overwrite">Replace an existing file (chunks: a put heals a damaged copy); snapshots never overwrite.</param>
+    /// <param name="cancellationToken">Cancels before the rename.</param>
+    private void WriteDurably(string dir, string finalPath, EnvelopeBytes envelope, bool overwrite, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var temp = Path.Combine(dir, $"{TempPrefix}{Path.GetFileName(finalPath)}-{Guid.NewGuid():N}");
@@ -670,8 +678,8 @@ internal sealed class FileSnapshotStore : ISnapshotStoreWithPruningAppend
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            // 3. Rename into place without overwriting: readers see the old state or the whole new file, never a torn one.
-            _fs.Move(temp, finalPath, overwrite: false);
+            // 3. Rename into place (a snapshot without overwriting): readers see the old state or the whole new file, never a torn one.
+            _fs.Move(temp, finalPath, overwrite);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException)
         {

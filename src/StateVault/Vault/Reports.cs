@@ -34,7 +34,14 @@ public sealed record VerifyReport(IReadOnlyList<SnapshotListing> Snapshots)
 /// <param name="LastSavedUtc">Creation time of the newest valid snapshot.</param>
 /// <param name="OldestUtc">Creation time of the oldest valid snapshot.</param>
 /// <param name="Damaged">Snapshots that failed verification.</param>
-public sealed record SystemSummary(string Name, long LatestSequence, int Count, long Bytes, DateTimeOffset? LastSavedUtc, DateTimeOffset? OldestUtc, int Damaged);
+public sealed record SystemSummary(string Name, long LatestSequence, int Count, long Bytes, DateTimeOffset? LastSavedUtc, DateTimeOffset? OldestUtc, int Damaged)
+{
+    /// <summary>Chunks the system keeps for chunked snapshots (referenced or not yet collected).</summary>
+    public int Chunks { get; init; }
+
+    /// <summary>Their stored bytes (not counted in <see cref="Bytes"/>).</summary>
+    public long ChunkBytes { get; init; }
+}
 
 /// <summary>How one JSON path changed.</summary>
 /// <param name="Path">JSON path, e.g. <c>$.thresholds.cpu_usage.warning</c>.</param>
@@ -54,4 +61,10 @@ public sealed record PruneResult(bool DryRun, IReadOnlyList<RetentionPlan> Plans
 {
     /// <summary>How many snapshots were (or would be) removed.</summary>
     public int RemovedCount => Plans.Sum(p => p.Removed.Count());
+
+    /// <summary>Unreferenced chunks deleted (or, in a dry run, unreferenced now and past the grace period).</summary>
+    public int ChunksDeleted { get; init; }
+
+    /// <summary>Their stored bytes.</summary>
+    public long ChunkBytesFreed { get; init; }
 }

@@ -24,7 +24,7 @@ namespace StateVault;
 /// Load: newest first, verify before deserializing, quarantine and skip damaged snapshots, upcast old schemas.
 /// </summary>
 /// <remarks>Thread-safe. One instance per store is meant to be shared by every system of a process.</remarks>
-public sealed class SnapshotVault : IAsyncDisposable
+public sealed partial class SnapshotVault : IAsyncDisposable
 {
     private readonly ISnapshotStore _store;
     private readonly SnapshotVaultOptions _options;
@@ -272,6 +272,7 @@ public sealed class SnapshotVault : IAsyncDisposable
             var listing = await ListAsync(system, cancellationToken).ConfigureAwait(false);
             var latest = await _retry.ExecuteAsync(ct => new ValueTask<long>(_store.GetLatestSequenceAsync(system, ct)), cancellationToken).ConfigureAwait(false);
             var valid = listing.Where(l => l.IsValid).ToList();
+            var chunks = _store is ISnapshotStoreWithChunks chunkStore ? await ListChunkLengthsAsync(chunkStore, system, cancellationToken).ConfigureAwait(false) : [];
             result.Add(new SystemSummary(
                 system,
                 latest,
@@ -279,7 +280,11 @@ public sealed class SnapshotVault : IAsyncDisposable
                 listing.Sum(l => l.StoredBytes),
                 valid.FirstOrDefault()?.Metadata?.CreatedUtc,
                 valid.LastOrDefault()?.Metadata?.CreatedUtc,
-                listing.Count - valid.Count));
+                listing.Count - valid.Count)
+            {
+                Chunks = chunks.Count,
+                ChunkBytes = chunks.Values.Sum(),
+            });
         }
 
         return result;
@@ -376,14 +381,20 @@ public sealed class SnapshotVault : IAsyncDisposable
         policy?.Validate();
         var plans = new List<RetentionPlan>();
         var quarantined = new List<SnapshotListing>();
+        var chunksDeleted = 0;
+        long chunkBytesFreed = 0;
         foreach (var name in await SystemsAsync(system, cancellationToken).ConfigureAwait(false))
         {
             var (plan, moved) = await ApplyRetentionAsync(name, policy ?? _options.RetentionFor(name), dryRun, justWritten: null, cancellationToken).ConfigureAwait(false);
             plans.Add(plan);
             quarantined.AddRange(moved);
+            // A dry run counts the chunks unreferenced now (the snapshots it would remove still reference theirs).
+            var collected = await CollectChunksAsync(name, dryRun, cancellationToken).ConfigureAwait(false);
+            chunksDeleted += collected.Deleted;
+            chunkBytesFreed += collected.BytesFreed;
         }
 
-        return new PruneResult(dryRun, plans, quarantined);
+        return new PruneResult(dryRun, plans, quarantined) { ChunksDeleted = chunksDeleted, ChunkBytesFreed = chunkBytesFreed };
     }
 
     /// <summary>Deletes one snapshot.</summary>
@@ -392,7 +403,7 @@ public sealed class SnapshotVault : IAsyncDisposable
     {
         SystemName.Validate(system);
         var deleted = await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
-        _verified.TryRemove((system, sequence), out _);
+        ForgetDeleted(system, sequence);
         _fingerprints.TryRemove((system, sequence), out _);
         return deleted;
     }
@@ -423,11 +434,33 @@ public sealed class SnapshotVault : IAsyncDisposable
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The state of '{system}' is {json.Length} bytes, more than the maximum state size ({_options.MaxStateBytes} bytes, SnapshotVaultOptions.MaxStateBytes)."), nameof(json));
         }
 
+        IDisposable? chunkLock = null;
         try
         {
             var codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
             SnapshotCodecs.PooledPayload encoded;
-            if (_options.SecretPolicy != SecretPolicy.Off && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold && Environment.ProcessorCount > 1)
+            var chunkStore = ChunkStoreFor(json.Length);
+            var secretsApplied = chunkStore is not null;
+            if (secretsApplied)
+            {
+                // Chunked: the secret policy sees the whole JSON first (a secret may straddle a chunk edge); the threshold
+                // applies to the state after it.
+                json = ApplySecretPolicy(system, json, findings: null);
+                chunkStore = ChunkStoreFor(json.Length);
+            }
+
+            long chunkBytesWritten = 0;
+            if (chunkStore is not null)
+            {
+                // Each chunk gets the codec the whole state would get.
+                var chunkCodec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
+                chunkLock = await ChunkLock(system).EnterSharedAsync(cancellationToken).ConfigureAwait(false);
+                var chunked = await PutChunksAsync(chunkStore, system, json, chunkCodec, cancellationToken).ConfigureAwait(false);
+                codec = ChunkManifest.Codec;
+                encoded = new SnapshotCodecs.PooledPayload(chunked.Manifest, null);
+                chunkBytesWritten = chunked.ChunkBytesWritten;
+            }
+            else if (!secretsApplied && _options.SecretPolicy != SecretPolicy.Off && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold && Environment.ProcessorCount > 1)
             {
                 // A large state: scan on another core while this one compresses. Only a state with secret-looking
                 // values (rare, and then the save fails or is redacted) pays for the compression twice.
@@ -445,11 +478,12 @@ public sealed class SnapshotVault : IAsyncDisposable
             }
             else
             {
-                json = ApplySecretPolicy(system, json, findings: null);
+                json = secretsApplied ? json : ApplySecretPolicy(system, json, findings: null);
+                codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
                 encoded = SnapshotCodecs.EncodePooled(codec, json);
             }
 
-            if (codec != SnapshotCodecs.Identity && json.Length > encoded.Memory.Length * (long)_options.MaxExpansionRatio)
+            if (codec != SnapshotCodecs.Identity && codec != ChunkManifest.Codec && json.Length > encoded.Memory.Length * (long)_options.MaxExpansionRatio)
             {
                 // Compressed beyond the ratio a load accepts (a state of one repeated value): stored as plain JSON, so it
                 // loads back; such a state is rare and the ratio bound is what protects every reader from crafted ones.
@@ -533,18 +567,21 @@ public sealed class SnapshotVault : IAsyncDisposable
                 },
                 cancellationToken).ConfigureAwait(false);
 
+            // The envelope is the commit point: its chunks are referenced now, so collection may run again.
+            chunkLock?.Dispose();
+            chunkLock = null;
             var header = written! with { Sequence = sequence };
             _verified[(system, sequence)] = (envelopeLength, header);
             var metadata = SnapshotMetadata.FromHeader(header);
             var elapsed = _time.GetElapsedTime(started);
-            _metrics.RecordSave(system, _store.Kind, "success", elapsed, payload.Length);
-            Log.Saved(_logger, system, sequence, payload.Length, codec, elapsed.TotalMilliseconds);
+            _metrics.RecordSave(system, _store.Kind, "success", elapsed, payload.Length + chunkBytesWritten);
+            Log.Saved(_logger, system, sequence, payload.Length + chunkBytesWritten, codec, elapsed.TotalMilliseconds);
 
             if (pruneInAppend is not null)
             {
                 foreach (var gone in pruned)
                 {
-                    _verified.TryRemove((system, gone), out _);
+                    ForgetDeleted(system, gone);
                     Log.Pruned(_logger, system, gone, "pruned in the save's commit");
                 }
 
@@ -565,6 +602,7 @@ public sealed class SnapshotVault : IAsyncDisposable
                 }
             }
 
+            await CollectChunksAfterSaveAsync(system, cancellationToken).ConfigureAwait(false);
             return metadata;
         }
         catch (SnapshotConcurrencyException)
@@ -582,6 +620,10 @@ public sealed class SnapshotVault : IAsyncDisposable
             _metrics.RecordSave(system, _store.Kind, "failure", _time.GetElapsedTime(started), 0);
             Log.SaveFailed(_logger, system, ex.GetType().Name, ex);
             throw;
+        }
+        finally
+        {
+            chunkLock?.Dispose();
         }
     }
 
@@ -734,14 +776,17 @@ public sealed class SnapshotVault : IAsyncDisposable
     }
 
     /// <returns><see langword="null"/> when the snapshot vanished (deleted by another writer) after it was listed.</returns>
-    private async Task<SnapshotListing?> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, CancellationToken cancellationToken)
+    private Task<SnapshotListing?> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, CancellationToken cancellationToken) =>
+        DescribeAsync(system, item, useCache, listedChunks: null, cancellationToken);
+
+    private async Task<SnapshotListing?> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, Func<Task<Dictionary<string, long>>>? listedChunks, CancellationToken cancellationToken)
     {
         if (useCache && _verified.TryGetValue((system, item.Sequence), out var cached) && cached.Length == item.Length)
         {
             return new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(cached.Header), null);
         }
 
-        var opened = await OpenAsync(system, item.Sequence, quarantineIfDamaged: false, cancellationToken).ConfigureAwait(false);
+        var opened = await OpenCoreAsync(system, item.Sequence, quarantineIfDamaged: false, listedChunks, cancellationToken).ConfigureAwait(false);
         if (opened.Damaged is { } damaged)
         {
             return new SnapshotListing(system, item.Sequence, item.Length, null, damaged.Reason);
@@ -754,7 +799,16 @@ public sealed class SnapshotVault : IAsyncDisposable
     }
 
     /// <summary>Reads and fully verifies one snapshot; decodes its payload. Never throws for damage: reports it.</summary>
-    private async Task<OpenedSnapshot> OpenAsync(string system, long sequence, bool quarantineIfDamaged, CancellationToken cancellationToken)
+    private Task<OpenedSnapshot> OpenAsync(string system, long sequence, bool quarantineIfDamaged, CancellationToken cancellationToken) =>
+        OpenCoreAsync(system, sequence, quarantineIfDamaged, listedChunks: null, cancellationToken);
+
+    /// <param name="system">The system.</param>
+    /// <param name="sequence">The snapshot.</param>
+    /// <param name="quarantineIfDamaged">Whether a damaged snapshot is moved to quarantine.</param>
+    /// <param name="listedChunks">For retention's re-check only: a chunked snapshot's chunks are checked against this
+    /// listing (presence, plausible length) instead of being read; the result then carries no JSON.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    private async Task<OpenedSnapshot> OpenCoreAsync(string system, long sequence, bool quarantineIfDamaged, Func<Task<Dictionary<string, long>>>? listedChunks, CancellationToken cancellationToken)
     {
         string reason;
         byte[]? bytes;
@@ -780,13 +834,42 @@ public sealed class SnapshotVault : IAsyncDisposable
             {
                 reason = $"header names {header.System}#{header.Sequence}, stored as {system}#{sequence}";
             }
-            else if (!SnapshotCodecs.IsKnown(header.Codec))
+            else if (header.Codec != ChunkManifest.Codec && !SnapshotCodecs.IsKnown(header.Codec))
             {
                 reason = $"unknown codec '{header.Codec}'";
             }
             else if (CheckDeclaredSize(header) is { } sizeProblem)
             {
                 reason = sizeProblem;
+            }
+            else if (header.Codec == ChunkManifest.Codec)
+            {
+                string? problem;
+                ReadOnlyMemory<byte> json = default;
+                if (listedChunks is not null)
+                {
+                    var manifest = ChunkManifest.Parse(payload.Span, _options.MaxStateBytes);
+                    problem = manifest.RawLength != header.RawLength
+                        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the chunks add up to {manifest.RawLength} bytes, the header says {header.RawLength}")
+                        : CheckChunksListed(manifest, await listedChunks().ConfigureAwait(false));
+                }
+                else
+                {
+                    (json, problem) = await AssembleChunksAsync(system, header, payload, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (problem is null)
+                {
+                    _verified[(system, sequence)] = (bytes.LongLength, header);
+                    return new OpenedSnapshot(header, json, null);
+                }
+
+                if (await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false) is null)
+                {
+                    return default; // deleted (and its chunks collected) while it was being read: gone, not damaged
+                }
+
+                reason = problem;
             }
             else
             {
@@ -820,7 +903,8 @@ public sealed class SnapshotVault : IAsyncDisposable
             return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"declares {header.RawLength} bytes of state, more than the maximum state size ({_options.MaxStateBytes} bytes)");
         }
 
-        if (header.Codec != SnapshotCodecs.Identity && header.RawLength > header.StoredLength * (long)_options.MaxExpansionRatio)
+        // A chunked snapshot's payload is its manifest: each chunk is bounded on its own when it is decoded.
+        if (header.Codec != SnapshotCodecs.Identity && header.Codec != ChunkManifest.Codec && header.RawLength > header.StoredLength * (long)_options.MaxExpansionRatio)
         {
             return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"declares {header.RawLength} bytes from {header.StoredLength} stored, an expansion above the maximum ratio ({_options.MaxExpansionRatio}:1)");
         }
@@ -925,7 +1009,7 @@ public sealed class SnapshotVault : IAsyncDisposable
                 Log.Pruned(_logger, system, decision.Sequence, decision.Reasons[0]);
             }
 
-            _verified.TryRemove((system, decision.Sequence), out _);
+            ForgetDeleted(system, decision.Sequence);
             _fingerprints.TryRemove((system, decision.Sequence), out _);
         }
 
@@ -959,6 +1043,11 @@ public sealed class SnapshotVault : IAsyncDisposable
             // The plan counted cached verifications. Before anything older is deleted on their strength, read and check
             // every snapshot the plan keeps: one damaged on disk since it was cached must not count, or a good backup
             // is pruned while the damaged one is kept.
+            // A chunked snapshot is re-checked from its envelope, manifest and one chunk listing per system (see CheckChunksListed).
+            Dictionary<string, long>? chunkLengths = null;
+            Func<Task<Dictionary<string, long>>>? listedChunks = _store is ISnapshotStoreWithChunks chunkStore
+                ? async () => chunkLengths ??= await ListChunkLengthsAsync(chunkStore, system, cancellationToken).ConfigureAwait(false)
+                : null;
             var recheck = true;
             while (recheck)
             {
@@ -966,7 +1055,7 @@ public sealed class SnapshotVault : IAsyncDisposable
                 foreach (var kept in plan.Kept.Where(d => d.CreatedUtc is not null && d.Sequence != justWritten && d.Sequence != pending?.Sequence).ToList())
                 {
                     var index = listings.FindIndex(l => l.Sequence == kept.Sequence);
-                    var fresh = await RecheckAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), cancellationToken).ConfigureAwait(false);
+                    var fresh = await RecheckAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), listedChunks, cancellationToken).ConfigureAwait(false);
                     if (fresh is null || !fresh.IsValid)
                     {
                         if (fresh is null)
@@ -998,7 +1087,7 @@ public sealed class SnapshotVault : IAsyncDisposable
     /// since, or never fully read: a snapshot this vault wrote itself) are fully verified.
     /// </summary>
     /// <returns><see langword="null"/> when the snapshot vanished.</returns>
-    private async Task<SnapshotListing?> RecheckAsync(string system, StoredSnapshotRef item, CancellationToken cancellationToken)
+    private async Task<SnapshotListing?> RecheckAsync(string system, StoredSnapshotRef item, Func<Task<Dictionary<string, long>>>? listedChunks, CancellationToken cancellationToken)
     {
         // A chunked snapshot's bytes are its manifest: the chunks it names are only checked by a full open.
         if (_fingerprints.TryGetValue((system, item.Sequence), out var known) && known.Header.Codec != ChunkManifest.Codec)
@@ -1025,7 +1114,7 @@ public sealed class SnapshotVault : IAsyncDisposable
             }
         }
 
-        return await DescribeAsync(system, item, useCache: false, cancellationToken).ConfigureAwait(false);
+        return await DescribeAsync(system, item, useCache: false, listedChunks, cancellationToken).ConfigureAwait(false);
     }
 
     private static RetentionPlan Plan(string system, List<SnapshotListing> listings, RetentionPolicy policy, RetentionPlanner.Candidate? pending) =>

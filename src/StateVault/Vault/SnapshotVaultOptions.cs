@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StateVault.Chunking;
 using StateVault.Codecs;
 using StateVault.Retention;
 using StateVault.Schema;
@@ -29,6 +30,9 @@ public sealed class SnapshotVaultOptions
 
     /// <summary>Payload codecs.</summary>
     public CompressionOptions Compression { get; set; } = new();
+
+    /// <summary>Chunked, deduplicated snapshots of large states on stores that keep chunks.</summary>
+    public ChunkingOptions Chunking { get; set; } = new();
 
     /// <summary>What happens to secret-looking values.</summary>
     /// <value><see cref="SecretPolicy.Reject"/>.</value>
@@ -102,6 +106,8 @@ public sealed class SnapshotVaultOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(Compression.Threshold);
+        ArgumentNullException.ThrowIfNull(Chunking);
+        Chunking.Validate();
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetryAttempts);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxStateBytes, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxStateBytes, Array.MaxLength);
