@@ -14,7 +14,8 @@ namespace StateVault.PostgreSql;
 
 /// <summary>
 /// Snapshots of every system in one PostgreSQL schema: the envelope bytes unchanged in a <c>bytea</c>, header columns
-/// beside them for listing, a per-system high-water row so numbers are never reused, and a quarantine table.
+/// beside them for listing, a per-system high-water row so numbers are never reused, a quarantine table, and a chunk
+/// table for chunked snapshots (<c>PostgreSqlSnapshotStore.Chunks.cs</c>).
 /// </summary>
 /// <remarks>
 /// Sequence allocation locks the system's high-water row (<c>SELECT … FOR UPDATE</c>) for the length of the append
@@ -24,10 +25,10 @@ namespace StateVault.PostgreSql;
 /// Connection loss, failover, server shutdown and timeouts surface as transient <see cref="SnapshotStoreException"/>s,
 /// so the engine's retry policy applies.
 /// </remarks>
-internal sealed class PostgreSqlSnapshotStore : ISnapshotStore
+internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks
 {
     /// <summary>The schema version this code writes (rows of <c>schema_version</c>).</summary>
-    internal const int CurrentSchemaVersion = 1;
+    internal const int CurrentSchemaVersion = 2;
 
     private const int MaxAllocationAttempts = 5;
     private const string HeaderColumns = "created_utc, schema_version, state_type, codec, stored_length, raw_length, sha256, producer, tags";
@@ -491,6 +492,18 @@ internal sealed class PostgreSqlSnapshotStore : ISnapshotStore
                 envelope        bytea       NOT NULL
             );
             CREATE INDEX quarantine_system_sequence ON {_s}.quarantine (system, sequence);
+            """,
+
+        // Chunks of chunked snapshots, one namespace per system. stored_utc is set by the server (clock_timestamp()), so
+        // every instance's collection compares against one clock.
+        2 => $"""
+            CREATE TABLE {_s}.statevault_chunks (
+                system      text        NOT NULL,
+                id          text        NOT NULL,
+                stored_utc  timestamptz NOT NULL,
+                data        bytea       NOT NULL,
+                PRIMARY KEY (system, id)
+            );
             """,
         _ => throw new ArgumentOutOfRangeException(nameof(version), version, "No such schema version."),
     };

@@ -10,7 +10,8 @@ namespace StateVault.Sqlite;
 
 /// <summary>
 /// Snapshots of every system in one SQLite file: the envelope bytes unchanged in a BLOB, header columns beside them for
-/// listing with ordinary SQL tools, a per-system high-water mark so numbers are never reused, and a quarantine table.
+/// listing with ordinary SQL tools, a per-system high-water mark so numbers are never reused, a quarantine table, and a
+/// chunk table for chunked snapshots (<c>SqliteSnapshotStore.Chunks.cs</c>).
 /// </summary>
 /// <remarks>
 /// The file runs in WAL mode with <c>synchronous=FULL</c>, so a commit is on disk before the append returns.
@@ -18,10 +19,10 @@ namespace StateVault.Sqlite;
 /// so two connections, in this process or another, can never allocate the same sequence. A semaphore keeps this
 /// process's writers from spinning on SQLite's busy handler against each other.
 /// </remarks>
-internal sealed class SqliteSnapshotStore : ISnapshotStoreWithPruningAppend
+internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithChunks
 {
     /// <summary>The schema version this code writes (<c>PRAGMA user_version</c>).</summary>
-    internal const int CurrentSchemaVersion = 1;
+    internal const int CurrentSchemaVersion = 2;
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -72,6 +73,19 @@ internal sealed class SqliteSnapshotStore : ISnapshotStoreWithPruningAppend
             envelope        BLOB    NOT NULL
         );
         CREATE INDEX IF NOT EXISTS quarantine_system_sequence ON quarantine (system, sequence);
+        """,
+
+        // Version 2: content-addressed chunks of chunked snapshots, one namespace per system. A rowid table (not WITHOUT
+        // ROWID) so a chunk's BLOB can be streamed in and out like an envelope. stored_utc is UTC ticks: exact enough
+        // that a put after a collection's cut-off is never rounded to before it.
+        """
+        CREATE TABLE IF NOT EXISTS chunks (
+            system      TEXT    NOT NULL,
+            id          TEXT    NOT NULL,
+            stored_utc  INTEGER NOT NULL,
+            data        BLOB    NOT NULL,
+            PRIMARY KEY (system, id)
+        );
         """,
     ];
 

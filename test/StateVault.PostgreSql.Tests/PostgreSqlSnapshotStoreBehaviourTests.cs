@@ -54,8 +54,8 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
         Assert.Equal(0, await sut.GetLatestSequenceAsync("alpha", Ct));
 
         Assert.Equal(PostgreSqlSnapshotStore.CurrentSchemaVersion, await PostgresBackend.ScalarAsync($"SELECT max(version) FROM {Table("schema_version")}"));
-        Assert.Equal(3L, await PostgresBackend.ScalarAsync(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = @s AND table_name IN ('systems', 'snapshots', 'quarantine')", ("s", _schema)));
+        Assert.Equal(4L, await PostgresBackend.ScalarAsync(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = @s AND table_name IN ('systems', 'snapshots', 'quarantine', 'statevault_chunks')", ("s", _schema)));
     }
 
     [Fact]
@@ -66,7 +66,8 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
         var sequences = await Task.WhenAll(stores.Select((store, i) => Task.Run(() => store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $"{i}"), Ct), Ct)));
 
         Assert.Equal([1L, 2, 3, 4, 5, 6], sequences.Order());
-        Assert.Equal(1L, await PostgresBackend.ScalarAsync($"SELECT count(*) FROM {Table("schema_version")}"));
+        // Each version applied once.
+        Assert.Equal((long)PostgreSqlSnapshotStore.CurrentSchemaVersion, await PostgresBackend.ScalarAsync($"SELECT count(*) FROM {Table("schema_version")}"));
     }
 
     [Fact]
@@ -204,7 +205,8 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
             }
         }
 
-        Assert.Equal(1L, await PostgresBackend.ScalarAsync($"SELECT count(*) FROM {Table("schema_version")}"));
+        // Each version applied once.
+        Assert.Equal((long)PostgreSqlSnapshotStore.CurrentSchemaVersion, await PostgresBackend.ScalarAsync($"SELECT count(*) FROM {Table("schema_version")}"));
     }
 
     [Fact]
@@ -352,5 +354,77 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
                 await contender.DisposeAsync();
             }
         }
+    }
+
+    private static (string Id, byte[] Data) NewChunk(int seed, int length)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)), data);
+    }
+
+    [Fact]
+    public async Task FirstUse_SchemaFromVersionOne_GetsTheChunkTableAndKeepsItsSnapshots()
+    {
+        // A schema as the code before chunks left it: version 1, no chunk table, a snapshot in it.
+        var old = CreateStore();
+        await old.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "kept"), Ct);
+        await PostgresBackend.ScalarAsync($"DROP TABLE {Table("statevault_chunks")}; DELETE FROM {Table("schema_version")} WHERE version > 1;");
+        var sut = (ISnapshotStoreWithChunks)CreateStore();
+        var (id, data) = NewChunk(1, 5000);
+
+        await sut.PutChunkAsync("alpha", id, data, Ct);
+
+        Assert.Equal(data, (await sut.ReadChunkAsync("alpha", id, Ct))!.Data);
+        Assert.NotNull(await sut.ReadAsync("alpha", 1, Ct));
+        Assert.Equal(2, await sut.AppendAsync("alpha", 1, seq => TestEnvelopes.Create("alpha", seq, "next"), Ct));
+        Assert.Equal(PostgreSqlSnapshotStore.CurrentSchemaVersion, await PostgresBackend.ScalarAsync($"SELECT max(version) FROM {Table("schema_version")}"));
+    }
+
+    [Fact]
+    public async Task PutChunk_InstanceClockFarOff_StoredTimeIsTheServersAndMovesForward()
+    {
+        // The instance's clock is a year behind: the stored time must still be the server's, so every instance agrees.
+        var sut = (ISnapshotStoreWithChunks)CreateStore(new FakeTimeProvider(DateTimeOffset.UtcNow.AddYears(-1)));
+        var (id, data) = NewChunk(2, 100);
+        await sut.GetLatestSequenceAsync("alpha", Ct);
+
+        var before = (DateTime)(await PostgresBackend.ScalarAsync("SELECT clock_timestamp()"))!;
+        await sut.PutChunkAsync("alpha", id, data, Ct);
+        var first = (await sut.ReadChunkAsync("alpha", id, Ct))!.StoredUtc;
+        await sut.PutChunkAsync("alpha", id, data, Ct);
+        var second = (await sut.ReadChunkAsync("alpha", id, Ct))!.StoredUtc;
+        var after = (DateTime)(await PostgresBackend.ScalarAsync("SELECT clock_timestamp()"))!;
+
+        Assert.InRange(first.UtcDateTime, before, after);
+        Assert.InRange(second.UtcDateTime, first.UtcDateTime.AddTicks(1), after);
+    }
+
+    [Fact]
+    public async Task DeleteChunk_WhileAPutOfTheSameChunkHoldsItsRow_KeepsTheChunkPutAgain()
+    {
+        var sut = (ISnapshotStoreWithChunks)CreateStore();
+        var (id, data) = NewChunk(3, 1000);
+        await sut.PutChunkAsync("alpha", id, data, Ct);
+        var stored = (await sut.ReadChunkAsync("alpha", id, Ct))!.StoredUtc;
+
+        // Another instance re-puts the chunk (its stored time moves an hour on) and has not committed yet.
+        await using var other = await PostgresBackend.OpenRawAsync();
+        await using var transaction = await other.BeginTransactionAsync(Ct);
+        await using (var reput = new NpgsqlCommand($"UPDATE {Table("statevault_chunks")} SET stored_utc = stored_utc + interval '1 hour' WHERE system = 'alpha' AND id = @id", other, transaction))
+        {
+            reput.Parameters.AddWithValue("id", id);
+            Assert.Equal(1, await reput.ExecuteNonQueryAsync(Ct));
+        }
+
+        // The collection's cut-off is after the first put but before the re-put: it must wait, then keep the chunk.
+        var delete = sut.DeleteChunkAsync("alpha", id, stored.AddMinutes(1), Ct);
+        await Eventually.TrueAsync(
+            async () => (long)(await PostgresBackend.ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %statevault_chunks%'"))! > 0,
+            "the conditional delete waits for the re-put's row lock");
+        await transaction.CommitAsync(Ct);
+
+        Assert.False(await delete);
+        Assert.Equal(data, (await sut.ReadChunkAsync("alpha", id, Ct))!.Data);
     }
 }

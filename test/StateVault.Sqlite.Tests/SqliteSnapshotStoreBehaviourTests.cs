@@ -58,7 +58,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         using var raw = OpenRaw();
         Assert.Equal("wal", Scalar(raw, "PRAGMA journal_mode"));
         Assert.Equal((long)SqliteSnapshotStore.CurrentSchemaVersion, Scalar(raw, "PRAGMA user_version"));
-        Assert.Equal(3L, Scalar(raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('systems', 'snapshots', 'quarantine')"));
+        Assert.Equal(4L, Scalar(raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('systems', 'snapshots', 'quarantine', 'chunks')"));
     }
 
     [Fact]
@@ -420,5 +420,112 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         SqliteConnection.ClearAllPools();
         using var check = OpenRaw();
         Assert.Equal(0L, Scalar(check, "PRAGMA auto_vacuum"));
+    }
+
+    private static (string Id, byte[] Data) NewChunk(Random random, int length)
+    {
+        var data = new byte[length];
+        random.NextBytes(data);
+        return (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)), data);
+    }
+
+    [Fact]
+    public async Task FirstUse_FileFromSchemaVersionOne_GetsTheChunkTableAndKeepsItsSnapshots()
+    {
+        // A file as the code before chunks left it: version 1, no chunk table, a snapshot in it.
+        await using (var old = CreateStore())
+        {
+            await old.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "kept"), Ct);
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var raw = OpenRaw())
+        {
+            Scalar(raw, "DROP TABLE chunks");
+            Scalar(raw, "PRAGMA user_version = 1");
+        }
+
+        await using var store = CreateStore();
+        var sut = (ISnapshotStoreWithChunks)store;
+        var (id, data) = NewChunk(new Random(1), 5000);
+
+        await sut.PutChunkAsync("alpha", id, data, Ct);
+
+        Assert.Equal(data, (await sut.ReadChunkAsync("alpha", id, Ct))!.Data);
+        Assert.NotNull(await sut.ReadAsync("alpha", 1, Ct));
+        Assert.Equal(2, await sut.AppendAsync("alpha", 1, seq => TestEnvelopes.Create("alpha", seq, "next"), Ct));
+        using var check = OpenRaw();
+        Assert.Equal((long)SqliteSnapshotStore.CurrentSchemaVersion, Scalar(check, "PRAGMA user_version"));
+    }
+
+    [Fact]
+    public async Task PutChunk_StoredTime_HasTickPrecisionAndNeverMovesBack()
+    {
+        var start = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero);
+        var time = new FakeTimeProvider(start);
+        await using var store = CreateStore(time: time);
+        var sut = (ISnapshotStoreWithChunks)store;
+        var (id, data) = NewChunk(new Random(2), 100);
+
+        await sut.PutChunkAsync("alpha", id, data, Ct);
+        time.Advance(TimeSpan.FromTicks(1));
+        await sut.PutChunkAsync("alpha", id, data, Ct);
+        var again = (await sut.ReadChunkAsync("alpha", id, Ct))!.StoredUtc;
+
+        // Another instance whose clock is an hour behind puts the same chunk: its time stays where it was.
+        await using (var behind = CreateStore(time: new FakeTimeProvider(start.AddHours(-1))))
+        {
+            await ((ISnapshotStoreWithChunks)behind).PutChunkAsync("alpha", id, data, Ct);
+        }
+
+        Assert.Equal(start.AddTicks(1), again);
+        Assert.Equal(again, (await sut.ReadChunkAsync("alpha", id, Ct))!.StoredUtc);
+        Assert.False(await sut.DeleteChunkAsync("alpha", id, start.AddTicks(1), Ct));
+        Assert.True(await sut.DeleteChunkAsync("alpha", id, start.AddTicks(2), Ct));
+    }
+
+    [Fact]
+    public async Task DeleteChunk_ManyChunksPutAndDeleted_FileStaysCloseToTheLiveChunks()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
+        var random = new Random(3);
+        await using (var store = CreateStore(time: time))
+        {
+            var sut = (ISnapshotStoreWithChunks)store;
+            var previous = new List<string>();
+            for (var round = 0; round < 8; round++)
+            {
+                var current = new List<string>();
+                for (var i = 0; i < 6; i++)
+                {
+                    var (id, data) = NewChunk(random, 100_000);
+                    await sut.PutChunkAsync("alpha", id, data, Ct);
+                    current.Add(id);
+                }
+
+                time.Advance(TimeSpan.FromSeconds(1));
+                foreach (var id in previous)
+                {
+                    Assert.True(await sut.DeleteChunkAsync("alpha", id, time.GetUtcNow(), Ct));
+                }
+
+                previous = current;
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        long live;
+        using (var raw = OpenRaw())
+        {
+            live = (long)Scalar(raw, "SELECT sum(length(data)) FROM chunks")!;
+            Scalar(raw, "PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+
+        var size = new FileInfo(DatabasePath).Length;
+        // Six live chunks; at its peak the file held twelve. Allowed beyond the live bytes: two 4 KiB pages per chunk and
+        // eight pages of schema. Without the freed pages going back the file keeps its peak size (about twice the live data).
+        Assert.Equal(6 * 100_000, live);
+        var allowed = live + (6 * 8 * 1024) + (32 * 1024);
+        Assert.True(size <= allowed, $"database file {size} bytes for {live} bytes of live chunks (allowed {allowed})");
     }
 }

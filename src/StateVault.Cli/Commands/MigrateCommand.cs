@@ -75,7 +75,7 @@ internal static class MigrateCommand
                 fromShown,
                 toShown,
                 report.Succeeded,
-                report.Systems.Select(s => new SystemJson(s.System, s.Copied, s.AlreadyPresent, s.SourceDamaged, s.Failed, s.Vanished)).ToList(),
+                report.Systems.Select(s => new SystemJson(s.System, s.Copied, s.AlreadyPresent, s.SourceDamaged, s.Failed, s.Vanished, s.ChunksCopied, s.ChunksAlreadyPresent)).ToList(),
                 report.Problems.Select(p => new ProblemJson(p.System, p.Sequence, p.Outcome, p.Reason ?? string.Empty)).ToList()));
         }
         else
@@ -94,6 +94,13 @@ internal static class MigrateCommand
                 Display.Number(report.Systems.Sum(s => s.Failed)),
                 Display.Number(report.Systems.Sum(s => s.Vanished)));
             context.Console.Out.Write(table);
+            var chunksCopied = report.Systems.Sum(s => s.ChunksCopied);
+            var chunksPresent = report.Systems.Sum(s => s.ChunksAlreadyPresent);
+            if (chunksCopied + chunksPresent > 0)
+            {
+                context.Console.Out.WriteLine($"Chunks of chunked snapshots: {Display.Number(chunksCopied)} copied, {Display.Number(chunksPresent)} already on the target.");
+            }
+
             context.Console.Out.WriteLine(report.Succeeded
                 ? $"Migrated {fromShown} to {toShown}: every snapshot verified on the target."
                 : $"Migrated {fromShown} to {toShown} with problems: {report.Problems.Count(p => p.Outcome != MigrationOutcome.Vanished)} snapshot(s) not copied (see the warnings above).");
@@ -125,7 +132,7 @@ internal static class MigrateCommand
 
     private sealed record MigrateJson(string From, string To, bool Succeeded, IReadOnlyList<SystemJson> Systems, IReadOnlyList<ProblemJson> Problems);
 
-    private sealed record SystemJson(string System, int Copied, int AlreadyPresent, int SourceDamaged, int Failed, int Vanished);
+    private sealed record SystemJson(string System, int Copied, int AlreadyPresent, int SourceDamaged, int Failed, int Vanished, int ChunksCopied, int ChunksAlreadyPresent);
 
     private sealed record ProblemJson(string System, long Sequence, MigrationOutcome Outcome, string Reason);
 }

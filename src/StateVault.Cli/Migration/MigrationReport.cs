@@ -12,5 +12,11 @@ internal sealed record MigrationReport(IReadOnlyList<SystemMigrationResult> Syst
 /// <summary>Counts for one system.</summary>
 internal sealed record SystemMigrationResult(string System, int Copied, int AlreadyPresent, int SourceDamaged, int Failed, int Vanished)
 {
+    /// <summary>Chunks of chunked snapshots this run put on the target.</summary>
+    public int ChunksCopied { get; init; }
+
+    /// <summary>Chunks chunked snapshots use that the target already held before this run.</summary>
+    public int ChunksAlreadyPresent { get; init; }
+
     public int Total => Copied + AlreadyPresent + SourceDamaged + Failed + Vanished;
 }
