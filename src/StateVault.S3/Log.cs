@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "S3 {Operation} failed (transient: {Transient}): {Reason}")]
     public static partial void RequestFailed(ILogger logger, string operation, bool transient, string reason);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "S3 bucket {Bucket} does not support conditional deletes (If-Match on DELETE); a chunk is deleted after a plain check of its stored time")]
+    public static partial void ConditionalDeleteUnsupported(ILogger logger, string bucket);
 }

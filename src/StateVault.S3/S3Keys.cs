@@ -1,4 +1,5 @@
 using System.Globalization;
+using StateVault.Storage;
 
 namespace StateVault.S3;
 
@@ -21,6 +22,24 @@ internal sealed class S3Keys(string prefix)
     public string HighWater(string system) => $"{Root}{system}/.highwater";
 
     public string Quarantine(string system, long sequence) => $"{Root}{system}/.quarantine/{system}-{FormatSequence(sequence)}{Extension}";
+
+    /// <summary>
+    /// The listing prefix of a system's chunks: <c>&lt;system&gt;/.chunks/</c>. A system name starts with a letter or digit,
+    /// so this never meets a snapshot key (<c>&lt;system&gt;/&lt;system&gt;-…</c>) or another system's folder.
+    /// </summary>
+    public string ChunkPrefix(string system) => $"{Root}{system}/.chunks/";
+
+    /// <summary>The key of one chunk; the id is validated here, so no caller input reaches a key unchecked.</summary>
+    public string Chunk(string system, string chunkId) => ChunkPrefix(system) + ChunkId.Validate(chunkId, nameof(chunkId));
+
+    public bool TryParseChunk(string system, string key, out string chunkId)
+    {
+        var prefixText = ChunkPrefix(system);
+        chunkId = key.Length == prefixText.Length + ChunkId.Length && key.StartsWith(prefixText, StringComparison.Ordinal)
+            ? key[prefixText.Length..]
+            : string.Empty;
+        return ChunkId.IsValid(chunkId);
+    }
 
     public string Probe() => $"{Root}.statevault/probe-{Guid.NewGuid():N}";
 

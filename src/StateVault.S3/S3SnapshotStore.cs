@@ -38,7 +38,7 @@ namespace StateVault.S3;
 /// the file in place, so a reader racing a writer can see a partial object there; the envelope checksum catches it.)
 /// </para>
 /// </remarks>
-internal sealed class S3SnapshotStore : ISnapshotStore
+internal sealed partial class S3SnapshotStore : ISnapshotStoreWithChunks
 {
     private const int MaxAllocationAttempts = 64;
     private const string WriterTokenKey = "sv-writer";
@@ -296,18 +296,32 @@ internal sealed class S3SnapshotStore : ISnapshotStore
             .ToList();
         foreach (var name in names)
         {
-            // A folder is only a key prefix: it exists while any object (snapshot, quarantined copy, high-water mark) does.
-            var probe = await CallAsync("ListObjects", ct => _client.ListObjectsAsync(new ListObjectsRequest
-            {
-                BucketName = _bucket,
-                Prefix = _keys.SystemFolder(name),
-                MaxKeys = 1,
-            }, ct), cancellationToken).ConfigureAwait(false);
-            if (probe.S3Objects is { Count: > 0 })
+            if (await HasSnapshotStateAsync(name, cancellationToken).ConfigureAwait(false))
             {
                 yield return name;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a system folder holds anything but chunks. A folder is only a key prefix: it exists while any object
+    /// (snapshot, quarantined copy, high-water mark, chunk) does, and a system that holds only chunks has no snapshot and
+    /// no allocated sequence. Listed one level deep, so the chunk folder counts as one entry however many chunks it holds
+    /// (and the first page nearly always answers).
+    /// </summary>
+    internal async Task<bool> HasSnapshotStateAsync(string system, CancellationToken cancellationToken)
+    {
+        var folder = _keys.SystemFolder(system);
+        var chunks = _keys.ChunkPrefix(system);
+        await foreach (var page in ListPagesAsync(folder, "/", maxKeys: null, cancellationToken).ConfigureAwait(false))
+        {
+            if ((page.S3Objects ?? []).Count > 0 || (page.CommonPrefixes ?? []).Any(p => !string.Equals(p, chunks, StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public ValueTask DisposeAsync()

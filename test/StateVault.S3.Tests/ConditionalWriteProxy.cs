@@ -11,8 +11,8 @@ namespace StateVault.S3.Tests;
 
 /// <summary>
 /// A loopback HTTP proxy in front of s3rver that adds what s3rver lacks and AWS S3 has: it enforces
-/// <c>If-None-Match: *</c> and <c>If-Match</c> on PUT (412 PreconditionFailed, as S3 answers), atomically with respect to
-/// other conditional PUTs. The objects themselves live in the real s3rver; requests are forwarded unchanged (the Host
+/// <c>If-None-Match: *</c> and <c>If-Match</c> on PUT, and <c>If-Match</c> on DELETE (412 PreconditionFailed, as S3 answers),
+/// atomically with respect to other conditional requests. The objects themselves live in the real s3rver; requests are forwarded unchanged (the Host
 /// header is kept, so SigV4 signatures still verify). It can also answer the next requests with 503 to simulate an outage.
 /// </summary>
 internal sealed class ConditionalWriteProxy : IAsyncDisposable
@@ -90,7 +90,8 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
         var ifMatch = request.Headers.IfMatch.ToString();
         var conditionalPut = HttpMethods.IsPut(request.Method) && !request.Headers.ContainsKey("x-amz-copy-source")
             && (ifNoneMatch.Length > 0 || ifMatch.Length > 0);
-        if (!conditionalPut)
+        var conditionalDelete = HttpMethods.IsDelete(request.Method) && ifMatch.Length > 0;
+        if (!conditionalPut && !conditionalDelete)
         {
             await ForwardAsync(context);
             return;
