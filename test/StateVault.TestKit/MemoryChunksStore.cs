@@ -8,11 +8,12 @@ namespace StateVault.TestKit;
 /// Wraps a store and adds chunks kept in memory (one namespace per system), so tests of the layers above a store (server
 /// routes, the <c>http:</c> store, the mirror) can run against chunks on any inner store. Snapshots go to the inner store
 /// unchanged. Put and conditional delete are atomic under one lock; the stored time comes from <paramref name="time"/>.
+/// With <paramref name="shareChunksWith"/>, two instances see the same chunks (a second "process" over the same backend).
 /// </summary>
-public sealed class MemoryChunksStore(ISnapshotStore inner, TimeProvider? time = null) : ISnapshotStoreWithChunks
+public sealed class MemoryChunksStore(ISnapshotStore inner, TimeProvider? time = null, MemoryChunksStore? shareChunksWith = null) : ISnapshotStoreWithChunks
 {
-    private readonly ConcurrentDictionary<(string System, string Id), StoredChunk> _chunks = new();
-    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<(string System, string Id), StoredChunk> _chunks = shareChunksWith?._chunks ?? new();
+    private readonly Lock _gate = shareChunksWith?._gate ?? new();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private int _puts;
 
