@@ -31,7 +31,41 @@ internal static class EnvelopeWire
 
     /// <summary>The name of the problem extension member carrying the latest allocated sequence.</summary>
     public const string LatestSequenceMember = "latestSequence";
+
+    /// <summary>Problem type of the chunk routes' "no such chunk" answer (a 404 without it is an unknown route).</summary>
+    public const string ChunkNotFoundType = "urn:statevault:problem:chunk-not-found";
+
+    /// <summary>Problem type of a conditional chunk delete that deleted nothing: the chunk is absent, or stored at or after the cut-off.</summary>
+    public const string ChunkKeptType = "urn:statevault:problem:chunk-kept";
+
+    /// <summary>Problem type of a chunked envelope whose chunks are not all on the server's store.</summary>
+    public const string ChunkMissingType = "urn:statevault:problem:chunk-missing";
+
+    /// <summary>The response header of <c>GET …/chunks/{id}</c> carrying the chunk's stored time (ISO 8601, round-trip form).</summary>
+    public const string ChunkStoredHeader = "X-StateVault-Chunk-Stored";
+
+    /// <summary>The query parameter of a chunk delete: delete only when the chunk was stored before this time (ISO 8601).</summary>
+    public const string StoredBeforeQuery = "storedBefore";
+
+    /// <summary>The path of one system's chunks, relative to the server's base address.</summary>
+    public static string ChunksPath(string system) => $"api/systems/{system}/chunks";
 }
+
+/// <summary>Body of <c>GET /api/systems/{system}/chunks</c>.</summary>
+/// <param name="System">The system.</param>
+/// <param name="Chunks">Its chunks, in no particular order.</param>
+internal sealed record ChunkListResponse(
+    [property: JsonPropertyName("system")] string System,
+    [property: JsonPropertyName("chunks")] IReadOnlyList<ChunkRef> Chunks);
+
+/// <summary>One stored chunk.</summary>
+/// <param name="Id">Its id (SHA-256 of its content, 64 lowercase hex digits).</param>
+/// <param name="Length">Its stored (framed) length in bytes.</param>
+/// <param name="StoredUtc">When it was last put, by the server store's clock.</param>
+internal sealed record ChunkRef(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("length")] long Length,
+    [property: JsonPropertyName("storedUtc")] DateTimeOffset StoredUtc);
 
 /// <summary>Body of <c>GET /api/envelopes</c>: every system on the server's store.</summary>
 /// <param name="Systems">System names in ordinal order.</param>

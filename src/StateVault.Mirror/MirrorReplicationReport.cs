@@ -15,6 +15,12 @@ public sealed record MirrorReplicationReport(
     int Repaired,
     IReadOnlyList<MirrorReplicationFailure> Failures)
 {
+    /// <summary>
+    /// Chunks of chunked snapshots copied to the secondary (each read back identical): only those the secondary lacked,
+    /// so a pass over snapshots that share chunks copies each chunk once, and a pass with nothing new copies none.
+    /// </summary>
+    public int ChunksCopied { get; init; }
+
     /// <summary>Whether the pass finished without a failure: the secondary holds a verified copy of everything it should.</summary>
     public bool Succeeded => Failures.Count == 0;
 }

@@ -24,6 +24,7 @@ namespace StateVault.Server.Api;
 /// The envelope must verify and its header must name that system and sequence.</item>
 /// <item><c>DELETE /api/systems/{system}/envelopes/{seq}</c> and <c>POST …/{seq}/quarantine</c>.</item>
 /// </list>
+/// A chunked envelope is accepted once every chunk it names is on the server's store (<see cref="ChunkEndpoints"/>): 422 naming the first missing one otherwise.
 /// </summary>
 internal static class EnvelopeEndpoints
 {
@@ -44,10 +45,12 @@ internal static class EnvelopeEndpoints
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Raw store: create-only write of a verified envelope; ?append=true only when seq is latest + 1.")
             .WithDescription($"Body: the envelope bytes ({EnvelopeWire.MediaType}). The envelope obeys the rules of every save: it verifies, names this system and sequence, "
-                + "declares a state no larger than the server's maximum state size (413), decodes to valid JSON, and holds no secret-looking value in the state, tags or attributes (422).");
+                + "declares a state no larger than the server's maximum state size (413), decodes to valid JSON, and holds no secret-looking value in the state, tags or attributes (422). "
+                + "A chunked envelope (codec 'chunked') is checked with its chunks read from the server's store; a chunk not there yet is 422 (put the chunks first).");
         group.MapDelete("/{seq:long}", DeleteAsync).RequireAuthorization(AccessPolicies.Admin).Produces(StatusCodes.Status204NoContent).WithSummary("Raw store: deletes one snapshot.");
         group.MapPost("/{seq:long}/quarantine", QuarantineAsync).RequireAuthorization(AccessPolicies.Writer)
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status501NotImplemented).WithSummary("Raw store: moves a damaged snapshot to quarantine.");
+        ChunkEndpoints.Map(api);
     }
 
     private static async Task<IResult> ListSystemsAsync(SnapshotVault vault, CancellationToken cancellationToken)
@@ -121,11 +124,28 @@ internal static class EnvelopeEndpoints
         }
 
         var body = await RequestBody.ReadAsync(request, options.Value.MaxEnvelopeBytes, cancellationToken).ConfigureAwait(false);
+        string? missingChunk = null;
         try
         {
-            // The rules of every save, in the engine so the CLI and the other stores apply the same ones.
+            // The rules of every save, in the engine so the CLI and the other stores apply the same ones; a chunked
+            // envelope's chunks are read from this server's store (they are put first) and the assembled state checked.
             // A secret-looking value throws SecretDetectedException: 422 naming the paths, like any save.
-            IncomingEnvelope.Check(body, system, seq, options.Value.MaxStateBytes, vault.Options.SecretPolicy);
+            var chunks = vault.Store as ISnapshotStoreWithChunks;
+            await IncomingEnvelope.CheckAsync(body, system, seq, options.Value.MaxStateBytes, vault.Options.MaxExpansionRatio, vault.Options.SecretPolicy, async (id, ct) =>
+            {
+                var chunk = chunks is null ? null : await chunks.ReadChunkAsync(system, id, ct).ConfigureAwait(false);
+                missingChunk ??= chunk is null ? id : null;
+                return chunk?.Data;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IncomingEnvelopeException ex) when (missingChunk is not null)
+        {
+            return Problems.Create(
+                StatusCodes.Status422UnprocessableEntity,
+                "Chunk missing",
+                $"The envelope names chunk {missingChunk}, which is not on the server's {(vault.Store is ISnapshotStoreWithChunks ? string.Empty : "chunkless ")}store: put its chunks first ({ex.Message}). Nothing was written.",
+                EnvelopeWire.ChunkMissingType,
+                new Dictionary<string, object?> { ["chunk"] = missingChunk });
         }
         catch (IncomingEnvelopeException ex)
         {

@@ -1,0 +1,194 @@
+using System.Runtime.CompilerServices;
+using StateVault.Envelope;
+using StateVault.S3;
+using StateVault.Secrets;
+using StateVault.Storage;
+using StateVault.TestKit;
+
+namespace StateVault.Mirror.Tests;
+
+/// <summary>
+/// Replication of chunked snapshots (built through the store API: framed chunks, then a manifest envelope): chunks the
+/// secondary lacks are copied once, before the envelope; a secondary without chunks gets a clear failure.
+/// </summary>
+public sealed class MirrorChunkReplicationTests : IAsyncDisposable
+{
+    private const string System = "chunky";
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "sv-mirror-chunks-" + Guid.NewGuid().ToString("N"));
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly MirrorSnapshotStoreOptions Manual = new() { CatchUpOnStart = false };
+
+    private MemoryChunksStore NewPrimary() => new(FileSnapshotStoreProvider.Create(Path.Combine(_root, "primary")));
+
+    /// <summary>Two chunked snapshots sharing their first chunk (three distinct chunks), and one ordinary snapshot.</summary>
+    private static async Task SeedAsync(ISnapshotStoreWithChunks primary)
+    {
+        await ChunkedEnvelopes.AppendAsync(primary, System, ["""{"items":[1,2,3,""", "4]}"], Ct);
+        await ChunkedEnvelopes.AppendAsync(primary, System, ["""{"items":[1,2,3,""", "5]}"], Ct);
+        await primary.AppendAsync(System, null, seq => TestEnvelopes.Create(System, seq, """{"plain":true}"""), Ct);
+    }
+
+    [Fact]
+    public async Task Replicate_ChunkedSnapshots_CopiesEachMissingChunkOnceBeforeItsEnvelope_ThenNothing()
+    {
+        var primary = NewPrimary();
+        await SeedAsync(primary);
+        var secondary = new CheckingStore(new MemoryChunksStore(FileSnapshotStoreProvider.Create(Path.Combine(_root, "secondary"))));
+        await using var sut = new MirrorSnapshotStore(primary, secondary, Manual, ownsStores: true);
+
+        var first = await sut.ReplicateNowAsync(Ct);
+        var second = await sut.ReplicateNowAsync(Ct);
+
+        Assert.True(first.Succeeded, string.Join("; ", first.Failures));
+        Assert.Equal(3, first.Copied);
+        Assert.Equal(3, first.ChunksCopied);
+        Assert.Equal(3, secondary.Inner.ChunkPuts);
+        Assert.Equal(3, secondary.CheckedImports); // every envelope found all its chunks already there
+        Assert.True(second.Succeeded, string.Join("; ", second.Failures));
+        Assert.Equal(0, second.Copied);
+        Assert.Equal(0, second.ChunksCopied);
+        Assert.Equal(3, secondary.Inner.ChunkPuts);
+        await MirrorSnapshotStoreTests.AssertSameSnapshotsAsync(primary, secondary, System, [1, 2, 3]);
+    }
+
+    [Fact]
+    public async Task Replicate_ChunkedSnapshotsToASecondaryWithoutChunks_ReportsEachAndStillCopiesTheOrdinaryOne()
+    {
+        var primary = NewPrimary();
+        await SeedAsync(primary);
+        var secondary = new LostReplyStore(FileSnapshotStoreProvider.Create(Path.Combine(_root, "secondary")));
+        await using var sut = new MirrorSnapshotStore(primary, secondary, Manual, ownsStores: true);
+
+        var report = await sut.ReplicateNowAsync(Ct);
+
+        Assert.False(report.Succeeded);
+        Assert.Equal([1L, 2L], report.Failures.Select(f => f.Sequence!.Value).Order());
+        Assert.All(report.Failures, f =>
+        {
+            Assert.Equal(System, f.System);
+            Assert.False(f.IsTransient);
+            Assert.Contains("keeps no chunks", f.Reason, StringComparison.Ordinal);
+        });
+        Assert.Equal(1, report.Copied);
+        Assert.Equal([3L], await MirrorSnapshotStoreTests.ListAsync(secondary, System));
+    }
+
+    [Fact]
+    public async Task Replicate_PrimaryChunkDamaged_FailsThatSnapshotOnlyAndCopiesNoEnvelopeWithoutItsChunks()
+    {
+        var primary = NewPrimary();
+        await SeedAsync(primary);
+        var (_, chunks) = ChunkedEnvelopes.Create(System, 2, ["""{"items":[1,2,3,""", "5]}"]);
+        await primary.PutChunkAsync(System, chunks[1].Id, chunks[0].Framed, Ct); // the "5]}" chunk now holds other bytes
+        var secondary = new CheckingStore(new MemoryChunksStore(FileSnapshotStoreProvider.Create(Path.Combine(_root, "secondary"))));
+        await using var sut = new MirrorSnapshotStore(primary, secondary, Manual, ownsStores: true);
+
+        var report = await sut.ReplicateNowAsync(Ct);
+
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal(2, failure.Sequence);
+        Assert.Contains("damaged", failure.Reason, StringComparison.Ordinal);
+        Assert.Equal([1L, 3L], await MirrorSnapshotStoreTests.ListAsync(secondary, System));
+    }
+
+    [Fact]
+    public async Task Replicate_ChunkedSnapshotsFileToS3_CopiesChunksOnceAndTheS3CopyChecksOut()
+    {
+        var primary = NewPrimary();
+        await SeedAsync(primary);
+        var options = new S3SnapshotStoreOptions
+        {
+            BucketName = Backend.RequireEnvironment("STATEVAULT_TEST_S3_BUCKET", "An S3 test bucket"),
+            Prefix = $"tests/mirror-chunks-{Guid.NewGuid():N}",
+            ServiceUrl = new Uri(Backend.RequireEnvironment("STATEVAULT_TEST_S3_ENDPOINT", "An S3-compatible server (s3rver)")),
+            Region = "us-east-1",
+        };
+        var s3 = (ISnapshotStoreWithChunks)S3SnapshotStoreProvider.Create(options);
+        await using var sut = new MirrorSnapshotStore(primary, s3, Manual, ownsStores: true);
+
+        var first = await sut.ReplicateNowAsync(Ct);
+        var second = await sut.ReplicateNowAsync(Ct);
+
+        Assert.True(first.Succeeded, string.Join("; ", first.Failures));
+        Assert.Equal(3, first.ChunksCopied);
+        Assert.True(second.Succeeded, string.Join("; ", second.Failures));
+        Assert.Equal(0, second.ChunksCopied);
+        Assert.Equal(0, second.Copied);
+        foreach (var sequence in new long[] { 1, 2 })
+        {
+            // The off-site copy stands on its own: its envelope checks out with its chunks read from S3.
+            var envelope = (await s3.ReadAsync(System, sequence, Ct))!;
+            var header = await IncomingEnvelope.CheckAsync(envelope, System, sequence, 1 << 20, 1024, SecretPolicy.Reject, async (id, ct) => (await s3.ReadChunkAsync(System, id, ct))?.Data, Ct);
+            Assert.Equal(ChunkManifest.Codec, header.Codec);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// A secondary that, like a StateVault server, checks every imported envelope against the chunks it already holds and
+    /// refuses one whose chunks are not all there: an envelope copied before its chunks fails here.
+    /// </summary>
+    private sealed class CheckingStore(MemoryChunksStore inner) : ISnapshotStoreWithChunks
+    {
+        private int _checkedImports;
+
+        public MemoryChunksStore Inner => inner;
+
+        public int CheckedImports => Volatile.Read(ref _checkedImports);
+
+        public string Kind => inner.Kind;
+
+        public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
+
+        public async Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
+        {
+            await IncomingEnvelope.CheckAsync(envelope.ToArray(), system, sequence, 1 << 20, 1024, SecretPolicy.Reject, async (id, ct) => (await inner.ReadChunkAsync(system, id, ct))?.Data, cancellationToken);
+            Interlocked.Increment(ref _checkedImports);
+            return await inner.ImportAsync(system, sequence, envelope, cancellationToken);
+        }
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
+            inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
+
+        public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
+
+        public IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, CancellationToken cancellationToken) => inner.ListAsync(system, cancellationToken);
+
+        public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) => inner.GetLatestSequenceAsync(system, cancellationToken);
+
+        public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
+
+        public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
+
+        public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
+
+        public Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => inner.PutChunkAsync(system, chunkId, data, cancellationToken);
+
+        public Task<StoredChunk?> ReadChunkAsync(string system, string chunkId, CancellationToken cancellationToken) => inner.ReadChunkAsync(system, chunkId, cancellationToken);
+
+        public async IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var item in inner.ListChunksAsync(system, cancellationToken))
+            {
+                yield return item;
+            }
+        }
+
+        public Task<bool> DeleteChunkAsync(string system, string chunkId, DateTimeOffset storedBefore, CancellationToken cancellationToken) =>
+            inner.DeleteChunkAsync(system, chunkId, storedBefore, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
