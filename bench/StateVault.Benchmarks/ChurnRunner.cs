@@ -35,6 +35,17 @@ internal static class ChurnRunner
 
             Console.WriteLine();
             Console.WriteLine(await LoadChunkedAsync(Path.Combine(root, "load16")));
+            Console.WriteLine();
+            Console.WriteLine("Threshold: save median ms with 1 % clustered churn (saves 2-12), whole snapshot vs chunked (durable file store):");
+            Console.WriteLine("| state | whole | chunked | chunked / whole |");
+            Console.WriteLine("|---|---:|---:|---:|");
+            foreach (var size in new[] { 256 * 1024, 1024 * 1024, 4 * 1024 * 1024 })
+            {
+                var whole = await ThresholdAsync(Path.Combine(root, $"whole-{size}"), size, chunked: false);
+                var chunked = await ThresholdAsync(Path.Combine(root, $"chunked-{size}"), size, chunked: true);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {size / 1024} KiB | {whole:0.0} | {chunked:0.0} | {chunked / whole:0.00}× |"));
+            }
+
             return 0;
         }
         finally
@@ -140,6 +151,31 @@ internal static class ChurnRunner
         }
 
         return string.Create(CultureInfo.InvariantCulture, $"Load-latest of a chunked 16 MiB state (codec {saved.Codec}): vault {Median(vaultMs):0} ms, hand-rolled read + deserialize {Median(handMs):0} ms ({Median(vaultMs) / Median(handMs):0.00}×), medians of 7 after a warm-up.");
+    }
+
+    /// <summary>Median save time of a state of <paramref name="bytes"/> with 1 % clustered churn, chunked or whole.</summary>
+    private static async Task<double> ThresholdAsync(string dir, int bytes, bool chunked)
+    {
+        var state = BenchState.OfSize(bytes);
+        var options = new SnapshotVaultOptions();
+        options.Chunking.Enabled = chunked;
+        options.Chunking.Threshold = 64 * 1024;
+        var store = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = dir, Durable = true });
+        await using var vault = new SnapshotVault(store, options, ownsStore: true);
+        var random = new Random(11);
+        var times = new List<double>();
+        for (var save = 0; save < 12; save++)
+        {
+            Change(state, random, clustered: true);
+            var started = Stopwatch.GetTimestamp();
+            await vault.SaveAsync("threshold", state);
+            if (save > 0)
+            {
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        return Median(times);
     }
 
     /// <summary>Changes 1 % of the entries: one contiguous run, or entries picked uniformly.</summary>
