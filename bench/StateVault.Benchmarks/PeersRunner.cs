@@ -164,7 +164,8 @@ internal static class PeersRunner
                 Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
             }
 
-            return 0;
+            Console.WriteLine();
+            return await ChurnRunner.RunAsync([]);
         }
         finally
         {

@@ -3,7 +3,11 @@
 //       Prints READY, then saves a growing state in an endless loop (retention: the default keep-last 5) until it is killed.
 //   StateVault.CrashChild writer --root DIR --system NAME --seed N --count N
 //       Prints READY, waits for a line on stdin, saves N snapshots (retention: keep all), exits 0.
-// Both print "ACK <sequence> <sha256 of the state JSON, lowercase hex>" to stdout only after SaveAsync returned:
+//   StateVault.CrashChild chunked --root DIR --system NAME --seed N
+//       Prints READY, then saves chunked states (about 200 KiB of records, a contiguous run of 1 % of them changed per
+//       save; 64 KiB threshold, 4 KiB average chunks) in an endless loop: keep-last 3, no grace period, so retention and
+//       the collection of unreferenced chunks run after every save, until it is killed.
+// All print "ACK <sequence> <sha256 of the state JSON, lowercase hex>" to stdout only after SaveAsync returned:
 // a line on stdout is a promise that the save is durable.
 using System.Globalization;
 using System.Security.Cryptography;
@@ -33,6 +37,15 @@ if (writer)
     options.Retention = RetentionPolicy.KeepAll;
 }
 
+var chunked = mode == "chunked";
+if (chunked)
+{
+    options.Retention = new RetentionPolicy { KeepLast = 3 };
+    options.Chunking.Threshold = 64 * 1024;
+    options.Chunking.AverageChunkSize = 4 * 1024;
+    options.Chunking.GracePeriod = TimeSpan.Zero;
+}
+
 await using var vault = new SnapshotVault(store, options);
 
 // Continue from where a previous (killed) child stopped, so the state keeps growing across restarts. (The latest
@@ -48,9 +61,27 @@ if (writer)
     _ = await Console.In.ReadLineAsync();
 }
 
+// The chunked mode's records: the same base in every child, so a restarted child shares most chunks with the last one.
+var records = Enumerable.Range(0, 3000).Select(n => new JsonObject { ["id"] = n, ["name"] = $"record {n * 7919 % 10007}", ["value"] = 0 }).ToArray();
 for (var i = 0; i < count; i++)
 {
     counter++;
+    if (chunked)
+    {
+        var start = random.Next(records.Length - 30);
+        for (var r = start; r < start + 30; r++)
+        {
+            records[r]["value"] = counter;
+        }
+
+        var document = new JsonObject { ["counter"] = counter, ["records"] = new JsonArray([.. records.Select(r => (JsonNode)r.DeepClone())]) };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, vault.JsonOptions);
+        var stored = await vault.SaveJsonAsync(system, bytes);
+        await stdout.WriteLineAsync($"ACK {stored.Sequence.ToString(CultureInfo.InvariantCulture)} {Convert.ToHexStringLower(SHA256.HashData(bytes))}");
+        await stdout.FlushAsync();
+        continue;
+    }
+
     // Sizes from a few hundred bytes to ~200 KiB: about one save in four is above the 64 KiB compression threshold.
     var size = random.Next(4) == 0 ? random.Next(64 * 1024, 200 * 1024) : random.Next(100, 16 * 1024);
     var chunk = new byte[size / 2];
