@@ -498,6 +498,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
             SnapshotHeader? written = null;
             long envelopeLength = 0;
+            UInt128 fingerprint = default;
             // One token for every attempt of this save; the last sequence an attempt built an envelope for stays unsettled
             // when the attempt fails: its write may have landed with the reply lost.
             var writer = Guid.NewGuid().ToString("N");
@@ -526,6 +527,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 };
                 var envelope = SnapshotEnvelope.Create(written, payload);
                 envelopeLength = envelope.Length;
+                fingerprint = Fingerprint(envelope);
                 return envelope;
             }
 
@@ -572,6 +574,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             chunkLock = null;
             var header = written! with { Sequence = sequence };
             _verified[(system, sequence)] = (envelopeLength, header);
+            _fingerprints[(system, sequence)] = (fingerprint, header); // of the bytes handed to the store: a torn or damaged write differs
             var metadata = SnapshotMetadata.FromHeader(header);
             var elapsed = _time.GetElapsedTime(started);
             _metrics.RecordSave(system, _store.Kind, "success", elapsed, payload.Length + chunkBytesWritten);
@@ -1083,8 +1086,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
     /// <summary>
     /// Retention's re-check of a kept snapshot: reads its bytes again; bytes with the fingerprint of the bytes it last passed full
-    /// verification with are those bytes, so it counts as valid without hashing and decoding them again; any other bytes (damaged
-    /// since, or never fully read: a snapshot this vault wrote itself) are fully verified.
+    /// verification with (or, for a snapshot this vault wrote, of the valid envelope it handed the store) are those bytes, so it counts
+    /// as valid without hashing and decoding them again; any other bytes (damaged since, or torn in the write) are fully verified.
     /// </summary>
     /// <returns><see langword="null"/> when the snapshot vanished.</returns>
     private async Task<SnapshotListing?> RecheckAsync(string system, StoredSnapshotRef item, Func<Task<Dictionary<string, long>>>? listedChunks, CancellationToken cancellationToken)
@@ -1115,6 +1118,14 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
 
         return await DescribeAsync(system, item, useCache: false, listedChunks, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static UInt128 Fingerprint(EnvelopeBytes envelope)
+    {
+        var hash = new XxHash128();
+        hash.Append(envelope.Head.Span);
+        hash.Append(envelope.Payload.Span);
+        return hash.GetCurrentHashAsUInt128();
     }
 
     private static RetentionPlan Plan(string system, List<SnapshotListing> listings, RetentionPolicy policy, RetentionPlanner.Candidate? pending) =>
