@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1043, Level = LogLevel.Warning, Message = "Collecting the chunks of {System} failed")]
     public static partial void ChunkCollectionFailed(ILogger logger, string system, Exception exception);
+
+    [LoggerMessage(EventId = 1044, Level = LogLevel.Warning, Message = "The {Kind} store keeps no chunks behind it; {System} and later saves are stored whole")]
+    public static partial void ChunksUnsupported(ILogger logger, string system, string kind, Exception exception);
 }

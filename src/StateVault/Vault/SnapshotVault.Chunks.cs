@@ -23,6 +23,10 @@ public sealed partial class SnapshotVault
     private readonly ConcurrentDictionary<string, byte> _collectionDue = new(StringComparer.Ordinal);
     private ContentDefinedChunker? _chunker;
 
+    // Set when a store that presents chunks turned out to keep none behind it (an http: server or a mirror over a chunkless
+    // store): from then on this vault saves whole snapshots there.
+    private volatile bool _chunksUnsupported;
+
     private ContentDefinedChunker Chunker => _chunker ??= new ContentDefinedChunker(_options.Chunking.AverageChunkSize);
 
     /// <summary>
@@ -48,6 +52,11 @@ public sealed partial class SnapshotVault
             _collectionDue.TryRemove(system, out _);
             _lastCollection[system] = _time.GetUtcNow();
         }
+        // The cut-off is taken BEFORE the snapshots are listed. A save reuses a chunk only if it was stored less than half the
+        // grace before the save began, and finishes within that half: so a chunk older than this cut-off that a save reuses
+        // belongs to a save whose snapshot was durable before the listing below, and is found referenced there. Taken after
+        // the listing, a slow listing would move the cut-off past a save that appended while it ran.
+        var cutoff = _time.GetUtcNow() - _options.Chunking.GracePeriod;
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in await ListRefsAsync(system, cancellationToken).ConfigureAwait(false))
         {
@@ -58,7 +67,6 @@ public sealed partial class SnapshotVault
             }
         }
 
-        var cutoff = _time.GetUtcNow() - _options.Chunking.GracePeriod;
         var candidates = new List<StoredChunkRef>();
         await _retry.ExecuteAsync(
             async ct =>
@@ -147,7 +155,7 @@ public sealed partial class SnapshotVault
 
     /// <summary>The chunk store when a state of <paramref name="length"/> bytes is to be chunked, otherwise <see langword="null"/>.</summary>
     private ISnapshotStoreWithChunks? ChunkStoreFor(int length) =>
-        _options.Chunking.Enabled && length >= _options.Chunking.Threshold ? _store as ISnapshotStoreWithChunks : null;
+        _options.Chunking.Enabled && !_chunksUnsupported && length >= _options.Chunking.Threshold ? _store as ISnapshotStoreWithChunks : null;
 
     /// <summary>
     /// Splits <paramref name="json"/> into chunks and puts those the store may lack (not known present, or known from

@@ -455,10 +455,22 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 // Each chunk gets the codec the whole state would get.
                 var chunkCodec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
                 chunkLock = await ChunkLock(system).EnterSharedAsync(cancellationToken).ConfigureAwait(false);
-                var chunked = await PutChunksAsync(chunkStore, system, json, chunkCodec, cancellationToken).ConfigureAwait(false);
-                codec = ChunkManifest.Codec;
-                encoded = new SnapshotCodecs.PooledPayload(chunked.Manifest, null);
-                chunkBytesWritten = chunked.ChunkBytesWritten;
+                try
+                {
+                    var chunked = await PutChunksAsync(chunkStore, system, json, chunkCodec, cancellationToken).ConfigureAwait(false);
+                    codec = ChunkManifest.Codec;
+                    encoded = new SnapshotCodecs.PooledPayload(chunked.Manifest, null);
+                    chunkBytesWritten = chunked.ChunkBytesWritten;
+                }
+                catch (NotSupportedException ex)
+                {
+                    // The store presents chunks but keeps none behind it: this save and the next ones are stored whole.
+                    _chunksUnsupported = true;
+                    Log.ChunksUnsupported(_logger, system, _store.Kind, ex);
+                    chunkLock.Dispose();
+                    chunkLock = null;
+                    encoded = SnapshotCodecs.EncodePooled(codec, json);
+                }
             }
             else if (!secretsApplied && _options.SecretPolicy != SecretPolicy.Off && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold && Environment.ProcessorCount > 1)
             {

@@ -3,6 +3,7 @@ using StateVault.Envelope;
 using StateVault.Retention;
 using StateVault.Secrets;
 using StateVault.Storage;
+using StateVault.TestKit;
 using StateVault.Tests.Support;
 
 namespace StateVault.Tests.Vault;
@@ -91,6 +92,93 @@ public sealed class SnapshotVaultChunkCollectionTests : IAsyncLifetime
         Assert.True(collected.BytesFreed > 0);
         Assert.Equal(referenced, await StoredChunksAsync());
         Assert.True((await sut.VerifyAsync(System, cancellationToken: Ct)).IsHealthy);
+    }
+
+    [Fact]
+    public async Task Collect_AnotherSaveAppendsWhileTheSnapshotsAreListed_ItsFreshChunkIsKept()
+    {
+        var grace = TimeSpan.FromMinutes(10);
+        var chunks = new MemoryChunksStore(_h.Store, _clock);
+        // Another process's save: its chunk was put at the start of the save, half a grace before collection starts.
+        var (envelope, parts) = ChunkedEnvelopes.Create(System, 1, ["{\"a\":", "1}"]);
+        foreach (var chunk in parts)
+        {
+            await chunks.PutChunkAsync(System, chunk.Id, chunk.Framed, Ct);
+        }
+
+        _clock.Advance(grace / 2);
+        // While collection lists the snapshots (a slow listing), that save appends at the end of its half grace; the
+        // listing no longer sees it, and the clock moves on by a whole grace before the listing returns.
+        var store = new AfterListStore(chunks, async () =>
+        {
+            await chunks.AppendAsync(System, 0, _ => envelope, Ct);
+            _clock.Advance(grace);
+        });
+        var options = new SnapshotVaultOptions { RetryBaseDelay = TimeSpan.Zero, SecretPolicy = SecretPolicy.Off };
+        options.Chunking.GracePeriod = grace;
+        await using var sut = new SnapshotVault(store, options, timeProvider: _clock);
+
+        await sut.CollectChunksAsync(System, cancellationToken: Ct);
+
+        foreach (var chunk in parts)
+        {
+            Assert.NotNull(await chunks.ReadChunkAsync(System, chunk.Id, Ct));
+        }
+
+        Assert.Equal("{\"a\":1}", global::System.Text.Encoding.UTF8.GetString((await sut.LoadLatestJsonAsync(System, Ct))!.Json.Span));
+    }
+
+    /// <summary>Runs <c>afterList</c> once, after the snapshot listing was taken and before it is returned.</summary>
+    private sealed class AfterListStore(ISnapshotStoreWithChunks inner, Func<Task> afterList) : ISnapshotStoreWithChunks
+    {
+        private Func<Task>? _afterList = afterList;
+
+        public string Kind => inner.Kind;
+
+        public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
+
+        public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [global::System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var listed = new List<StoredSnapshotRef>();
+            await foreach (var item in inner.ListAsync(system, cancellationToken))
+            {
+                listed.Add(item);
+            }
+
+            if (Interlocked.Exchange(ref _afterList, null) is { } hook)
+            {
+                await hook();
+            }
+
+            foreach (var item in listed)
+            {
+                yield return item;
+            }
+        }
+
+        public Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => inner.PutChunkAsync(system, chunkId, data, cancellationToken);
+
+        public Task<StoredChunk?> ReadChunkAsync(string system, string chunkId, CancellationToken cancellationToken) => inner.ReadChunkAsync(system, chunkId, cancellationToken);
+
+        public IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, CancellationToken cancellationToken) => inner.ListChunksAsync(system, cancellationToken);
+
+        public Task<bool> DeleteChunkAsync(string system, string chunkId, DateTimeOffset storedBefore, CancellationToken cancellationToken) => inner.DeleteChunkAsync(system, chunkId, storedBefore, cancellationToken);
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) => inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
+
+        public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);
+
+        public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
+
+        public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) => inner.GetLatestSequenceAsync(system, cancellationToken);
+
+        public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
+
+        public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
+
+        public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     [Fact]

@@ -80,6 +80,23 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Save_StoreThatKeepsNoChunksBehindIt_StoresWholeSnapshotsAndStopsTrying()
+    {
+        var store = new CountingChunkStore((ISnapshotStoreWithChunks)_h.Store) { KeepsNoChunks = true };
+        var sut = _h.CreateVault(Small, store);
+
+        var first = await sut.SaveJsonAsync(System, State(1), cancellationToken: Ct);
+        var putsAfterFirst = store.Puts;
+        var second = await sut.SaveJsonAsync(System, State(2), cancellationToken: Ct);
+
+        Assert.NotEqual(ChunkManifest.Codec, first.Codec);
+        Assert.NotEqual(ChunkManifest.Codec, second.Codec);
+        Assert.Equal(putsAfterFirst, store.Puts);
+        Assert.Equal(State(2), (await sut.LoadLatestJsonAsync(System, Ct))!.Json.ToArray());
+        Assert.Empty(ChunkFiles());
+    }
+
+    [Fact]
     public async Task Save_BelowThresholdOrChunkingOff_StoresAWholeSnapshot()
     {
         var sut = _h.CreateVault(o =>
@@ -322,9 +339,17 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
 
         public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
 
+        /// <summary>Makes puts fail as a store whose back end keeps no chunks does (an http: server, a mirror's primary).</summary>
+        public bool KeepsNoChunks { get; set; }
+
         public Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _puts);
+            if (KeepsNoChunks)
+            {
+                throw new NotSupportedException("the back end keeps no chunks");
+            }
+
             return inner.PutChunkAsync(system, chunkId, data, cancellationToken);
         }
 
