@@ -84,7 +84,8 @@ internal sealed partial class HttpSnapshotStore : ISnapshotStore
     public async Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
-        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        // The whole range, as every store: a number past SnapshotSequence.MaxValue would leave the system unable to append.
+        SnapshotSequence.Validate(sequence);
         using var content = new EnvelopeContent(envelope);
         using var response = await SendAsync(HttpMethod.Put, EnvelopePath(system, sequence), content, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Created)

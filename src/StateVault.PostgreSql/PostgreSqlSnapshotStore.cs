@@ -145,7 +145,8 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks
     public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
-        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        // The whole range, as every store: a number past SnapshotSequence.MaxValue would leave the system unable to append.
+        SnapshotSequence.Validate(sequence);
         return RunAsync("import", system, async ct =>
         {
             var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);

@@ -177,7 +177,8 @@ internal sealed partial class S3SnapshotStore : ISnapshotStoreWithChunks
     public async Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
-        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        // The whole range, as every store: a number past SnapshotSequence.MaxValue would leave the system unable to append.
+        SnapshotSequence.Validate(sequence);
         var mode = await ResolveModeAsync(cancellationToken).ConfigureAwait(false);
         return await WithSystemLockAsync(system, mode, async () =>
         {

@@ -184,7 +184,8 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
-        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        // The whole range, as every store: a number past SnapshotSequence.MaxValue would leave the system unable to append.
+        SnapshotSequence.Validate(sequence);
         return RunAsync("import", system, write: true, async (connection, ct) =>
         {
             using var transaction = connection.BeginTransaction(deferred: false);

@@ -108,6 +108,21 @@ public sealed class InputValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task Save_SecretInTag_Exit2NamesTheTagPathNeverTheValue()
+    {
+        var secret = "sk-proj-" + "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kL9n"; // 40 alphanumerics
+        var file = _workspace.WriteFile("state.json", "{\"ok\":true}");
+        var before = CliWorkspace.Tree(_workspace.Root);
+
+        var result = (await _workspace.RunAsync("save", "assistant", "--file", file, "--tag", "release", "--tag", secret)).ShouldFailWithOneLine(2);
+
+        Assert.Contains("header.tags[1]", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret[8..], result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, CliWorkspace.Tree(_workspace.Root));
+        Assert.False(Directory.Exists(_workspace.StorePath));
+    }
+
+    [Fact]
     public async Task Usage_Errors_Exit2WithOneLine()
     {
         string[][] runs =

@@ -280,6 +280,25 @@ public abstract partial class SnapshotStoreConformanceTests : IAsyncLifetime
         Assert.Equal(8, await AppendAsync(system, "8"));
     }
 
+    /// <summary>
+    /// Import refuses a sequence outside <see cref="SnapshotSequence.MinValue"/>..<see cref="SnapshotSequence.MaxValue"/> before
+    /// writing (a number past the bound would leave the system unable to append, or wrap); allocation is unaffected.
+    /// </summary>
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    [InlineData(SnapshotSequence.MaxValue + 1)]
+    [InlineData(long.MaxValue)]
+    public virtual async Task Import_SequenceOutOfRange_ThrowsAndWritesNothing(long sequence)
+    {
+        var system = Sys("importrange");
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Sut.ImportAsync(system, sequence, TestEnvelopes.Create(system, 1, "1"), Ct));
+
+        Assert.Empty(await ListAsync(system));
+        Assert.Equal(1, await AppendAsync(system, "1"));
+    }
+
     /// <summary>An invalid system name is rejected before anything is written.</summary>
     [Theory]
     [InlineData("../escape")]

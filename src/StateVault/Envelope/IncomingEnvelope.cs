@@ -199,17 +199,24 @@ public static class IncomingEnvelope
         }
     }
 
-    private static void AddHeaderFindings(SnapshotHeader header, List<SecretFinding> findings)
+    private static void AddHeaderFindings(SnapshotHeader header, List<SecretFinding> findings) =>
+        AddHeaderFindings(header.StateType, header.Producer, header.Tags, header.Attributes, findings);
+
+    /// <summary>
+    /// Adds a finding for every secret-looking header string: the state type, the producer, each tag, each attribute name
+    /// and value. The vault checks what it is about to write with this, as it checks an envelope made elsewhere.
+    /// </summary>
+    internal static void AddHeaderFindings(string? stateType, string? producer, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string>? attributes, List<SecretFinding> findings)
     {
         const string Root = "header";
-        Add(findings, JsonPath.Property(Root, "state_type"), header.StateType);
-        Add(findings, JsonPath.Property(Root, "producer"), header.Producer);
-        for (var i = 0; i < header.Tags.Count; i++)
+        Add(findings, JsonPath.Property(Root, "state_type"), stateType);
+        Add(findings, JsonPath.Property(Root, "producer"), producer);
+        for (var i = 0; i < tags.Count; i++)
         {
-            Add(findings, JsonPath.Index(Root + ".tags", i), header.Tags[i]);
+            Add(findings, JsonPath.Index(Root + ".tags", i), tags[i]);
         }
 
-        foreach (var (name, value) in header.Attributes)
+        foreach (var (name, value) in attributes ?? new Dictionary<string, string>())
         {
             if (SecretScanner.Classify(name) is { } kind)
             {

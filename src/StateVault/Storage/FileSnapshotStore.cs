@@ -125,6 +125,14 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     public async Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
         SnapshotSequence.Validate(sequence);
+        if (envelope.Length > _maxSnapshotBytes)
+        {
+            // Written, it would be a file every read reports as damage (see ReadAsync) and quarantines.
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"The envelope for {system}#{sequence} is {envelope.Length} bytes, larger than the largest snapshot this store reads ({_maxSnapshotBytes} bytes, MaxSnapshotBytes); nothing was written."),
+                nameof(envelope));
+        }
+
         var dir = SystemDirectory(system);
         return await WithSystemLockAsync(system, dir, () =>
         {

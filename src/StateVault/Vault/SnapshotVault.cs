@@ -437,6 +437,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         IDisposable? chunkLock = null;
         try
         {
+            ApplyHeaderSecretPolicy(system, stateType, options);
             var codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
             SnapshotCodecs.PooledPayload encoded;
             var chunkStore = ChunkStoreFor(json.Length);
@@ -679,6 +680,27 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             throw new SnapshotStoreException(
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The store allocated sequence {sequence} for '{system}', out of range ({SnapshotSequence.MinValue} to {SnapshotSequence.MaxValue}); nothing was written."),
                 isTransient: false);
+        }
+    }
+
+    /// <summary>
+    /// The header's strings (state type, producer, tags, attributes) are scanned with the rules an envelope made elsewhere
+    /// meets (<see cref="IncomingEnvelope"/>). Before any chunk or envelope is written. <see cref="SecretPolicy.Redact"/>
+    /// rejects too: a tag or an attribute replaced by a marker would no longer mean what the caller asked for.
+    /// </summary>
+    private void ApplyHeaderSecretPolicy(string system, string stateType, SaveOptions? options)
+    {
+        if (_options.SecretPolicy == SecretPolicy.Off)
+        {
+            return;
+        }
+
+        var findings = new List<SecretFinding>();
+        IncomingEnvelope.AddHeaderFindings(stateType, _options.Producer, options?.Tags ?? [], options?.Attributes, findings);
+        if (findings.Count > 0)
+        {
+            Log.SecretRejected(_logger, system, string.Join(", ", findings.Select(f => $"{f.Path} ({f.Kind})")));
+            throw new SecretDetectedException(system, findings);
         }
     }
 

@@ -134,6 +134,29 @@ public sealed class LegacyImporterTests : IDisposable
     }
 
     [Fact]
+    public async Task ImportAsync_FileNameHoldingAKey_SkippedAndTheNameNotStored()
+    {
+        // The file name becomes an attribute of the snapshot: it is scanned like the state.
+        var key = TestKeys.OpenAILegacy;
+        await File.WriteAllTextAsync(
+            Path.Combine(Legacy, "api_keys", key + "_data_20240118_090000.json"),
+            """{"timestamp": "2024-01-18T09:00:00", "key_operations": []}""",
+            Ct);
+        await using var host = ManagerHost.Create(_dir.Store, _time);
+
+        var report = await LegacyImporter.ImportAsync(host.Vault, Legacy, Options, null, Ct);
+
+        var outcome = report.Files.Single(f => f.File.EndsWith("_data_20240118_090000.json", StringComparison.Ordinal));
+        Assert.Equal(LegacyImportStatus.Skipped, outcome.Status);
+        Assert.Contains("header.attributes.", outcome.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, outcome.Reason, StringComparison.Ordinal);
+        foreach (var file in Directory.GetFiles(_dir.Store, "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(key, Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file, Ct)), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task ImportAsync_ManagersAlreadyWroteNewerState_SkipsOlderFiles()
     {
         await using (var running = ManagerHost.Create(_dir.Store, _time))

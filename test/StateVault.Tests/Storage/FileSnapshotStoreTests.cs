@@ -119,6 +119,25 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
     }
 
     [Fact]
+    public async Task Import_LargerThanTheStoreReads_IsRefusedAndWritesNothing()
+    {
+        // Written, it would be a file every read reports as damage and quarantines: refused instead, as bad input.
+        var ct = TestContext.Current.CancellationToken;
+        var root = Path.Combine(_root, "small-case");
+        var sut = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = root, MaxSnapshotBytes = 1024 });
+        await using (sut)
+        {
+            var envelope = TestEnvelopes.Create("small", 1, "\"" + new string('x', 2048) + "\"");
+
+            var ex = await Assert.ThrowsAsync<ArgumentException>(() => sut.ImportAsync("small", 1, envelope, ct));
+
+            Assert.Contains("1024", ex.Message, StringComparison.Ordinal);
+            Assert.Null(await sut.ReadAsync("small", 1, ct));
+            Assert.True(await sut.ImportAsync("small", 1, TestEnvelopes.Create("small", 1, "{}"), ct));
+        }
+    }
+
+    [Fact]
     public async Task Append_AfterTheHighestSequence_IsRefusedAndNeverWraps()
     {
         var ct = TestContext.Current.CancellationToken;
