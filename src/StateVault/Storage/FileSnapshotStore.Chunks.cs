@@ -107,7 +107,7 @@ internal sealed partial class FileSnapshotStore
                         // then collected again by the ordinary rule if it is still unreferenced.
                         RestoreTrashedChunks(shard, file.Name.Substring(TrashPrefix.Length, Math.Min(ChunkId.Length, file.Name.Length - TrashPrefix.Length)));
                     }
-                    else if (file.Name.StartsWith(TempPrefix, StringComparison.Ordinal) && DateTime.UtcNow - file.LastWriteTimeUtc > s_staleChunkTemp)
+                    else if (file.Name.StartsWith(TempPrefix, StringComparison.Ordinal) && _time.GetUtcNow().UtcDateTime - file.LastWriteTimeUtc > s_staleChunkTemp)
                     {
                         TryDelete(file.FullName);
                     }

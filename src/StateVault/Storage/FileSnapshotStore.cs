@@ -38,6 +38,9 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     private readonly bool _durable;
     private readonly long _maxSnapshotBytes;
     private readonly FileSystemOps _fs;
+
+    // Compared with file modification times (stale chunk temp files), so a test's fake clock must start at the real time.
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _knownLatest = new(StringComparer.Ordinal);
     private readonly Lock _trashGate = new();
@@ -45,12 +48,12 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     private bool _removingTrash;
     private Task _trashRemoval = Task.CompletedTask;
 
-    public FileSnapshotStore(FileSnapshotStoreOptions options)
-        : this(options, FileSystemOps.Real)
+    public FileSnapshotStore(FileSnapshotStoreOptions options, TimeProvider? timeProvider = null)
+        : this(options, FileSystemOps.Real, timeProvider)
     {
     }
 
-    internal FileSnapshotStore(FileSnapshotStoreOptions options, FileSystemOps fileSystem)
+    internal FileSnapshotStore(FileSnapshotStoreOptions options, FileSystemOps fileSystem, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(fileSystem);
@@ -60,6 +63,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
         _durable = options.Durable;
         _maxSnapshotBytes = options.MaxSnapshotBytes;
         _fs = fileSystem;
+        _time = timeProvider ?? TimeProvider.System;
 
         // Trash a killed process left between its rename and its unlink: removed in the background from the start,
         // not only after the next delete in the same folder.

@@ -19,7 +19,7 @@ public sealed class FileSnapshotStoreProvider : ISnapshotStoreProvider
 
     /// <inheritdoc />
     public ISnapshotStore Open(string uri, ILoggerFactory loggerFactory, TimeProvider timeProvider) =>
-        new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = ParsePath(uri) });
+        new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = ParsePath(uri) }, timeProvider);
 
     /// <summary>The folder of a <c>file:</c> URI: <c>file:./data</c>, <c>file:/abs/path</c>, <c>file:///abs/path</c>.</summary>
     public static string ParsePath(string uri)

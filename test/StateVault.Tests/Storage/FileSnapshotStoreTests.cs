@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using StateVault.Storage;
 using StateVault.TestKit;
 
@@ -209,5 +211,30 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
         {
             Assert.Fail($"snapshot {item.Sequence} is still listed after it was deleted");
         }
+    }
+
+    [Fact]
+    public async Task ListChunks_TempFileOlderThanAnHourOnTheStoresClock_IsRemoved()
+    {
+        var root = Path.Combine(_root, "stale-temp");
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var sut = (ISnapshotStoreWithChunks)new FileSnapshotStoreProvider().Open("file:" + root, NullLoggerFactory.Instance, clock);
+        var content = "{}"u8.ToArray();
+        var id = StateVault.Envelope.ChunkFrame.IdOf(content);
+        await sut.PutChunkAsync("s", id, StateVault.Envelope.ChunkFrame.Encode("identity", content), TestContext.Current.CancellationToken);
+        var temp = Path.Combine(root, "s", ".chunks", id[..2], ".tmp-left-by-a-killed-put");
+        await File.WriteAllBytesAsync(temp, [1, 2, 3], TestContext.Current.CancellationToken);
+
+        await foreach (var _ in sut.ListChunksAsync("s", TestContext.Current.CancellationToken))
+        {
+        }
+
+        Assert.True(File.Exists(temp), "a fresh temp file may belong to a put in progress");
+        clock.Advance(TimeSpan.FromHours(2));
+        await foreach (var _ in sut.ListChunksAsync("s", TestContext.Current.CancellationToken))
+        {
+        }
+
+        Assert.False(File.Exists(temp));
     }
 }
