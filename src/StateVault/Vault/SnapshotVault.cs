@@ -404,7 +404,6 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         SystemName.Validate(system);
         var deleted = await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
         ForgetDeleted(system, sequence);
-        _fingerprints.TryRemove((system, sequence), out _);
         return deleted;
     }
 
@@ -1047,7 +1046,6 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             }
 
             ForgetDeleted(system, decision.Sequence);
-            _fingerprints.TryRemove((system, decision.Sequence), out _);
         }
 
         if (removed > 0)
