@@ -234,6 +234,9 @@ internal static class ChurnRunner
         public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken) =>
             ((ISnapshotStoreWithPruningAppend)inner).AppendAsync(system, expectedLatestSequence, Counted(createEnvelope), deleteOlder, cancellationToken);
 
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken) =>
+            ((ISnapshotStoreWithPruningAppend)inner).AppendAsync(system, expectedLatestSequence, Counted(createEnvelope), deleteOlder, cancellationToken);
+
         public Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
             Interlocked.Add(ref _bytes, data.Length);

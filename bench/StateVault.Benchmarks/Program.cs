@@ -12,6 +12,11 @@ if (args.Length > 0 && args[0] == "peers")
     return await PeersRunner.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "breakdown")
+{
+    return await BreakdownRunner.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "churn")
 {
     return await ChurnRunner.RunAsync(args[1..]);

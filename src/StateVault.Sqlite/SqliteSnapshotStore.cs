@@ -89,6 +89,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         """,
     ];
 
+    // Up to this size an envelope is read as a column value in one statement; larger ones are streamed from their BLOB.
+    private const int SmallReadBytes = 1024 * 1024;
+
     private readonly string _connectionString;
     private readonly string _databaseName;
     private readonly int _busyTimeoutMilliseconds;
@@ -213,12 +216,30 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         SystemName.Validate(system);
         return RunAsync<byte[]?>("read", system, write: false, async (connection, ct) =>
         {
-            // One read transaction: the row cannot change between finding it and streaming its BLOB.
+            // An envelope up to SmallReadBytes comes back in the same statement that finds it (one statement is its own
+            // consistent read): the common case costs one round trip.
+            using (var find = Command(connection, null, "SELECT length(envelope), CASE WHEN length(envelope) <= $small THEN envelope END FROM snapshots WHERE system = $system AND sequence = $sequence", system, sequence))
+            {
+                find.Parameters.AddWithValue("$small", SmallReadBytes);
+                using var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                if (!reader.IsDBNull(1))
+                {
+                    return reader.GetFieldValue<byte[]>(1);
+                }
+            }
+
+            // A large one is streamed straight into the result (reading the column as a value would copy it twice), in one
+            // read transaction: the row cannot change between finding it and streaming its BLOB.
             using var transaction = connection.BeginTransaction(deferred: true);
             long rowId;
             long length;
-            using (var find = Command(connection, transaction, "SELECT rowid, length(envelope) FROM snapshots WHERE system = $system AND sequence = $sequence", system, sequence))
-            using (var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            using (var again = Command(connection, transaction, "SELECT rowid, length(envelope) FROM snapshots WHERE system = $system AND sequence = $sequence", system, sequence))
+            using (var reader = await again.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 if (!await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
@@ -229,7 +250,6 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
                 length = reader.GetInt64(1);
             }
 
-            // Streamed straight into the result: reading the column as a value would copy a large envelope twice.
             var bytes = new byte[length];
             using (var blob = new SqliteBlob(connection, "snapshots", "envelope", rowId, readOnly: true))
             {
@@ -376,7 +396,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
                 gated = true;
             }
 
-            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await OpenAsync(write, cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
                 return await action(connection, cancellationToken).ConfigureAwait(false);
@@ -408,12 +428,20 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         return new SnapshotStoreException($"SQLite {operation} of '{system}' in '{_databaseName}' failed: {ex.Message}", transient, ex);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <param name="write">Whether the connection will commit: only then are the per-connection settings made (a read waits for
+    /// a busy database through the command timeout, and has no commit to make durable).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    private async Task<SqliteConnection> OpenAsync(bool write, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (!write)
+            {
+                return connection;
+            }
+
             // Per-connection settings (pooled connections keep them, setting them again is cheap):
             // wait for other writers instead of failing at once, and make every commit durable before it returns.
             using var pragma = connection.CreateCommand();
@@ -449,7 +477,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
                 Directory.CreateDirectory(folder);
             }
 
-            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await OpenAsync(write: true, cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
                 // Only takes effect on a new, empty file (an existing one keeps its mode; VACUUM would rewrite it whole):
@@ -537,10 +565,13 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     {
         // Stored unchanged even when the head does not parse: integrity is the engine's verdict, the columns only help listing.
         var header = SnapshotEnvelope.TryReadHeader(envelope);
+        // A small envelope goes in as the row's value, in the insert itself; a large one is reserved, then streamed in (both
+        // segments, so no 64 MiB envelope is ever concatenated in memory).
+        var small = envelope.Length <= SmallReadBytes;
         long rowId;
         using (var insert = Command(connection, transaction, $"""
             INSERT INTO {table} (system, sequence, {HeaderColumns}, stored_utc, envelope)
-            VALUES ($system, $sequence, $created, $schema, $type, $codec, $stored, $raw, $sha, $producer, $tags, $now, zeroblob($length))
+            VALUES ($system, $sequence, $created, $schema, $type, $codec, $stored, $raw, $sha, $producer, $tags, $now, {(small ? "$envelope" : "zeroblob($length)")})
             RETURNING rowid
             """, system, sequence))
         {
@@ -554,11 +585,23 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             insert.Parameters.AddWithValue("$producer", (object?)header?.Producer ?? DBNull.Value);
             insert.Parameters.AddWithValue("$tags", (object?)(header is null ? null : JsonSerializer.Serialize(header.Tags)) ?? DBNull.Value);
             insert.Parameters.AddWithValue("$now", FormatTime(_time.GetUtcNow()));
-            insert.Parameters.AddWithValue("$length", envelope.Length);
+            if (small)
+            {
+                insert.Parameters.Add("$envelope", SqliteType.Blob).Value = envelope.ToArray();
+            }
+            else
+            {
+                insert.Parameters.AddWithValue("$length", envelope.Length);
+            }
+
             rowId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }
 
-        // Reserve the BLOB, then stream both segments into it: no 64 MiB envelope is ever concatenated in memory.
+        if (small)
+        {
+            return;
+        }
+
         using var blob = new SqliteBlob(connection, table, "envelope", rowId);
         await blob.WriteAsync(envelope.Head, cancellationToken).ConfigureAwait(false);
         await blob.WriteAsync(envelope.Payload, cancellationToken).ConfigureAwait(false);

@@ -87,12 +87,22 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
         AppendAsync(system, expectedLatestSequence, createEnvelope, [], cancellationToken);
 
-    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deleteOlder);
+        return AppendAsync(system, expectedLatestSequence, createEnvelope, _ => Task.FromResult(deleteOlder), cancellationToken);
+    }
+
+    /// <summary>
+    /// Appends, then (after the fsyncs, under the same lock) asks <paramref name="deleteOlder"/> what retention removes and
+    /// deletes it: the engine's re-check of the snapshots it keeps runs while this writes and flushes.
+    /// </summary>
+    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(createEnvelope);
         ArgumentNullException.ThrowIfNull(deleteOlder);
         var dir = SystemDirectory(system);
-        return await WithSystemLockAsync(system, dir, () =>
+        return await WithSystemLockAsync(system, dir, async () =>
         {
             var latest = LatestSequence(dir, cleanTemporaryFiles: true);
             if (expectedLatestSequence is { } expected && expected != latest)
@@ -105,11 +115,23 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
             WriteDurably(dir, FinalPath(dir, system, sequence), createEnvelope(sequence), cancellationToken);
             NoteLatest(system, sequence);
 
+            // The snapshot is durable and the append's result from here on: what retention asks for is best effort.
+            IReadOnlyCollection<long> olderToDelete;
+            try
+            {
+                olderToDelete = await deleteOlder(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The caller learns of its own failure from the same task; a prune left undone is redone by the next one.
+                return sequence;
+            }
+
             // Retention's deletes, under the lock this append already holds and only after its fsyncs: a crash in between
             // leaves a prune undone (the next one redoes it), never a deletion without the snapshot that replaced it. The
             // new file is the newest, so no high-water mark is needed for any of them.
             var trashed = false;
-            foreach (var old in deleteOlder)
+            foreach (var old in olderToDelete)
             {
                 if (old < sequence)
                 {
@@ -122,7 +144,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
                 ScheduleTrashRemoval(dir);
             }
 
-            return Task.FromResult(sequence);
+            return sequence;
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -25,4 +25,24 @@ public interface ISnapshotStoreWithPruningAppend : ISnapshotStore
     /// <param name="cancellationToken">Cancels the operation before the commit point.</param>
     /// <returns>The sequence number that was stored.</returns>
     Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="AppendAsync(string, long?, Func{long, EnvelopeBytes}, IReadOnlyCollection{long}, CancellationToken)"/>,
+    /// but the sequences to delete are asked for as late as the store allows: a store that makes the new snapshot durable
+    /// before it deletes (the file store) asks after its fsyncs, so retention can still be re-reading the snapshots it
+    /// keeps while the append writes and flushes. The default asks first, then appends.
+    /// </summary>
+    /// <param name="system">A valid system name.</param>
+    /// <param name="expectedLatestSequence">As for <see cref="ISnapshotStore.AppendAsync"/>.</param>
+    /// <param name="createEnvelope">As for <see cref="ISnapshotStore.AppendAsync"/>.</param>
+    /// <param name="deleteOlder">Returns the sequences retention removes (ignored when at or above the allocated sequence).
+    /// A store that asks after the commit point deletes nothing when it fails, and still returns the stored sequence.</param>
+    /// <param name="cancellationToken">Cancels the operation before the commit point.</param>
+    /// <returns>The sequence number that was stored.</returns>
+    async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deleteOlder);
+        var sequences = await deleteOlder(cancellationToken).ConfigureAwait(false);
+        return await AppendAsync(system, expectedLatestSequence, createEnvelope, sequences, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -38,6 +38,9 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     // From this size on (and only when compressing), a save scans for secrets on a second core while it compresses.
     private const int ParallelScanThreshold = 256 * 1024;
 
+    // How many kept snapshots retention reads again at once before it deletes.
+    private const int RecheckParallelism = 4;
+
     // Snapshots are immutable: a header verified once (by length) need not be re-read for listings and retention.
     private readonly ConcurrentDictionary<(string System, long Sequence), (long Length, SnapshotHeader Header)> _verified = new();
 
@@ -543,43 +546,62 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 return envelope;
             }
 
-            // A store that deletes in the append's own commit: plan retention now (with the new snapshot counted), so the
-            // save is one durable commit instead of one per pruned snapshot.
+            // A store that deletes in the append's own commit: retention is planned with the new snapshot counted, so the save
+            // is one durable commit instead of one per pruned snapshot. The snapshots are listed before the append (so the
+            // new one is never among them); verifying the ones kept runs while the append writes and flushes, and the store
+            // asks for the result only once the new snapshot is durable.
             var pruneInAppend = _options.PruneAfterSave ? _store as ISnapshotStoreWithPruningAppend : null;
-            IReadOnlyCollection<long> pruned = [];
-            var retentionDone = false;
-            if (pruneInAppend is not null && await PlanPruneWithAppendAsync(system, created, options?.Tags ?? [], cancellationToken).ConfigureAwait(false) is { } planned)
+            Task<IReadOnlyCollection<long>?>? planned = null;
+            if (pruneInAppend is not null)
             {
-                pruned = planned;
-                retentionDone = true;
+                planned = await StartPruneWithAppendAsync(system, created, options?.Tags ?? [], cancellationToken).ConfigureAwait(false);
             }
 
-            if (pruned.Count == 0)
+            long sequence;
+            try
             {
-                pruneInAppend = null;
-            }
-
-            var sequence = await _retry.ExecuteAsync(
-                async ct =>
-                {
-                    if (unsettled is { } candidate)
+                sequence = await _retry.ExecuteAsync(
+                    async ct =>
                     {
-                        // Before appending again, look for our own write: retrying blindly would store the state twice, or
-                        // report a conflict with ourselves. A read that fails transiently is retried like the append.
-                        if (await IsOwnWriteAsync(system, candidate, writer, ct).ConfigureAwait(false))
+                        if (unsettled is { } candidate)
                         {
-                            Log.LostReplyFound(_logger, system, candidate);
-                            return candidate;
+                            // Before appending again, look for our own write: retrying blindly would store the state twice, or
+                            // report a conflict with ourselves. A read that fails transiently is retried like the append.
+                            if (await IsOwnWriteAsync(system, candidate, writer, ct).ConfigureAwait(false))
+                            {
+                                Log.LostReplyFound(_logger, system, candidate);
+                                return candidate;
+                            }
+
+                            unsettled = null;
                         }
 
-                        unsettled = null;
-                    }
+                        return planned is not null
+                            ? await pruneInAppend!.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, async _ => await planned.ConfigureAwait(false) ?? [], ct).ConfigureAwait(false)
+                            : await _store.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, ct).ConfigureAwait(false);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Nothing was stored: the plan's result goes unused, but its task is still observed.
+                _ = planned?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                throw;
+            }
 
-                    return pruneInAppend is not null
-                        ? await pruneInAppend.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, pruned, ct).ConfigureAwait(false)
-                        : await _store.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, ct).ConfigureAwait(false);
-                },
-                cancellationToken).ConfigureAwait(false);
+            IReadOnlyCollection<long>? pruned = null;
+            if (planned is not null)
+            {
+                try
+                {
+                    pruned = await planned.ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // Cancellation after the commit point, or a failure the plan did not expect: the save stands.
+                    Log.RetentionFailed(_logger, system, ex);
+                }
+            }
 
             // The envelope is the commit point: its chunks are referenced now, so collection may run again.
             chunkLock?.Dispose();
@@ -592,7 +614,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             _metrics.RecordSave(system, _store.Kind, "success", elapsed, payload.Length + chunkBytesWritten);
             Log.Saved(_logger, system, sequence, payload.Length + chunkBytesWritten, codec, elapsed.TotalMilliseconds);
 
-            if (pruneInAppend is not null)
+            if (pruned is not null)
             {
                 foreach (var gone in pruned)
                 {
@@ -600,9 +622,12 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                     Log.Pruned(_logger, system, gone, "pruned in the save's commit");
                 }
 
-                _metrics.RecordPruned(system, _store.Kind, pruned.Count);
+                if (pruned.Count > 0)
+                {
+                    _metrics.RecordPruned(system, _store.Kind, pruned.Count);
+                }
             }
-            else if (_options.PruneAfterSave && !retentionDone)
+            else if (_options.PruneAfterSave)
             {
                 try
                 {
@@ -989,13 +1014,36 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// </summary>
     /// <returns>The sequences to delete with the append, or <see langword="null"/> when the ordinary path must run after the
     /// append instead (a damaged snapshot to quarantine, or the planning failed: the save itself must not fail for it).</returns>
-    private async Task<IReadOnlyCollection<long>?> PlanPruneWithAppendAsync(string system, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lists <paramref name="system"/> now and starts planning its retention as it will be once a new valid snapshot created at
+    /// <paramref name="created"/> is stored, for a store that deletes in the append's commit.
+    /// </summary>
+    /// <returns>A task for the sequences to delete with the append; its result is <see langword="null"/> when the ordinary
+    /// path must run after the append instead (a damaged snapshot to quarantine, or the planning failed: the save itself must
+    /// not fail for it).</returns>
+    private async Task<Task<IReadOnlyCollection<long>?>> StartPruneWithAppendAsync(string system, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        List<StoredSnapshotRef> refs;
+        try
+        {
+            refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateVaultException ex)
+        {
+            Log.RetentionFailed(_logger, system, ex);
+            return Task.FromResult<IReadOnlyCollection<long>?>(null);
+        }
+
+        return Task.Run(() => PlanPruneWithAppendAsync(system, refs, created, tags, cancellationToken), CancellationToken.None);
+    }
+
+    private async Task<IReadOnlyCollection<long>?> PlanPruneWithAppendAsync(string system, List<StoredSnapshotRef> refs, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
         try
         {
             // The new snapshot's number is not known yet; it will be above every listed one, which is all the planner uses.
             var pending = new RetentionPlanner.Candidate(long.MaxValue, created, tags, IsValid: true);
-            var (plan, listings) = await PlanRetentionAsync(system, _options.RetentionFor(system), dryRun: false, justWritten: null, pending, cancellationToken).ConfigureAwait(false);
+            var (plan, listings) = await PlanRetentionAsync(system, refs, _options.RetentionFor(system), dryRun: false, justWritten: null, pending, cancellationToken).ConfigureAwait(false);
             if (!listings.TrueForAll(l => l.IsValid))
             {
                 return null;
@@ -1019,7 +1067,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
     private async Task<(RetentionPlan Plan, List<SnapshotListing> Quarantined)> ApplyRetentionAsync(string system, RetentionPolicy policy, bool dryRun, long? justWritten, CancellationToken cancellationToken)
     {
-        var (plan, listings) = await PlanRetentionAsync(system, policy, dryRun, justWritten, pending: null, cancellationToken).ConfigureAwait(false);
+        var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+        var (plan, listings) = await PlanRetentionAsync(system, refs, policy, dryRun, justWritten, pending: null, cancellationToken).ConfigureAwait(false);
         var quarantined = new List<SnapshotListing>();
         if (dryRun)
         {
@@ -1060,9 +1109,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// Lists and verifies (cached) the snapshots of <paramref name="system"/> and plans <paramref name="policy"/> over them,
     /// with <paramref name="pending"/> (a snapshot about to be appended) counted when given.
     /// </summary>
-    private async Task<(RetentionPlan Plan, List<SnapshotListing> Listings)> PlanRetentionAsync(string system, RetentionPolicy policy, bool dryRun, long? justWritten, RetentionPlanner.Candidate? pending, CancellationToken cancellationToken)
+    private async Task<(RetentionPlan Plan, List<SnapshotListing> Listings)> PlanRetentionAsync(string system, List<StoredSnapshotRef> refs, RetentionPolicy policy, bool dryRun, long? justWritten, RetentionPlanner.Candidate? pending, CancellationToken cancellationToken)
     {
-        var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
         var listings = new List<SnapshotListing>(refs.Count);
         foreach (var item in refs)
         {
@@ -1079,27 +1127,36 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             // every snapshot the plan keeps: one damaged on disk since it was cached must not count, or a good backup
             // is pruned while the damaged one is kept.
             // A chunked snapshot is re-checked from its envelope, manifest and one chunk listing per system (see CheckChunksListed).
-            Dictionary<string, long>? chunkLengths = null;
-            Func<Task<Dictionary<string, long>>>? listedChunks = _store is ISnapshotStoreWithChunks chunkStore
-                ? async () => chunkLengths ??= await ListChunkLengthsAsync(chunkStore, system, cancellationToken).ConfigureAwait(false)
+            var chunkLengths = _store is ISnapshotStoreWithChunks chunkStore
+                ? new Lazy<Task<Dictionary<string, long>>>(() => ListChunkLengthsAsync(chunkStore, system, cancellationToken))
                 : null;
+            Func<Task<Dictionary<string, long>>>? listedChunks = chunkLengths is null ? null : () => chunkLengths.Value;
             var recheck = true;
             while (recheck)
             {
                 recheck = false;
-                foreach (var kept in plan.Kept.Where(d => d.CreatedUtc is not null && d.Sequence != justWritten && d.Sequence != pending?.Sequence).ToList())
+                // The kept snapshots are read again side by side (each re-check is a read, mostly waiting on the store).
+                var kept = plan.Kept
+                    .Where(d => d.CreatedUtc is not null && d.Sequence != justWritten && d.Sequence != pending?.Sequence)
+                    .Select(d => listings.Find(l => l.Sequence == d.Sequence)!)
+                    .ToList();
+                var fresh = new SnapshotListing?[kept.Count];
+                await Parallel.ForEachAsync(
+                    Enumerable.Range(0, kept.Count),
+                    new ParallelOptions { MaxDegreeOfParallelism = RecheckParallelism, CancellationToken = cancellationToken },
+                    async (i, ct) => fresh[i] = await RecheckAsync(system, new StoredSnapshotRef(kept[i].Sequence, kept[i].StoredBytes), listedChunks, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                for (var i = 0; i < kept.Count; i++)
                 {
-                    var index = listings.FindIndex(l => l.Sequence == kept.Sequence);
-                    var fresh = await RecheckAsync(system, new StoredSnapshotRef(kept.Sequence, listings[index].StoredBytes), listedChunks, cancellationToken).ConfigureAwait(false);
-                    if (fresh is null || !fresh.IsValid)
+                    if (fresh[i] is not { IsValid: true })
                     {
-                        if (fresh is null)
+                        var index = listings.FindIndex(l => l.Sequence == kept[i].Sequence);
+                        if (fresh[i] is null)
                         {
                             listings.RemoveAt(index);
                         }
                         else
                         {
-                            listings[index] = fresh;
+                            listings[index] = fresh[i]!;
                         }
 
                         recheck = true;

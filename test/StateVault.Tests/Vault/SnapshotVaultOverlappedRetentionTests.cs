@@ -1,0 +1,166 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using StateVault.Envelope;
+using StateVault.Retention;
+using StateVault.Storage;
+using StateVault.Tests.Support;
+
+namespace StateVault.Tests.Vault;
+
+/// <summary>
+/// Retention's re-check of the snapshots it keeps runs while the file store writes and flushes the new one; the store asks
+/// for what to delete only once the new snapshot is durable, so the re-check still decides every delete.
+/// </summary>
+public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
+{
+    private readonly VaultHarness _h = new();
+
+    private static CancellationToken Ct => VaultHarness.Ct;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _h.DisposeAsync();
+
+    [Fact]
+    public async Task SaveAsync_KeptSnapshotDamagedWhileTheAppendWrites_IsSeenByTheRecheckAndTheGoodOldestStays()
+    {
+        var probe = new OverlapProbeStore((ISnapshotStoreWithPruningAppend)_h.Store);
+        var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 5 }, probe);
+        for (var i = 1; i <= 6; i++)
+        {
+            await sut.SaveAsync("kept", new JsonObject { ["v"] = i }, cancellationToken: Ct);
+        }
+
+        Assert.Equal([2L, 3L, 4L, 5L, 6L], _h.StoredSequences("kept"));
+
+        // The next save's re-check of 4 waits until the store is writing snapshot 7; 4 is damaged at that moment.
+        probe.HoldReadOf = 4;
+        probe.OnEnvelope = () => _h.Corrupt("kept", 4);
+        await sut.SaveAsync("kept", new JsonObject { ["v"] = 7 }, cancellationToken: Ct);
+
+        Assert.True(probe.ReadWaitedForTheWrite, "the re-check of 4 was still running when the store wrote the new snapshot");
+        // Five valid snapshots are 2, 3, 5, 6, 7: the good oldest 2 stays, the damaged 4 is quarantined.
+        Assert.Equal([2L, 3L, 5L, 6L, 7L], _h.StoredSequences("kept"));
+        Assert.Contains("kept-0000000000000000004.svsnap", _h.QuarantinedFiles("kept"));
+    }
+
+    [Fact]
+    public async Task FileStoreAppend_AsksWhatToDeleteOnlyOnceTheNewSnapshotIsOnDisk()
+    {
+        var store = (ISnapshotStoreWithPruningAppend)_h.Store;
+        var vault = _h.CreateVault(o => o.PruneAfterSave = false);
+        for (var i = 1; i <= 3; i++)
+        {
+            await vault.SaveAsync("order", new JsonObject { ["v"] = i }, cancellationToken: Ct);
+        }
+
+        var template = await store.ReadAsync("order", 3, Ct);
+        var newFileThere = false;
+        var sequence = await store.AppendAsync(
+            "order",
+            3,
+            seq => EnvelopeBytes.FromArray(Reframe(template!, seq)),
+            _ =>
+            {
+                newFileThere = File.Exists(_h.SnapshotPath("order", 4));
+                return Task.FromResult<IReadOnlyCollection<long>>([1L, 4L]);
+            },
+            Ct);
+
+        Assert.Equal(4, sequence);
+        Assert.True(newFileThere);
+        Assert.Equal([2L, 3L, 4L], _h.StoredSequences("order")); // 1 deleted; 4 (the new one) never
+    }
+
+    [Fact]
+    public async Task FileStoreAppend_WhatToDeleteFails_TheAppendStillStandsAndNothingIsDeleted()
+    {
+        var store = (ISnapshotStoreWithPruningAppend)_h.Store;
+        var vault = _h.CreateVault(o => o.PruneAfterSave = false);
+        await vault.SaveAsync("fails", new JsonObject { ["v"] = 1 }, cancellationToken: Ct);
+        var template = await store.ReadAsync("fails", 1, Ct);
+
+        var sequence = await store.AppendAsync(
+            "fails",
+            1,
+            seq => EnvelopeBytes.FromArray(Reframe(template!, seq)),
+            _ => Task.FromException<IReadOnlyCollection<long>>(new InvalidOperationException("planning failed")),
+            Ct);
+
+        Assert.Equal(2, sequence);
+        Assert.Equal([1L, 2L], _h.StoredSequences("fails"));
+    }
+
+    private static byte[] Reframe(byte[] envelope, long sequence)
+    {
+        var (header, payload) = SnapshotEnvelope.Decode(envelope);
+        return SnapshotEnvelope.Create(header with { Sequence = sequence }, payload).ToArray();
+    }
+
+    /// <summary>The file store, with a read that waits for the next append's envelope and a hook at that moment.</summary>
+    private sealed class OverlapProbeStore(ISnapshotStoreWithPruningAppend inner) : ISnapshotStoreWithPruningAppend
+    {
+        private readonly TaskCompletionSource _writing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long? HoldReadOf { get; set; }
+
+        public Action? OnEnvelope { get; set; }
+
+        public bool ReadWaitedForTheWrite { get; private set; }
+
+        public string Kind => inner.Kind;
+
+        public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
+            inner.AppendAsync(system, expectedLatestSequence, Hooked(createEnvelope), cancellationToken);
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken) =>
+            inner.AppendAsync(system, expectedLatestSequence, Hooked(createEnvelope), deleteOlder, cancellationToken);
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken) =>
+            inner.AppendAsync(system, expectedLatestSequence, Hooked(createEnvelope), deleteOlder, cancellationToken);
+
+        public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);
+
+        public async Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
+        {
+            if (sequence == HoldReadOf)
+            {
+                // Bounded: a store that asked for the plan before writing would never get here, and the test fails on the flag.
+                ReadWaitedForTheWrite = await Task.WhenAny(_writing.Task, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken)) == _writing.Task;
+            }
+
+            return await inner.ReadAsync(system, sequence, cancellationToken);
+        }
+
+        public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var item in inner.ListAsync(system, cancellationToken))
+            {
+                yield return item;
+            }
+        }
+
+        public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) => inner.GetLatestSequenceAsync(system, cancellationToken);
+
+        public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
+
+        public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
+
+        public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private Func<long, EnvelopeBytes> Hooked(Func<long, EnvelopeBytes> createEnvelope) => sequence =>
+        {
+            if (HoldReadOf is not null)
+            {
+                OnEnvelope?.Invoke();
+                _writing.TrySetResult();
+            }
+
+            return createEnvelope(sequence);
+        };
+    }
+}
