@@ -12,7 +12,7 @@ internal static class SystemsCommand
 
     private static async Task<int> RunAsync(CliContext context)
     {
-        var systems = await context.Vault.ListSystemsAsync(context.CancellationToken).ConfigureAwait(false);
+        var systems = await context.Vault.ListSystemsAsync(countChunks: false, context.CancellationToken).ConfigureAwait(false);
         if (context.Json)
         {
             context.WriteJson(new SystemsJson(systems.Select(s => new SystemJson(s.Name, s.LatestSequence, s.Count, s.Bytes, s.LastSavedUtc, s.OldestUtc, s.Damaged)).ToList()));

@@ -68,7 +68,7 @@ internal static class SnapshotEndpoints
 
     private static async Task<IResult> ListSystemsAsync(SnapshotVault vault, IManagerRegistry managers, SaveStatistics statistics, CancellationToken cancellationToken)
     {
-        var systems = await vault.ListSystemsAsync(cancellationToken).ConfigureAwait(false);
+        var systems = await vault.ListSystemsAsync(countChunks: false, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(systems.Select(s => new SystemInfo(
             s.Name, s.LatestSequence, s.Count, s.Bytes, s.LastSavedUtc, s.OldestUtc, s.Damaged, managers.FindBySystem(s.Name)?.Name, statistics.Get(s.Name))).ToList());
     }

@@ -267,7 +267,15 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     }
 
     /// <summary>One row per system: latest sequence, count, bytes, last saved.</summary>
-    public async Task<IReadOnlyList<SystemSummary>> ListSystemsAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SystemSummary>> ListSystemsAsync(CancellationToken cancellationToken = default) =>
+        ListSystemsAsync(countChunks: true, cancellationToken);
+
+    /// <summary>One summary per system with at least one snapshot.</summary>
+    /// <param name="countChunks">Whether <see cref="SystemSummary.Chunks"/> and <see cref="SystemSummary.ChunkBytes"/> are
+    /// counted: that lists every system's chunk folder or table, which a frequent caller (a dashboard's list of systems)
+    /// need not pay for. When <see langword="false"/>, both are 0.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<IReadOnlyList<SystemSummary>> ListSystemsAsync(bool countChunks, CancellationToken cancellationToken = default)
     {
         var result = new List<SystemSummary>();
         await foreach (var system in _store.ListSystemsAsync(cancellationToken).ConfigureAwait(false))
@@ -275,7 +283,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             var listing = await ListAsync(system, cancellationToken).ConfigureAwait(false);
             var latest = await _retry.ExecuteAsync(ct => new ValueTask<long>(_store.GetLatestSequenceAsync(system, ct)), cancellationToken).ConfigureAwait(false);
             var valid = listing.Where(l => l.IsValid).ToList();
-            var chunks = _store is ISnapshotStoreWithChunks chunkStore ? await ListChunkLengthsAsync(chunkStore, system, cancellationToken).ConfigureAwait(false) : [];
+            var chunks = countChunks && _store is ISnapshotStoreWithChunks chunkStore ? await ListChunkLengthsAsync(chunkStore, system, cancellationToken).ConfigureAwait(false) : [];
             result.Add(new SystemSummary(
                 system,
                 latest,

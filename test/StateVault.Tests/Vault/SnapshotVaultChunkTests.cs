@@ -321,6 +321,23 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
         new SnapshotVaultOptions { Chunking = new ChunkingOptions { GracePeriod = TimeSpan.Zero } }.Validate();
     }
 
+    [Fact]
+    public async Task ListSystemsAsync_CountsChunksOnlyWhenAsked()
+    {
+        var store = new CountingChunkStore((ISnapshotStoreWithChunks)_h.Store);
+        var sut = _h.CreateVault(Small, store);
+        await sut.SaveJsonAsync("counted", State(), cancellationToken: Ct);
+        var before = store.ChunkListings;
+
+        var plain = await sut.ListSystemsAsync(countChunks: false, Ct);
+
+        Assert.Equal(before, store.ChunkListings); // a list of systems (the dashboard's) reads no chunk folder
+        Assert.Equal(0, Assert.Single(plain).Chunks);
+        var counted = await sut.ListSystemsAsync(Ct);
+        Assert.True(store.ChunkListings > before);
+        Assert.True(Assert.Single(counted).Chunks > 0);
+    }
+
     internal static void Flip(string path)
     {
         var bytes = File.ReadAllBytes(path);
@@ -332,8 +349,11 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
     internal sealed class CountingChunkStore(ISnapshotStoreWithChunks inner) : ISnapshotStoreWithChunks
     {
         private int _puts;
+        private int _chunkListings;
 
         public int Puts => _puts;
+
+        public int ChunkListings => _chunkListings;
 
         public string Kind => inner.Kind;
 
@@ -355,7 +375,11 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
 
         public Task<StoredChunk?> ReadChunkAsync(string system, string chunkId, CancellationToken cancellationToken) => inner.ReadChunkAsync(system, chunkId, cancellationToken);
 
-        public IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, CancellationToken cancellationToken) => inner.ListChunksAsync(system, cancellationToken);
+        public IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _chunkListings);
+            return inner.ListChunksAsync(system, cancellationToken);
+        }
 
         public Task<bool> DeleteChunkAsync(string system, string chunkId, DateTimeOffset storedBefore, CancellationToken cancellationToken) => inner.DeleteChunkAsync(system, chunkId, storedBefore, cancellationToken);
 
