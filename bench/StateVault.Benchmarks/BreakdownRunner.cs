@@ -25,10 +25,15 @@ internal static class BreakdownRunner
         {
             var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
             Console.WriteLine($"Where a save and a load go — {Environment.ProcessorCount} cores, load average at start: {load}; medians in ms of {rounds} interleaved rounds");
-            foreach (var bytes in new[] { 1024, 64 * 1024 })
+            if (!args.Contains("--concurrent-only"))
             {
-                await MeasureAsync(Path.Combine(root, bytes.ToString(CultureInfo.InvariantCulture)), bytes, rounds);
+                foreach (var bytes in new[] { 1024, 64 * 1024 })
+                {
+                    await MeasureAsync(Path.Combine(root, bytes.ToString(CultureInfo.InvariantCulture)), bytes, rounds);
+                }
             }
+
+            await ConcurrentAsync(Path.Combine(root, "concurrent"));
 
             return 0;
         }
@@ -115,14 +120,15 @@ internal static class BreakdownRunner
 
             clock.Restart();
             long latest = 0;
-            await foreach (var item in storeOnly.ListAsync("bench", CancellationToken.None))
+            var defaultStore = vaults[0].Vault.Store;
+            await foreach (var item in defaultStore.ListAsync("bench", CancellationToken.None))
             {
                 latest = item.Sequence;
             }
 
-            Add("load step: store listing", clock.Elapsed.TotalMilliseconds);
+            Add("load step: store listing (keep-last 5 folder)", clock.Elapsed.TotalMilliseconds);
             clock.Restart();
-            var stored = await storeOnly.ReadAsync("bench", latest, CancellationToken.None);
+            var stored = await defaultStore.ReadAsync("bench", latest, CancellationToken.None);
             Add("load step: store read", clock.Elapsed.TotalMilliseconds);
             clock.Restart();
             var (_, payload) = SnapshotEnvelope.Decode(stored!);
@@ -149,6 +155,70 @@ internal static class BreakdownRunner
         }
 
         await storeOnly.DisposeAsync();
+    }
+
+    /// <summary>8 systems saving 64 KiB at once: saves per second of each variant, two interleaved rounds of 2 s, the better kept.</summary>
+    private static async Task ConcurrentAsync(string root)
+    {
+        const int Systems = 8;
+        var state = BenchState.OfSize(64 * 1024);
+        var variants = new List<(string Name, Func<int, Task> Save, SnapshotVault? Vault)>();
+        foreach (var (name, configure) in new (string, Action<SnapshotVaultOptions>)[]
+        {
+            ("vault (defaults)", _ => { }),
+            ("vault, secret scan off", o => o.SecretPolicy = Secrets.SecretPolicy.Off),
+            ("vault, retention off", o => o.PruneAfterSave = false),
+        })
+        {
+            var vault = Vault(root, name.Replace(' ', '_').Replace(',', '_'), configure);
+            variants.Add((name, i => vault.SaveAsync($"system_{i}", state), vault));
+        }
+
+        var dirs = Enumerable.Range(0, Systems).Select(i => Path.Combine(root, $"hand-{i}")).ToList();
+        dirs.ForEach(d => Directory.CreateDirectory(d));
+        variants.Insert(0, ("hand-rolled", i => { HandSave(dirs[i], state); return Task.CompletedTask; }, null));
+        foreach (var (_, save, _) in variants)
+        {
+            for (var i = 0; i < Systems * 6; i++)
+            {
+                await save(i % Systems);
+            }
+        }
+
+        var rates = variants.ToDictionary(v => v.Name, _ => 0.0);
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var (name, save, _) in variants)
+            {
+                var count = 0;
+                var clock = Stopwatch.StartNew();
+                await Task.WhenAll(Enumerable.Range(0, Systems).Select(i => Task.Run(async () =>
+                {
+                    while (clock.Elapsed.TotalSeconds < 2)
+                    {
+                        await save(i);
+                        Interlocked.Increment(ref count);
+                    }
+                })));
+                rates[name] = Math.Max(rates[name], count / clock.Elapsed.TotalSeconds);
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| 8 systems × 64 KiB at once | saves/s | × hand-rolled |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var (name, rate) in rates)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {rate:F0} | {rate / rates["hand-rolled"]:F2} |"));
+        }
+
+        foreach (var (_, _, vault) in variants)
+        {
+            if (vault is not null)
+            {
+                await vault.DisposeAsync();
+            }
+        }
     }
 
     private static SnapshotVault Vault(string root, string name, Action<SnapshotVaultOptions> configure)
