@@ -1015,13 +1015,6 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
     }
 
-    // justWritten: the snapshot the calling save wrote a moment ago, which the re-check before deleting need not read again.
-    /// <summary>
-    /// Plans the retention of <paramref name="system"/> as it will be once a new valid snapshot created at
-    /// <paramref name="created"/> is stored, for a store that deletes in the append's commit.
-    /// </summary>
-    /// <returns>The sequences to delete with the append, or <see langword="null"/> when the ordinary path must run after the
-    /// append instead (a damaged snapshot to quarantine, or the planning failed: the save itself must not fail for it).</returns>
     /// <summary>
     /// Lists <paramref name="system"/> now and starts planning its retention as it will be once a new valid snapshot created at
     /// <paramref name="created"/> is stored, for a store that deletes in the append's commit.
@@ -1045,6 +1038,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         return Task.Run(() => PlanPruneWithAppendAsync(system, refs, created, tags, cancellationToken), CancellationToken.None);
     }
 
+    /// <summary>Plans over <paramref name="refs"/> (listed before the append) with the new snapshot counted; see <see cref="StartPruneWithAppendAsync"/>.</summary>
     private async Task<IReadOnlyCollection<long>?> PlanPruneWithAppendAsync(string system, List<StoredSnapshotRef> refs, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
         try
@@ -1073,6 +1067,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
     }
 
+    // justWritten: the snapshot the calling save wrote a moment ago, which the re-check before deleting need not read again.
     private async Task<(RetentionPlan Plan, List<SnapshotListing> Quarantined)> ApplyRetentionAsync(string system, RetentionPolicy policy, bool dryRun, long? justWritten, CancellationToken cancellationToken)
     {
         var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
@@ -1114,7 +1109,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     }
 
     /// <summary>
-    /// Lists and verifies (cached) the snapshots of <paramref name="system"/> and plans <paramref name="policy"/> over them,
+    /// Verifies (cached) the listed snapshots <paramref name="refs"/> of <paramref name="system"/> and plans <paramref name="policy"/> over them,
     /// with <paramref name="pending"/> (a snapshot about to be appended) counted when given.
     /// </summary>
     private async Task<(RetentionPlan Plan, List<SnapshotListing> Listings)> PlanRetentionAsync(string system, List<StoredSnapshotRef> refs, RetentionPolicy policy, bool dryRun, long? justWritten, RetentionPlanner.Candidate? pending, CancellationToken cancellationToken)
