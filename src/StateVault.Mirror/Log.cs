@@ -22,4 +22,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "The replication loop stopped unexpectedly; copies continue at the next catch-up")]
     public static partial void LoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Deleted {Count} chunks of {System} from the secondary that none of its snapshots names")]
+    public static partial void SecondaryChunksCollected(ILogger logger, string system, int count);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Not collecting the secondary's chunks of {System}: its snapshot {Sequence} cannot be read ({Reason})")]
+    public static partial void SecondaryChunkCollectionSkipped(ILogger logger, string system, long sequence, string reason);
 }

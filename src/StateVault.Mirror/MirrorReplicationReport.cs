@@ -21,6 +21,12 @@ public sealed record MirrorReplicationReport(
     /// </summary>
     public int ChunksCopied { get; init; }
 
+    /// <summary>
+    /// Chunks deleted from the secondary because none of its snapshots names them any more (after its retention removed the
+    /// snapshots that did) and they were stored there longer ago than <see cref="MirrorSnapshotStoreOptions.SecondaryChunkGracePeriod"/>.
+    /// </summary>
+    public int ChunksCollected { get; init; }
+
     /// <summary>Whether the pass finished without a failure: the secondary holds a verified copy of everything it should.</summary>
     public bool Succeeded => Failures.Count == 0;
 }

@@ -123,4 +123,93 @@ public sealed partial class MirrorSnapshotStore
     {
         public HashSet<string>? Ids { get; set; }
     }
+
+    /// <summary>
+    /// Deletes the secondary's chunks of <paramref name="system"/> that none of its snapshots names and that were stored there
+    /// longer ago than <see cref="MirrorSnapshotStoreOptions.SecondaryChunkGracePeriod"/> (each delete conditional on that
+    /// time). Deletes nothing when a snapshot on the secondary cannot be read: its chunks are unknown.
+    /// </summary>
+    private async Task CollectSecondaryChunksAsync(string system, ReportBuilder report, CancellationToken cancellationToken)
+    {
+        if (_secondary is not ISnapshotStoreWithChunks secondary)
+        {
+            _secondaryChunkCollectionDue.TryRemove(system, out _);
+            return;
+        }
+
+        // Taken before the listing: a chunk put after it is newer than the cut-off whatever the listing sees.
+        var cutoff = _time.GetUtcNow() - _options.SecondaryChunkGracePeriod;
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in await ListAllAsync(_secondary, system, cancellationToken).ConfigureAwait(false))
+        {
+            if (_secondaryHeaders.TryGetValue((system, item.Sequence), out var known) && known.Length == item.Length && known.Header.Codec != ChunkManifest.Codec)
+            {
+                continue; // a whole snapshot, verified before: names no chunk
+            }
+
+            byte[]? bytes;
+            try
+            {
+                bytes = await _secondary.ReadAsync(system, item.Sequence, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SnapshotCorruptedException ex)
+            {
+                Log.SecondaryChunkCollectionSkipped(_logger, system, item.Sequence, ex.Reason);
+                return;
+            }
+
+            if (bytes is null)
+            {
+                continue; // deleted since it was listed
+            }
+
+            try
+            {
+                var (header, payload) = SnapshotEnvelope.Decode(bytes);
+                if (header.Codec == ChunkManifest.Codec)
+                {
+                    referenced.UnionWith(ChunkManifest.Parse(payload.Span, header.RawLength).Chunks.Select(c => c.Id));
+                }
+            }
+            catch (EnvelopeFormatException ex)
+            {
+                Log.SecondaryChunkCollectionSkipped(_logger, system, item.Sequence, ex.Message);
+                return;
+            }
+        }
+
+        var deleted = 0;
+        var waiting = false;
+        var candidates = new List<StoredChunkRef>();
+        await foreach (var chunk in secondary.ListChunksAsync(system, cancellationToken).ConfigureAwait(false))
+        {
+            if (!referenced.Contains(chunk.Id))
+            {
+                candidates.Add(chunk);
+            }
+        }
+
+        foreach (var chunk in candidates)
+        {
+            if (chunk.StoredUtc >= cutoff)
+            {
+                waiting = true; // unreferenced but within its grace: a later pass looks again
+            }
+            else if (await secondary.DeleteChunkAsync(system, chunk.Id, cutoff, cancellationToken).ConfigureAwait(false))
+            {
+                deleted++;
+            }
+        }
+
+        if (!waiting)
+        {
+            _secondaryChunkCollectionDue.TryRemove(system, out _);
+        }
+
+        if (deleted > 0)
+        {
+            report.CountChunksCollected(deleted);
+            Log.SecondaryChunksCollected(_logger, system, deleted);
+        }
+    }
 }

@@ -63,6 +63,10 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
     // Snapshots are immutable: a secondary copy verified once (at this length) need not be read again for planning.
     private readonly ConcurrentDictionary<(string System, long Sequence), (long Length, SnapshotHeader Header)> _secondaryHeaders = new();
 
+    // Systems whose secondary may hold chunks no snapshot there names (a snapshot was pruned or replaced, or chunks are still
+    // within their grace period): collected at the end of the next pass over the system.
+    private readonly ConcurrentDictionary<string, byte> _secondaryChunkCollectionDue = new(StringComparer.Ordinal);
+
     private readonly Lock _statusLock = new();
     private int _pending;
     private int _scheduledCatchUpQueued;
@@ -391,6 +395,12 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
 
             foreach (var system in systems)
             {
+                if (verifyAll)
+                {
+                    // Unreferenced chunks a restart (or a pass that failed) left on the secondary are looked for too.
+                    _secondaryChunkCollectionDue.TryAdd(system, 0);
+                }
+
                 await SyncSystemAsync(system, only: null, report, cancellationToken).ConfigureAwait(false);
                 if (report.HasTransientFailure)
                 {
@@ -447,6 +457,7 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
                         Log.RepairingCopy(_logger, system, secondary[i].Sequence, error);
                         if (await _secondary.DeleteAsync(system, secondary[i].Sequence, cancellationToken).ConfigureAwait(false))
                         {
+                            _secondaryChunkCollectionDue.TryAdd(system, 0);
                             report.StartRepair(system, secondary[i].Sequence);
                             present.Remove(secondary[i].Sequence);
                             _secondaryHeaders.TryRemove((system, secondary[i].Sequence), out _);
@@ -505,11 +516,17 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
                 {
                     if (await _secondary.DeleteAsync(system, decision.Sequence, cancellationToken).ConfigureAwait(false))
                     {
+                        _secondaryChunkCollectionDue.TryAdd(system, 0);
                         report.Prune(system);
                         Log.PrunedSecondary(_logger, system, decision.Sequence, decision.Reasons[0]);
                     }
 
                     _secondaryHeaders.TryRemove((system, decision.Sequence), out _);
+                }
+
+                if (_secondaryChunkCollectionDue.ContainsKey(system))
+                {
+                    await CollectSecondaryChunksAsync(system, report, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -676,6 +693,7 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
         private int _pruned;
         private int _repaired;
         private int _chunksCopied;
+        private int _chunksCollected;
 
         public int FailureCount => _failures.Count;
 
@@ -726,6 +744,8 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
         // Not on the snapshots instrument: a chunk is not a snapshot.
         public void CountChunkCopy() => _chunksCopied++;
 
-        public MirrorReplicationReport Build() => new(_copied, _present, _skipped, _pruned, _repaired, _failures.ToList()) { ChunksCopied = _chunksCopied };
+        public void CountChunksCollected(int count) => _chunksCollected += count;
+
+        public MirrorReplicationReport Build() => new(_copied, _present, _skipped, _pruned, _repaired, _failures.ToList()) { ChunksCopied = _chunksCopied, ChunksCollected = _chunksCollected };
     }
 }

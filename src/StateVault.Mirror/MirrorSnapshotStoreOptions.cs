@@ -37,6 +37,14 @@ public sealed class MirrorSnapshotStoreOptions
     /// <value>1 day.</value>
     public TimeSpan SecondaryVerifyInterval { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How long a chunk the secondary's snapshots no longer name is kept there before the mirror deletes it (chunked
+    /// snapshots only). A chunk is deleted only when no snapshot on the secondary names it and it was stored there longer
+    /// ago than this, so a chunk copied for a snapshot whose envelope has not landed yet is never taken.
+    /// </summary>
+    /// <value>15 minutes, as <see cref="Chunking.ChunkingOptions.GracePeriod"/>.</value>
+    public TimeSpan SecondaryChunkGracePeriod { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Whether a catch-up runs as soon as the mirror is created, so copies missed before a restart are made.</summary>
     /// <value><see langword="true"/>.</value>
     public bool CatchUpOnStart { get; set; } = true;

@@ -67,6 +67,11 @@ internal sealed class MirrorSnapshotStoreOptionsValidator : IValidateOptions<Mir
             failures.Add("SecondaryVerifyInterval must be positive.");
         }
 
+        if (options.SecondaryChunkGracePeriod < TimeSpan.Zero)
+        {
+            failures.Add("SecondaryChunkGracePeriod must not be negative.");
+        }
+
         if (options.DrainTimeout < TimeSpan.Zero)
         {
             failures.Add("DrainTimeout must not be negative.");

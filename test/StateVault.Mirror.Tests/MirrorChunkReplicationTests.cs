@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Time.Testing;
 using StateVault.Envelope;
 using StateVault.S3;
 using StateVault.Secrets;
@@ -52,6 +53,59 @@ public sealed class MirrorChunkReplicationTests : IAsyncDisposable
         Assert.Equal(0, second.ChunksCopied);
         Assert.Equal(3, secondary.Inner.ChunkPuts);
         await MirrorSnapshotStoreTests.AssertSameSnapshotsAsync(primary, secondary, System, [1, 2, 3]);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Replicate_SecondaryRetentionPrunesAChunkedSnapshot_ItsUnsharedChunkIsCollectedOnceOutOfGrace(bool outOfGrace)
+    {
+        var primary = NewPrimary();
+        // The secondary's chunk times come from this clock: an hour ago (out of the grace period) or now (within it).
+        var secondaryClock = new FakeTimeProvider(DateTimeOffset.UtcNow - (outOfGrace ? TimeSpan.FromHours(1) : TimeSpan.Zero));
+        var secondary = new MemoryChunksStore(FileSnapshotStoreProvider.Create(Path.Combine(_root, "secondary")), secondaryClock);
+        var options = new MirrorSnapshotStoreOptions { CatchUpOnStart = false, SecondaryRetention = new StateVault.Retention.RetentionPolicy { KeepLast = 2 } };
+        await using var sut = new MirrorSnapshotStore(primary, secondary, options, ownsStores: true);
+        await ChunkedEnvelopes.AppendAsync(primary, System, ["""{"items":[1,2,3,""", "4]}"], Ct); // chunks A, B
+        await ChunkedEnvelopes.AppendAsync(primary, System, ["""{"items":[1,2,3,""", "5]}"], Ct); // chunks A, C
+        var first = await sut.ReplicateNowAsync(Ct);
+        Assert.True(first.Succeeded, string.Join("; ", first.Failures));
+        Assert.Equal(3, (await ChunkIdsAsync(secondary)).Count);
+
+        await ChunkedEnvelopes.AppendAsync(primary, System, ["""{"items":[1,2,3,""", "6]}"], Ct); // chunks A, D
+        var second = await sut.ReplicateNowAsync(Ct);
+
+        Assert.True(second.Succeeded, string.Join("; ", second.Failures));
+        Assert.Equal(1, second.Pruned); // snapshot 1, the only one naming B
+        Assert.Equal([2L, 3L], await MirrorSnapshotStoreTests.ListAsync(secondary, System));
+        var named = await NamedChunksAsync(secondary);
+        var kept = await ChunkIdsAsync(secondary);
+        Assert.Superset(named, kept); // never a chunk a snapshot there names
+        Assert.Equal(outOfGrace ? 1 : 0, second.ChunksCollected);
+        Assert.Equal(outOfGrace ? named.Count : named.Count + 1, kept.Count);
+    }
+
+    private static async Task<HashSet<string>> ChunkIdsAsync(ISnapshotStoreWithChunks store)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var chunk in store.ListChunksAsync(System, Ct))
+        {
+            ids.Add(chunk.Id);
+        }
+
+        return ids;
+    }
+
+    private static async Task<HashSet<string>> NamedChunksAsync(ISnapshotStore store)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sequence in await MirrorSnapshotStoreTests.ListAsync(store, System))
+        {
+            var (header, payload) = SnapshotEnvelope.Decode((await store.ReadAsync(System, sequence, Ct))!);
+            ids.UnionWith(ChunkManifest.Parse(payload.Span, header.RawLength).Chunks.Select(c => c.Id));
+        }
+
+        return ids;
     }
 
     [Fact]
