@@ -197,6 +197,7 @@ public sealed partial class MirrorSnapshotStore
             }
             else if (await secondary.DeleteChunkAsync(system, chunk.Id, cutoff, cancellationToken).ConfigureAwait(false))
             {
+                _secondaryChunksVerified.TryRemove((system, chunk.Id), out _);
                 deleted++;
             }
         }
@@ -211,5 +212,58 @@ public sealed partial class MirrorSnapshotStore
             report.CountChunksCollected(deleted);
             Log.SecondaryChunksCollected(_logger, system, deleted);
         }
+    }
+
+    /// <summary>
+    /// Reads and checks every chunk a copy on the secondary names (each chunk once per full verification). A damaged chunk is
+    /// deleted from the secondary, so the repair's copy puts the primary's again.
+    /// </summary>
+    /// <returns>Why the copy is not good, or <see langword="null"/>.</returns>
+    private async Task<string?> CheckSecondaryChunksAsync(string system, byte[] envelope, CancellationToken cancellationToken)
+    {
+        if (_secondary is not ISnapshotStoreWithChunks secondary)
+        {
+            return "a chunked snapshot on a secondary that keeps no chunks";
+        }
+
+        ChunkManifest manifest;
+        try
+        {
+            var (header, payload) = SnapshotEnvelope.Decode(envelope);
+            manifest = ChunkManifest.Parse(payload.Span, header.RawLength);
+        }
+        catch (EnvelopeFormatException ex)
+        {
+            return $"its chunk manifest is invalid ({ex.Message})";
+        }
+
+        foreach (var entry in manifest.Chunks)
+        {
+            if (_secondaryChunksVerified.ContainsKey((system, entry.Id)))
+            {
+                continue;
+            }
+
+            var stored = await secondary.ReadChunkAsync(system, entry.Id, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return $"chunk {entry.Id} is missing on the secondary";
+            }
+
+            try
+            {
+                ChunkFrame.Decode(entry.Id, stored.Data, entry.Length, SnapshotVaultOptions.DefaultMaxExpansionRatio);
+            }
+            catch (EnvelopeFormatException ex)
+            {
+                // Removed whatever its time: a damaged chunk is no copy of anything, and the repair puts the primary's.
+                await secondary.DeleteChunkAsync(system, entry.Id, DateTimeOffset.MaxValue, cancellationToken).ConfigureAwait(false);
+                return $"chunk {entry.Id} is damaged on the secondary ({ex.Message})";
+            }
+
+            _secondaryChunksVerified[(system, entry.Id)] = 0;
+        }
+
+        return null;
     }
 }

@@ -67,6 +67,9 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
     // within their grace period): collected at the end of the next pass over the system.
     private readonly ConcurrentDictionary<string, byte> _secondaryChunkCollectionDue = new(StringComparer.Ordinal);
 
+    // Chunks on the secondary read and checked against their id since the last full verification (shared by its snapshots).
+    private readonly ConcurrentDictionary<(string System, string Id), byte> _secondaryChunksVerified = new();
+
     private readonly Lock _statusLock = new();
     private int _pending;
     private int _scheduledCatchUpQueued;
@@ -377,6 +380,7 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
         {
             // Read every copy again: one damaged on the secondary since it was verified is found and replaced.
             _secondaryHeaders.Clear();
+            _secondaryChunksVerified.Clear();
         }
 
         try
@@ -602,6 +606,13 @@ public sealed partial class MirrorSnapshotStore : ISnapshotStoreWithChunks
 
         if (TryVerify(system, item.Sequence, bytes, out var header, out var reason))
         {
+            // A chunked copy is only as good as its chunks on the secondary: each is read and checked against its id.
+            if (header.Codec == ChunkManifest.Codec && await CheckSecondaryChunksAsync(system, bytes, cancellationToken).ConfigureAwait(false) is { } chunkProblem)
+            {
+                _secondaryHeaders.TryRemove((system, item.Sequence), out _);
+                return (null, chunkProblem);
+            }
+
             _secondaryHeaders[(system, item.Sequence)] = (bytes.LongLength, header);
             return (header, null);
         }

@@ -85,6 +85,30 @@ public sealed class MirrorChunkReplicationTests : IAsyncDisposable
         Assert.Equal(outOfGrace ? named.Count : named.Count + 1, kept.Count);
     }
 
+    [Fact]
+    public async Task Replicate_ChunkDamagedOnTheSecondary_IsFoundByTheFullVerificationAndPutAgainFromThePrimary()
+    {
+        var primary = NewPrimary();
+        await SeedAsync(primary);
+        var secondary = new MemoryChunksStore(FileSnapshotStoreProvider.Create(Path.Combine(_root, "secondary")));
+        await using var sut = new MirrorSnapshotStore(primary, secondary, Manual, ownsStores: true);
+        Assert.True((await sut.ReplicateNowAsync(Ct)).Succeeded);
+        var (header, payload) = SnapshotEnvelope.Decode((await secondary.ReadAsync(System, 2, Ct))!);
+        var shared = ChunkManifest.Parse(payload.Span, header.RawLength).Chunks[0]; // named by snapshots 1 and 2
+        var good = (await secondary.ReadChunkAsync(System, shared.Id, Ct))!.Data;
+        var damaged = good.ToArray();
+        damaged[^1] ^= 0x01;
+        await secondary.PutChunkAsync(System, shared.Id, damaged, Ct); // the secondary's copy rots in place
+
+        var report = await sut.ReplicateNowAsync(Ct); // a full verification, as every ReplicateNowAsync
+
+        Assert.True(report.Succeeded, string.Join("; ", report.Failures));
+        Assert.Equal(2, report.Repaired); // both snapshots naming the chunk were bad copies until it was put again
+        Assert.Equal(good, (await secondary.ReadChunkAsync(System, shared.Id, Ct))!.Data);
+        await MirrorSnapshotStoreTests.AssertSameSnapshotsAsync(primary, secondary, System, [1, 2, 3]);
+        Assert.True((await sut.ReplicateNowAsync(Ct)) is { Succeeded: true, Repaired: 0, Copied: 0 });
+    }
+
     private static async Task<HashSet<string>> ChunkIdsAsync(ISnapshotStoreWithChunks store)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
