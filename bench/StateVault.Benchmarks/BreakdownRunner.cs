@@ -69,7 +69,7 @@ internal static class BreakdownRunner
 
         for (var i = 0; i < 6; i++)
         {
-            HandSave(handDir, state);
+            HandRolledWriter.Save(handDir, state);
             await storeOnly.AppendAsync("bench", null, seq => SnapshotEnvelope.Create(envelope.Header with { Sequence = seq }, envelope.Payload), CancellationToken.None);
         }
 
@@ -78,7 +78,7 @@ internal static class BreakdownRunner
         for (var round = 0; round < rounds; round++)
         {
             var clock = Stopwatch.StartNew();
-            HandSave(handDir, state);
+            HandRolledWriter.Save(handDir, state);
             Add("save: hand-rolled", clock.Elapsed.TotalMilliseconds);
 
             foreach (var (name, vault) in vaults)
@@ -110,7 +110,7 @@ internal static class BreakdownRunner
             }
 
             clock.Restart();
-            var handBytes = File.ReadAllBytes(Path.Combine(handDir, "state.json"));
+            var handBytes = File.ReadAllBytes(Path.Combine(handDir, HandRolledWriter.FileName));
             _ = JsonSerializer.Deserialize<BenchState>(handBytes);
             Add("load: hand-rolled (read + deserialize)", clock.Elapsed.TotalMilliseconds);
 
@@ -176,7 +176,7 @@ internal static class BreakdownRunner
 
         var dirs = Enumerable.Range(0, Systems).Select(i => Path.Combine(root, $"hand-{i}")).ToList();
         dirs.ForEach(d => Directory.CreateDirectory(d));
-        variants.Insert(0, ("hand-rolled", i => { HandSave(dirs[i], state); return Task.CompletedTask; }, null));
+        variants.Insert(0, ("hand-rolled", i => { HandRolledWriter.Save(dirs[i], state); return Task.CompletedTask; }, null));
         foreach (var (_, save, _) in variants)
         {
             for (var i = 0; i < Systems * 6; i++)
@@ -245,20 +245,6 @@ internal static class BreakdownRunner
         var bytes = await store.ReadAsync("bench", saved.Sequence, CancellationToken.None);
         var (header, payload) = SnapshotEnvelope.Decode(bytes!);
         return (header, payload.ToArray());
-    }
-
-    private static void HandSave(string dir, BenchState state)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(state);
-        var temp = Path.Combine(dir, "state.json.tmp");
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, Path.Combine(dir, "state.json"), overwrite: true);
-        NativeMethods.FsyncDirectory(dir);
     }
 
     private static double Median(List<double> values)

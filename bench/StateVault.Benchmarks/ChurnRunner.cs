@@ -130,7 +130,7 @@ internal static class ChurnRunner
         var handDir = Path.Combine(dir, "hand");
         Directory.CreateDirectory(handDir);
         HandRolledSave(handDir, state);
-        var path = Path.Combine(handDir, "state.json");
+        var path = Path.Combine(handDir, HandRolledWriter.FileName);
         // Warm-up: JIT and the page cache, for both.
         _ = await vault.LoadLatestAsync<BenchState>("load");
         _ = JsonSerializer.Deserialize<BenchState>(File.ReadAllBytes(path));
@@ -194,16 +194,7 @@ internal static class ChurnRunner
     private static double HandRolledSave(string dir, BenchState state)
     {
         var started = Stopwatch.GetTimestamp();
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(state);
-        var temp = Path.Combine(dir, "state.json.tmp");
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, Path.Combine(dir, "state.json"), overwrite: true);
-        NativeMethods.FsyncDirectory(dir);
+        HandRolledWriter.Save(dir, state);
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 

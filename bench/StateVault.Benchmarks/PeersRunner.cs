@@ -210,19 +210,10 @@ internal static class PeersRunner
     private static Peer HandRolled(string dir)
     {
         Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, "state.json");
+        var path = Path.Combine(dir, HandRolledWriter.FileName);
         return new Peer("hand-rolled", true, state =>
         {
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(state);
-            var temp = Path.Combine(dir, "state.json.tmp");
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-            NativeMethods.FsyncDirectory(dir);
+            HandRolledWriter.Save(dir, state);
             return Task.CompletedTask;
         }, () => Task.FromResult(JsonSerializer.Deserialize<BenchState>(File.ReadAllBytes(path)) is not null), () => ValueTask.CompletedTask);
     }
