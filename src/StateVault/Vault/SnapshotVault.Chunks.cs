@@ -349,7 +349,6 @@ public sealed partial class SnapshotVault
     /// <summary>Forgets a deleted snapshot (its verification and fingerprint); when it was chunked, its chunks may now be unreferenced.</summary>
     private void ForgetDeleted(string system, long sequence)
     {
-        _fingerprints.TryRemove((system, sequence), out _);
         if (_verified.TryRemove((system, sequence), out var gone) && gone.Header.Codec == ChunkManifest.Codec)
         {
             _collectionDue[system] = 0;

@@ -41,14 +41,13 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     // How many kept snapshots retention reads again at once before it deletes.
     private const int RecheckParallelism = 4;
 
-    // Snapshots are immutable: a header verified once (by length) need not be re-read for listings and retention.
-    private readonly ConcurrentDictionary<(string System, long Sequence), (long Length, SnapshotHeader Header)> _verified = new();
-
-    // The content fingerprint (XxHash128 of every stored byte) of the bytes each snapshot last passed full verification with,
-    // and the header they hold. Retention's re-check before deleting reads the bytes again but only fully verifies (SHA-256,
-    // decode) bytes whose fingerprint differs: unchanged bytes are the verified ones. Not file times or a store's ETag: a
-    // change within one timestamp tick, or a store that keeps its metadata, would pass unseen.
-    private readonly ConcurrentDictionary<(string System, long Sequence), (UInt128 Fingerprint, SnapshotHeader Header)> _fingerprints = new();
+    // Per snapshot this vault verified (or wrote): its stored length and header, and the content fingerprint (XxHash128 of
+    // every stored byte) of the bytes it last passed full verification with. Snapshots are immutable: a header verified once
+    // (by length) need not be re-read for listings and retention. Retention's re-check before deleting reads the bytes again
+    // but only fully verifies (SHA-256, decode) bytes whose fingerprint differs: unchanged bytes are the verified ones. Not
+    // file times or a store's ETag: a change within one timestamp tick, or a store that keeps its metadata, would pass
+    // unseen. No fingerprint: a chunked snapshot read back (its chunks are checked by a full open), or one about to be pruned.
+    private readonly ConcurrentDictionary<(string System, long Sequence), VerifiedSnapshot> _verified = new();
 
     /// <summary>Creates a vault over a store.</summary>
     /// <param name="store">The store.</param>
@@ -615,8 +614,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             chunkLock?.Dispose();
             chunkLock = null;
             var header = written! with { Sequence = sequence };
-            _verified[(system, sequence)] = (envelopeLength, header);
-            _fingerprints[(system, sequence)] = (fingerprint, header); // of the bytes handed to the store: a torn or damaged write differs
+            _verified[(system, sequence)] = new VerifiedSnapshot(envelopeLength, header, fingerprint); // of the bytes handed to the store: a torn or damaged write differs
             var metadata = SnapshotMetadata.FromHeader(header);
             var elapsed = _time.GetElapsedTime(started);
             _metrics.RecordSave(system, _store.Kind, "success", elapsed, payload.Length + chunkBytesWritten);
@@ -929,7 +927,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
                 if (problem is null)
                 {
-                    _verified[(system, sequence)] = (bytes.LongLength, header);
+                    _verified[(system, sequence)] = new VerifiedSnapshot(bytes.LongLength, header, Fingerprint: null);
                     return new OpenedSnapshot(header, json, null);
                 }
 
@@ -943,8 +941,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             else
             {
                 var json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength, _options.MaxStateBytes);
-                _verified[(system, sequence)] = (bytes.LongLength, header);
-                _fingerprints[(system, sequence)] = (XxHash128.HashToUInt128(bytes), header);
+                _verified[(system, sequence)] = new VerifiedSnapshot(bytes.LongLength, header, XxHash128.HashToUInt128(bytes));
                 return new OpenedSnapshot(header, json, null);
             }
         }
@@ -984,7 +981,6 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     private async Task<OpenedSnapshot> DamagedAsync(string system, long sequence, string reason, bool quarantineIfDamaged, CancellationToken cancellationToken)
     {
         _verified.TryRemove((system, sequence), out _);
-        _fingerprints.TryRemove((system, sequence), out _);
         _metrics.RecordCorrupt(system, _store.Kind);
         var (quarantined, quarantineError) = quarantineIfDamaged
             ? await TryQuarantineAsync(system, sequence, reason, cancellationToken).ConfigureAwait(false)
@@ -1054,8 +1050,11 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             var removed = plan.Removed.Select(d => d.Sequence).Where(s => s != pending.Sequence).ToList();
             foreach (var sequence in removed)
             {
-                // Forgotten before the append deletes them (if it fails, the next re-check verifies them in full once).
-                _fingerprints.TryRemove((system, sequence), out _);
+                // Their fingerprints are forgotten before the append deletes them (if it fails, the next re-check verifies them in full once).
+                if (_verified.TryGetValue((system, sequence), out var known))
+                {
+                    _verified.TryUpdate((system, sequence), known with { Fingerprint = null }, known);
+                }
             }
 
             return removed;
@@ -1185,7 +1184,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     private async Task<SnapshotListing?> RecheckAsync(string system, StoredSnapshotRef item, Func<Task<Dictionary<string, long>>>? listedChunks, CancellationToken cancellationToken)
     {
         // A chunked snapshot's bytes are its manifest: the chunks it names are only checked by a full open.
-        if (_fingerprints.TryGetValue((system, item.Sequence), out var known) && known.Header.Codec != ChunkManifest.Codec)
+        if (_verified.TryGetValue((system, item.Sequence), out var known) && known.Fingerprint is { } fingerprint && known.Header.Codec != ChunkManifest.Codec)
         {
             byte[]? bytes = null;
             var readable = true;
@@ -1203,7 +1202,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 return null;
             }
 
-            if (bytes is not null && XxHash128.HashToUInt128(bytes) == known.Fingerprint)
+            if (bytes is not null && XxHash128.HashToUInt128(bytes) == fingerprint)
             {
                 return new SnapshotListing(system, item.Sequence, bytes.LongLength, SnapshotMetadata.FromHeader(known.Header), null);
             }
@@ -1226,6 +1225,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             listings.Select(l => new RetentionPlanner.Candidate(l.Sequence, l.Metadata?.CreatedUtc ?? DateTimeOffset.MinValue, l.Metadata?.Tags ?? [], l.IsValid))
                 .Concat(pending is { } p ? [p] : []),
             policy);
+
+    private readonly record struct VerifiedSnapshot(long Length, SnapshotHeader Header, UInt128? Fingerprint);
 
     private readonly record struct OpenedSnapshot(SnapshotHeader? Header, ReadOnlyMemory<byte> Json, SkippedSnapshot? Damaged);
 }
