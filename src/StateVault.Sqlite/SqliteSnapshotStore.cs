@@ -19,7 +19,7 @@ namespace StateVault.Sqlite;
 /// so two connections, in this process or another, can never allocate the same sequence. A semaphore keeps this
 /// process's writers from spinning on SQLite's busy handler against each other.
 /// </remarks>
-internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithChunks
+internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithBatchRead, ISnapshotStoreWithChunks
 {
     /// <summary>The schema version this code writes (<c>PRAGMA user_version</c>).</summary>
     internal const int CurrentSchemaVersion = 2;
@@ -92,6 +92,10 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     // Up to this size an envelope is read as a column value in one statement; larger ones are streamed from their BLOB.
     private const int SmallReadBytes = 1024 * 1024;
 
+    // Bounds of one ReadManyAsync: parameters in one statement, and bytes held at once.
+    private const int MaxBatchSequences = 256;
+    private const long MaxBatchBytes = 16L * 1024 * 1024;
+
     private readonly string _connectionString;
     private readonly string _databaseName;
     private readonly int _busyTimeoutMilliseconds;
@@ -101,6 +105,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
     private long _committedWrites;
+    private long _singleReads;
 
     public SqliteSnapshotStore(SqliteSnapshotStoreOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -131,6 +136,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
 
     /// <summary>Write transactions this instance committed (each one durable commit): the count a save's cost is checked by.</summary>
     internal long CommittedWrites => Interlocked.Read(ref _committedWrites);
+
+    /// <summary>Snapshots read one by one (<see cref="ReadAsync"/>) by this instance: the count a retention re-check's cost is checked by.</summary>
+    internal long SingleReads => Interlocked.Read(ref _singleReads);
 
     public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true) { CompressionPays = false };
 
@@ -214,6 +222,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
+        Interlocked.Increment(ref _singleReads);
         return RunAsync<byte[]?>("read", system, write: false, async (connection, ct) =>
         {
             // An envelope up to SmallReadBytes comes back in the same statement that finds it (one statement is its own
@@ -258,6 +267,44 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
 
             transaction.Commit();
             return bytes;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// One statement for the small envelopes among <paramref name="sequences"/>, up to <see cref="MaxBatchSequences"/> of them
+    /// and <see cref="MaxBatchBytes"/> in all; the rest are left to <see cref="ReadAsync"/>.
+    /// </summary>
+    public Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        ArgumentNullException.ThrowIfNull(sequences);
+        var batch = sequences.Distinct().Take(MaxBatchSequences).ToList();
+        if (batch.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyDictionary<long, byte[]>>(new Dictionary<long, byte[]>());
+        }
+
+        return RunAsync<IReadOnlyDictionary<long, byte[]>>("read", system, write: false, async (connection, ct) =>
+        {
+            var names = string.Join(", ", batch.Select((_, i) => "$s" + i.ToString(CultureInfo.InvariantCulture)));
+            using var command = Command(connection, null, $"SELECT sequence, envelope FROM snapshots WHERE system = $system AND sequence IN ({names}) AND length(envelope) <= $small", system);
+            command.Parameters.AddWithValue("$small", SmallReadBytes);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                command.Parameters.AddWithValue("$s" + i.ToString(CultureInfo.InvariantCulture), batch[i]);
+            }
+
+            var result = new Dictionary<long, byte[]>();
+            long total = 0;
+            using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (total < MaxBatchBytes && await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var bytes = reader.GetFieldValue<byte[]>(1);
+                result[reader.GetInt64(0)] = bytes;
+                total += bytes.LongLength;
+            }
+
+            return result;
         }, cancellationToken);
     }
 

@@ -361,6 +361,75 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadMany_ReturnsExactlyWhatReadReturns_AndLeavesOutWhatIsNotThere()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        for (var i = 1; i <= 3; i++)
+        {
+            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{i}}}"""), Ct);
+        }
+
+        await store.AppendAsync("beta", null, seq => TestEnvelopes.Create("beta", seq, """{"other":true}"""), Ct);
+
+        var read = await sut.ReadManyAsync("alpha", [1, 3, 3, 9], Ct);
+
+        Assert.Equal([1L, 3L], read.Keys.Order());
+        Assert.Equal(await store.ReadAsync("alpha", 1, Ct), read[1]);
+        Assert.Equal(await store.ReadAsync("alpha", 3, Ct), read[3]);
+        Assert.Empty(await sut.ReadManyAsync("alpha", [], Ct));
+    }
+
+    [Fact]
+    public async Task Save_KeptSnapshotDamagedInTheDatabase_IsCaughtByTheBatchedRecheck_AndTheGoodOldestStays()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
+        for (var i = 1; i <= 6; i++)
+        {
+            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}},"pad":"0123456789"}"""), cancellationToken: Ct);
+        }
+
+        // A steady-state save re-checks the four kept snapshots it did not just write in one query, none one by one.
+        var singleReads = sut.SingleReads;
+        await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":7,"pad":"0123456789"}"""), cancellationToken: Ct);
+        Assert.Equal(singleReads, sut.SingleReads);
+        Assert.Equal([3L, 4L, 5L, 6L, 7L], await ListAsync(store, "alpha"));
+
+        // Snapshot 5 rots in the database (same length): the next save's batched re-check must see it.
+        var damaged = (await store.ReadAsync("alpha", 5, Ct))!;
+        damaged[^2] ^= 0x01;
+        using (var raw = OpenRaw())
+        using (var update = raw.CreateCommand())
+        {
+            update.CommandText = "UPDATE snapshots SET envelope = $e WHERE system = 'alpha' AND sequence = 5";
+            update.Parameters.AddWithValue("$e", damaged);
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":8,"pad":"0123456789"}"""), cancellationToken: Ct);
+
+        // Five valid snapshots are 3, 4, 6, 7, 8: the good oldest 3 stays, the damaged 5 is quarantined.
+        Assert.Equal([3L, 4L, 6L, 7L, 8L], await ListAsync(store, "alpha"));
+        using (var raw = OpenRaw())
+        {
+            Assert.Equal(5L, Scalar(raw, "SELECT sequence FROM quarantine WHERE system = 'alpha'"));
+        }
+    }
+
+    private static async Task<List<long>> ListAsync(ISnapshotStore store, string system)
+    {
+        var sequences = new List<long>();
+        await foreach (var item in store.ListAsync(system, Ct))
+        {
+            sequences.Add(item.Sequence);
+        }
+
+        return sequences;
+    }
+
+    [Fact]
     public async Task Save_ManyLargeStatesWithKeepLastFive_FileStaysCloseToTheLiveData()
     {
         await using (var store = CreateStore())

@@ -41,6 +41,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     // How many kept snapshots retention reads again at once before it deletes.
     private const int RecheckParallelism = 4;
 
+    private static readonly IReadOnlyDictionary<long, byte[]> s_nothingPrefetched = new Dictionary<long, byte[]>();
+
     // Per snapshot this vault verified (or wrote): its stored length and header, and the content fingerprint (XxHash128 of
     // every stored byte) of the bytes it last passed full verification with. Snapshots are immutable: a header verified once
     // (by length) need not be re-read for listings and retention. Retention's re-check before deleting reads the bytes again
@@ -1143,10 +1145,11 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                     .Select(d => listings.Find(l => l.Sequence == d.Sequence)!)
                     .ToList();
                 var fresh = new SnapshotListing?[kept.Count];
+                var prefetched = await PrefetchForRecheckAsync(system, kept, cancellationToken).ConfigureAwait(false);
                 await Parallel.ForEachAsync(
                     Enumerable.Range(0, kept.Count),
                     new ParallelOptions { MaxDegreeOfParallelism = RecheckParallelism, CancellationToken = cancellationToken },
-                    async (i, ct) => fresh[i] = await RecheckAsync(system, new StoredSnapshotRef(kept[i].Sequence, kept[i].StoredBytes), listedChunks, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                    async (i, ct) => fresh[i] = await RecheckAsync(system, new StoredSnapshotRef(kept[i].Sequence, kept[i].StoredBytes), listedChunks, prefetched.GetValueOrDefault(kept[i].Sequence), ct).ConfigureAwait(false)).ConfigureAwait(false);
                 for (var i = 0; i < kept.Count; i++)
                 {
                     if (fresh[i] is not { IsValid: true })
@@ -1181,16 +1184,21 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// as valid without hashing and decoding them again; any other bytes (damaged since, or torn in the write) are fully verified.
     /// </summary>
     /// <returns><see langword="null"/> when the snapshot vanished.</returns>
-    private async Task<SnapshotListing?> RecheckAsync(string system, StoredSnapshotRef item, Func<Task<Dictionary<string, long>>>? listedChunks, CancellationToken cancellationToken)
+    /// <param name="system">The system.</param>
+    /// <param name="item">The kept snapshot.</param>
+    /// <param name="listedChunks">See <see cref="OpenCoreAsync"/>.</param>
+    /// <param name="prefetched">Its bytes, when a batch read already brought them.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    private async Task<SnapshotListing?> RecheckAsync(string system, StoredSnapshotRef item, Func<Task<Dictionary<string, long>>>? listedChunks, byte[]? prefetched, CancellationToken cancellationToken)
     {
         // A chunked snapshot's bytes are its manifest: the chunks it names are only checked by a full open.
         if (_verified.TryGetValue((system, item.Sequence), out var known) && known.Fingerprint is { } fingerprint && known.Header.Codec != ChunkManifest.Codec)
         {
-            byte[]? bytes = null;
+            var bytes = prefetched;
             var readable = true;
             try
             {
-                bytes = await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
+                bytes ??= await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
             }
             catch (SnapshotCorruptedException)
             {
@@ -1209,6 +1217,37 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
 
         return await DescribeAsync(system, item, useCache: false, listedChunks, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// On a store that reads many snapshots in one round trip: the bytes of the kept snapshots whose fingerprint the re-check
+    /// compares (those it would read one by one otherwise). Empty elsewhere, or when the batch read fails (each is then read
+    /// on its own, with the usual retries).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<long, byte[]>> PrefetchForRecheckAsync(string system, List<SnapshotListing> kept, CancellationToken cancellationToken)
+    {
+        if (_store is not ISnapshotStoreWithBatchRead batch)
+        {
+            return s_nothingPrefetched;
+        }
+
+        var sequences = kept
+            .Where(k => _verified.TryGetValue((system, k.Sequence), out var known) && known.Fingerprint is not null && known.Header.Codec != ChunkManifest.Codec)
+            .Select(k => k.Sequence)
+            .ToList();
+        if (sequences.Count < 2)
+        {
+            return s_nothingPrefetched;
+        }
+
+        try
+        {
+            return await batch.ReadManyAsync(system, sequences, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateVaultException)
+        {
+            return s_nothingPrefetched;
+        }
     }
 
     private static UInt128 Fingerprint(EnvelopeBytes envelope)
