@@ -60,8 +60,7 @@ public sealed partial class MirrorSnapshotStore
         ChunkManifest manifest;
         try
         {
-            var (header, payload) = SnapshotEnvelope.Decode(envelope);
-            manifest = ChunkManifest.Parse(payload.Span, header.RawLength);
+            manifest = ManifestOf(envelope)!;
         }
         catch (EnvelopeFormatException ex)
         {
@@ -165,10 +164,9 @@ public sealed partial class MirrorSnapshotStore
 
             try
             {
-                var (header, payload) = SnapshotEnvelope.Decode(bytes);
-                if (header.Codec == ChunkManifest.Codec)
+                if (ManifestOf(bytes) is { } manifest)
                 {
-                    referenced.UnionWith(ChunkManifest.Parse(payload.Span, header.RawLength).Chunks.Select(c => c.Id));
+                    referenced.UnionWith(manifest.Chunks.Select(c => c.Id));
                 }
             }
             catch (EnvelopeFormatException ex)
@@ -229,8 +227,7 @@ public sealed partial class MirrorSnapshotStore
         ChunkManifest manifest;
         try
         {
-            var (header, payload) = SnapshotEnvelope.Decode(envelope);
-            manifest = ChunkManifest.Parse(payload.Span, header.RawLength);
+            manifest = ManifestOf(envelope)!;
         }
         catch (EnvelopeFormatException ex)
         {
@@ -265,5 +262,13 @@ public sealed partial class MirrorSnapshotStore
         }
 
         return null;
+    }
+
+    /// <summary>The chunk manifest of a verified envelope, or <see langword="null"/> when the snapshot is stored whole.</summary>
+    /// <exception cref="EnvelopeFormatException">The envelope or its manifest is damaged.</exception>
+    private static ChunkManifest? ManifestOf(byte[] envelope)
+    {
+        var (header, payload) = SnapshotEnvelope.Decode(envelope);
+        return header.Codec == ChunkManifest.Codec ? ChunkManifest.Parse(payload.Span, header.RawLength) : null;
     }
 }

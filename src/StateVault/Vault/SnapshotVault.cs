@@ -1191,8 +1191,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// <param name="cancellationToken">Cancellation.</param>
     private async Task<SnapshotListing?> RecheckAsync(string system, StoredSnapshotRef item, Func<Task<Dictionary<string, long>>>? listedChunks, byte[]? prefetched, CancellationToken cancellationToken)
     {
-        // A chunked snapshot's bytes are its manifest: the chunks it names are only checked by a full open.
-        if (_verified.TryGetValue((system, item.Sequence), out var known) && known.Fingerprint is { } fingerprint && known.Header.Codec != ChunkManifest.Codec)
+        if (ComparableFingerprint(system, item.Sequence) is { } known)
         {
             var bytes = prefetched;
             var readable = true;
@@ -1210,7 +1209,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 return null;
             }
 
-            if (bytes is not null && XxHash128.HashToUInt128(bytes) == fingerprint)
+            if (bytes is not null && XxHash128.HashToUInt128(bytes) == known.Fingerprint)
             {
                 return new SnapshotListing(system, item.Sequence, bytes.LongLength, SnapshotMetadata.FromHeader(known.Header), null);
             }
@@ -1231,10 +1230,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             return s_nothingPrefetched;
         }
 
-        var sequences = kept
-            .Where(k => _verified.TryGetValue((system, k.Sequence), out var known) && known.Fingerprint is not null && known.Header.Codec != ChunkManifest.Codec)
-            .Select(k => k.Sequence)
-            .ToList();
+        var sequences = kept.Where(k => ComparableFingerprint(system, k.Sequence) is not null).Select(k => k.Sequence).ToList();
         if (sequences.Count < 2)
         {
             return s_nothingPrefetched;
@@ -1249,6 +1245,15 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             return s_nothingPrefetched;
         }
     }
+
+    /// <summary>
+    /// The fingerprint retention's re-check can compare bytes with, and the header they hold: none for a chunked snapshot
+    /// (its bytes are its manifest; the chunks it names are only checked by a full open), or one without a fingerprint.
+    /// </summary>
+    private (UInt128 Fingerprint, SnapshotHeader Header)? ComparableFingerprint(string system, long sequence) =>
+        _verified.TryGetValue((system, sequence), out var known) && known.Fingerprint is { } fingerprint && known.Header.Codec != ChunkManifest.Codec
+            ? (fingerprint, known.Header)
+            : null;
 
     private static UInt128 Fingerprint(EnvelopeBytes envelope)
     {
