@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 
 namespace StateVault.Storage;
@@ -33,6 +34,9 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     // Below this size a pruned snapshot is unlinked in the save itself (freeing a few blocks costs about what a rename does).
     private const long DirectUnlinkBelowBytes = 1024 * 1024;
     private static readonly TimeSpan s_trashTimePerPass = TimeSpan.FromSeconds(10);
+
+    // Hidden (dot) files are the store's own: trash, temporary files, the quarantine folder and the high-water mark.
+    private static readonly EnumerationOptions s_scanOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
 
     private readonly string _root;
     private readonly bool _durable;
@@ -230,35 +234,15 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var dir = SystemDirectory(system);
-        if (!Directory.Exists(dir))
-        {
-            yield break;
-        }
-
-        var refs = new List<StoredSnapshotRef>();
-        var trash = false;
         // One pass over the folder finds the snapshots and any trash (every load lists: trash another process left
         // behind, killed between its rename and its unlink, is removed from here too, in the background).
-        foreach (var file in new DirectoryInfo(dir).EnumerateFiles())
-        {
-            if (TryParseSequence(file.Name, system, out var sequence))
-            {
-                if (TryGetLength(file) is { } length)
-                {
-                    refs.Add(new StoredSnapshotRef(sequence, length));
-                }
-            }
-            else if (file.Name.StartsWith(TrashPrefix, StringComparison.Ordinal))
-            {
-                trash = true;
-            }
-        }
-
-        if (trash)
+        var scan = ScanFolder(dir, system, snapshotLengths: true);
+        if (scan.Trash)
         {
             ScheduleTrashRemoval(dir);
         }
 
+        var refs = scan.Snapshots;
         refs.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         foreach (var item in refs)
         {
@@ -272,7 +256,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken)
     {
         var dir = SystemDirectory(system);
-        return Task.FromResult(Directory.Exists(dir) ? LatestSequence(dir) : 0);
+        return Task.FromResult(LatestSequence(dir));
     }
 
     public async Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken)
@@ -599,39 +583,33 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     private static long LatestSequence(string dir, bool cleanTemporaryFiles = false)
     {
         var system = Path.GetFileName(dir);
-        long latest = 0;
-        if (!Directory.Exists(dir))
+        // The same pass sees whether the quarantine folder and the high-water mark exist: neither is looked up otherwise.
+        var scan = ScanFolder(dir, system, snapshotLengths: false);
+        var latest = scan.Latest;
+        if (cleanTemporaryFiles)
         {
-            return 0;
-        }
-
-        foreach (var file in Directory.EnumerateFiles(dir))
-        {
-            var name = Path.GetFileName(file.AsSpan());
-            if (TryParseSequence(name, system, out var sequence))
+            foreach (var temporary in scan.Temporary ?? [])
             {
-                latest = Math.Max(latest, sequence);
-            }
-            else if (cleanTemporaryFiles && name.StartsWith(TempPrefix, StringComparison.Ordinal))
-            {
-                TryDelete(file);
+                TryDelete(Path.Combine(dir, temporary));
             }
         }
 
-        var quarantine = Path.Combine(dir, QuarantineFolder);
-        if (Directory.Exists(quarantine))
+        if (scan.Quarantine)
         {
-            foreach (var file in Directory.EnumerateFiles(quarantine, "*" + Extension))
+            var quarantine = Path.Combine(dir, QuarantineFolder);
+            try
             {
-                if (TryParseSequence(Path.GetFileName(file), system, out var sequence) && sequence > latest)
-                {
-                    latest = sequence;
-                }
+                latest = Math.Max(latest, ScanFolder(quarantine, system, snapshotLengths: false).Latest);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Removed since the pass above: nothing in it counts.
             }
         }
 
         var highWater = Path.Combine(dir, HighWaterFileName);
-        if (File.Exists(highWater)
+        if (scan.HighWater
+            && File.Exists(highWater)
             && long.TryParse(File.ReadAllText(highWater).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var mark)
             && mark > latest)
         {
@@ -639,6 +617,118 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
         }
 
         return latest;
+    }
+
+    /// <summary>
+    /// One pass over a system folder (or its quarantine) with no object or <c>stat</c> per entry: names come from the
+    /// directory itself; only a snapshot's length, when asked for, costs a <c>stat</c>. A folder that does not exist is empty.
+    /// </summary>
+    /// <param name="dir">The folder.</param>
+    /// <param name="system">The system whose snapshot names are recognized.</param>
+    /// <param name="snapshotLengths">Whether <see cref="FolderScan.Snapshots"/> is filled (with lengths); otherwise only
+    /// <see cref="FolderScan.Latest"/> is.</param>
+    private static FolderScan ScanFolder(string dir, string system, bool snapshotLengths)
+    {
+        var scan = new FolderScan();
+        try
+        {
+            // The enumerable opens the folder as it is constructed.
+            var entries = new FileSystemEnumerable<FolderEntry>(
+                dir,
+                (ref FileSystemEntry entry) => Classify(ref entry, system, snapshotLengths),
+                s_scanOptions);
+            foreach (var entry in entries)
+            {
+                switch (entry.Kind)
+                {
+                    case FolderEntryKind.Snapshot:
+                        scan.Latest = Math.Max(scan.Latest, entry.Sequence);
+                        if (snapshotLengths)
+                        {
+                            // A file unlinked between the directory read and its stat has length 0: the read that follows
+                            // finds it gone (or, if it truly is empty, damaged), as with any snapshot deleted after listing.
+                            scan.Snapshots.Add(new StoredSnapshotRef(entry.Sequence, entry.Length));
+                        }
+
+                        break;
+                    case FolderEntryKind.Trash:
+                        scan.Trash = true;
+                        break;
+                    case FolderEntryKind.Temporary:
+                        (scan.Temporary ??= []).Add(entry.Name!);
+                        break;
+                    case FolderEntryKind.QuarantineFolder:
+                        scan.Quarantine = true;
+                        break;
+                    case FolderEntryKind.HighWater:
+                        scan.HighWater = true;
+                        break;
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new FolderScan();
+        }
+        catch (IOException) when (!Directory.Exists(dir))
+        {
+            return new FolderScan(); // a file where the folder would be holds no snapshots, as before it was listed
+        }
+
+        return scan;
+    }
+
+    private enum FolderEntryKind : byte
+    {
+        Other,
+        Snapshot,
+        Trash,
+        Temporary,
+        QuarantineFolder,
+        HighWater,
+    }
+
+    private readonly record struct FolderEntry(FolderEntryKind Kind, long Sequence, long Length, string? Name);
+
+    private sealed class FolderScan
+    {
+        public List<StoredSnapshotRef> Snapshots { get; } = [];
+
+        public long Latest { get; set; }
+
+        public bool Trash { get; set; }
+
+        public bool Quarantine { get; set; }
+
+        public bool HighWater { get; set; }
+
+        public List<string>? Temporary { get; set; }
+    }
+
+    private static FolderEntry Classify(ref FileSystemEntry entry, string system, bool snapshotLengths)
+    {
+        var name = entry.FileName;
+        if (entry.IsDirectory)
+        {
+            return new FolderEntry(name.SequenceEqual(QuarantineFolder) ? FolderEntryKind.QuarantineFolder : FolderEntryKind.Other, 0, 0, null);
+        }
+
+        if (TryParseSequence(name, system, out var sequence))
+        {
+            return new FolderEntry(FolderEntryKind.Snapshot, sequence, snapshotLengths ? entry.Length : 0, null);
+        }
+
+        if (name.StartsWith(TrashPrefix, StringComparison.Ordinal))
+        {
+            return new FolderEntry(FolderEntryKind.Trash, 0, 0, null);
+        }
+
+        if (name.StartsWith(TempPrefix, StringComparison.Ordinal))
+        {
+            return new FolderEntry(FolderEntryKind.Temporary, 0, 0, name.ToString());
+        }
+
+        return new FolderEntry(name.SequenceEqual(HighWaterFileName) ? FolderEntryKind.HighWater : FolderEntryKind.Other, 0, 0, null);
     }
 
     private void WriteHighWater(string dir, long sequence)

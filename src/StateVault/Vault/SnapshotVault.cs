@@ -559,12 +559,12 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             // is one durable commit instead of one per pruned snapshot. The snapshots are listed before the append (so the
             // new one is never among them); verifying the ones kept runs while the append writes and flushes, and the store
             // asks for the result only once the new snapshot is durable.
+            // When the listing fails, the ordinary path runs after the append instead (and meets the failure there).
             var pruneInAppend = _options.PruneAfterSave ? _store as ISnapshotStoreWithPruningAppend : null;
-            Task<IReadOnlyCollection<long>?>? planned = null;
-            if (pruneInAppend is not null)
-            {
-                planned = await StartPruneWithAppendAsync(system, created, options?.Tags ?? [], cancellationToken).ConfigureAwait(false);
-            }
+            var listed = pruneInAppend is null ? null : await TryListForRetentionAsync(system, cancellationToken).ConfigureAwait(false);
+            var planned = listed is null
+                ? null
+                : Task.Run(() => PlanPruneWithAppendAsync(system, listed, created, options?.Tags ?? [], cancellationToken), CancellationToken.None);
 
             long sequence;
             try
@@ -1013,30 +1013,27 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Lists <paramref name="system"/> now and starts planning its retention as it will be once a new valid snapshot created at
-    /// <paramref name="created"/> is stored, for a store that deletes in the append's commit.
-    /// </summary>
-    /// <returns>A task for the sequences to delete with the append; its result is <see langword="null"/> when the ordinary
-    /// path must run after the append instead (a damaged snapshot to quarantine, or the planning failed: the save itself must
-    /// not fail for it).</returns>
-    private async Task<Task<IReadOnlyCollection<long>?>> StartPruneWithAppendAsync(string system, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    /// <summary>Lists <paramref name="system"/> for retention planned with the append (see <see cref="PlanPruneWithAppendAsync"/>).</summary>
+    /// <returns><see langword="null"/> when the listing failed: the save itself must not fail for it.</returns>
+    private async Task<List<StoredSnapshotRef>?> TryListForRetentionAsync(string system, CancellationToken cancellationToken)
     {
-        List<StoredSnapshotRef> refs;
         try
         {
-            refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+            return await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
         }
         catch (StateVaultException ex)
         {
             Log.RetentionFailed(_logger, system, ex);
-            return Task.FromResult<IReadOnlyCollection<long>?>(null);
+            return null;
         }
-
-        return Task.Run(() => PlanPruneWithAppendAsync(system, refs, created, tags, cancellationToken), CancellationToken.None);
     }
 
-    /// <summary>Plans over <paramref name="refs"/> (listed before the append) with the new snapshot counted; see <see cref="StartPruneWithAppendAsync"/>.</summary>
+    /// <summary>
+    /// Plans retention over <paramref name="refs"/>, listed before the append, as it will be once a new valid snapshot created
+    /// at <paramref name="created"/> is stored, for a store that deletes in the append's commit.
+    /// </summary>
+    /// <returns>The sequences to delete with the append, or <see langword="null"/> when the ordinary path must run after the
+    /// append instead (a damaged snapshot to quarantine, or the planning failed: the save itself must not fail for it).</returns>
     private async Task<IReadOnlyCollection<long>?> PlanPruneWithAppendAsync(string system, List<StoredSnapshotRef> refs, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
         try
