@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;
 using StateVault.Envelope;
 using StateVault.S3;
@@ -218,55 +217,17 @@ public sealed class MirrorChunkReplicationTests : IAsyncDisposable
     /// A secondary that, like a StateVault server, checks every imported envelope against the chunks it already holds and
     /// refuses one whose chunks are not all there: an envelope copied before its chunks fails here.
     /// </summary>
-    private sealed class CheckingStore(MemoryChunksStore inner) : ISnapshotStoreWithChunks
+    private sealed class CheckingStore(MemoryChunksStore inner) : DelegatingChunkSnapshotStore<MemoryChunksStore>(inner, ownsInner: true)
     {
         private int _checkedImports;
 
-        public MemoryChunksStore Inner => inner;
-
         public int CheckedImports => Volatile.Read(ref _checkedImports);
 
-        public string Kind => inner.Kind;
-
-        public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
-
-        public async Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
+        public override async Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
         {
-            await IncomingEnvelope.CheckAsync(envelope.ToArray(), system, sequence, 1 << 20, 1024, SecretPolicy.Reject, async (id, ct) => (await inner.ReadChunkAsync(system, id, ct))?.Data, cancellationToken);
+            await IncomingEnvelope.CheckAsync(envelope.ToArray(), system, sequence, 1 << 20, 1024, SecretPolicy.Reject, async (id, ct) => (await Inner.ReadChunkAsync(system, id, ct))?.Data, cancellationToken);
             Interlocked.Increment(ref _checkedImports);
-            return await inner.ImportAsync(system, sequence, envelope, cancellationToken);
+            return await Inner.ImportAsync(system, sequence, envelope, cancellationToken);
         }
-
-        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
-            inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
-
-        public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
-
-        public IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, CancellationToken cancellationToken) => inner.ListAsync(system, cancellationToken);
-
-        public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) => inner.GetLatestSequenceAsync(system, cancellationToken);
-
-        public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
-
-        public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
-
-        public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
-
-        public Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => inner.PutChunkAsync(system, chunkId, data, cancellationToken);
-
-        public Task<StoredChunk?> ReadChunkAsync(string system, string chunkId, CancellationToken cancellationToken) => inner.ReadChunkAsync(system, chunkId, cancellationToken);
-
-        public async IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            await foreach (var item in inner.ListChunksAsync(system, cancellationToken))
-            {
-                yield return item;
-            }
-        }
-
-        public Task<bool> DeleteChunkAsync(string system, string chunkId, DateTimeOffset storedBefore, CancellationToken cancellationToken) =>
-            inner.DeleteChunkAsync(system, chunkId, storedBefore, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

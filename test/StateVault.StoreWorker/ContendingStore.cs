@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using StateVault.Storage;
+using StateVault.TestKit;
 
 namespace StateVault.StoreWorker;
 
@@ -7,21 +7,17 @@ namespace StateVault.StoreWorker;
 /// Retries an append that failed transiently (another process held the lock past the store's short wait) until it succeeds,
 /// and prints <c>blocked</c> the first time: the proof, for the test, that this process had to wait for another.
 /// </summary>
-internal sealed class ContendingStore(ISnapshotStore inner) : ISnapshotStore
+internal sealed class ContendingStore(ISnapshotStore inner) : DelegatingSnapshotStore<ISnapshotStore>(inner, ownsInner: true)
 {
     private bool _reported;
 
-    public string Kind => inner.Kind;
-
-    public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
-
-    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    public override async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
     {
         while (true)
         {
             try
             {
-                return await inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken).ConfigureAwait(false);
+                return await Inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken).ConfigureAwait(false);
             }
             catch (SnapshotStoreException ex) when (ex.IsTransient)
             {
@@ -34,26 +30,4 @@ internal sealed class ContendingStore(ISnapshotStore inner) : ISnapshotStore
             }
         }
     }
-
-    public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);
-
-    public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
-
-    public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var item in inner.ListAsync(system, cancellationToken).ConfigureAwait(false))
-        {
-            yield return item;
-        }
-    }
-
-    public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) => inner.GetLatestSequenceAsync(system, cancellationToken);
-
-    public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
-
-    public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
-
-    public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

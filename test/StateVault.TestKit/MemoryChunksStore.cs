@@ -10,7 +10,8 @@ namespace StateVault.TestKit;
 /// unchanged. Put and conditional delete are atomic under one lock; the stored time comes from <paramref name="time"/>.
 /// With <paramref name="shareChunksWith"/>, two instances see the same chunks (a second "process" over the same backend).
 /// </summary>
-public sealed class MemoryChunksStore(ISnapshotStore inner, TimeProvider? time = null, MemoryChunksStore? shareChunksWith = null) : ISnapshotStoreWithChunks
+public sealed class MemoryChunksStore(ISnapshotStore inner, TimeProvider? time = null, MemoryChunksStore? shareChunksWith = null)
+    : DelegatingSnapshotStore<ISnapshotStore>(inner, ownsInner: true), ISnapshotStoreWithChunks
 {
     private readonly ConcurrentDictionary<(string System, string Id), StoredChunk> _chunks = shareChunksWith?._chunks ?? new();
     private readonly Lock _gate = shareChunksWith?._gate ?? new();
@@ -19,12 +20,6 @@ public sealed class MemoryChunksStore(ISnapshotStore inner, TimeProvider? time =
 
     /// <summary>How many chunk puts this store has taken.</summary>
     public int ChunkPuts => Volatile.Read(ref _puts);
-
-    /// <inheritdoc />
-    public string Kind => inner.Kind;
-
-    /// <inheritdoc />
-    public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
 
     /// <inheritdoc />
     public Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -80,32 +75,4 @@ public sealed class MemoryChunksStore(ISnapshotStore inner, TimeProvider? time =
             return Task.FromResult(_chunks.TryGetValue((system, chunkId), out var chunk) && chunk.StoredUtc < storedBefore && _chunks.TryRemove((system, chunkId), out _));
         }
     }
-
-    /// <inheritdoc />
-    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
-        inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
-
-    /// <inheritdoc />
-    public IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, CancellationToken cancellationToken) => inner.ListAsync(system, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) => inner.GetLatestSequenceAsync(system, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
-
-    /// <inheritdoc />
-    public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

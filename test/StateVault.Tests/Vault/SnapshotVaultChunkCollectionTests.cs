@@ -129,18 +129,15 @@ public sealed class SnapshotVaultChunkCollectionTests : IAsyncLifetime
     }
 
     /// <summary>Runs <c>afterList</c> once, after the snapshot listing was taken and before it is returned.</summary>
-    private sealed class AfterListStore(ISnapshotStoreWithChunks inner, Func<Task> afterList) : ISnapshotStoreWithChunks
+    private sealed class AfterListStore(ISnapshotStoreWithChunks inner, Func<Task> afterList)
+        : DelegatingChunkSnapshotStore<ISnapshotStoreWithChunks>(inner, ownsInner: false)
     {
         private Func<Task>? _afterList = afterList;
 
-        public string Kind => inner.Kind;
-
-        public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
-
-        public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [global::System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [global::System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var listed = new List<StoredSnapshotRef>();
-            await foreach (var item in inner.ListAsync(system, cancellationToken))
+            await foreach (var item in Inner.ListAsync(system, cancellationToken))
             {
                 listed.Add(item);
             }
@@ -155,30 +152,6 @@ public sealed class SnapshotVaultChunkCollectionTests : IAsyncLifetime
                 yield return item;
             }
         }
-
-        public Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => inner.PutChunkAsync(system, chunkId, data, cancellationToken);
-
-        public Task<StoredChunk?> ReadChunkAsync(string system, string chunkId, CancellationToken cancellationToken) => inner.ReadChunkAsync(system, chunkId, cancellationToken);
-
-        public IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, CancellationToken cancellationToken) => inner.ListChunksAsync(system, cancellationToken);
-
-        public Task<bool> DeleteChunkAsync(string system, string chunkId, DateTimeOffset storedBefore, CancellationToken cancellationToken) => inner.DeleteChunkAsync(system, chunkId, storedBefore, cancellationToken);
-
-        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) => inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
-
-        public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);
-
-        public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
-
-        public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) => inner.GetLatestSequenceAsync(system, cancellationToken);
-
-        public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
-
-        public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
-
-        public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using StateVault.Envelope;
 using StateVault.Retention;
 using StateVault.Secrets;
 using StateVault.Storage;
+using StateVault.TestKit;
 using StateVault.Tests.Support;
 
 namespace StateVault.Tests.Vault;
@@ -346,7 +347,8 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
     }
 
     /// <summary>A chunk store that counts chunk puts.</summary>
-    internal sealed class CountingChunkStore(ISnapshotStoreWithChunks inner) : ISnapshotStoreWithChunks
+    internal sealed class CountingChunkStore(ISnapshotStoreWithChunks inner)
+        : DelegatingChunkSnapshotStore<ISnapshotStoreWithChunks>(inner, ownsInner: false)
     {
         private int _puts;
         private int _chunkListings;
@@ -355,14 +357,10 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
 
         public int ChunkListings => _chunkListings;
 
-        public string Kind => inner.Kind;
-
-        public SnapshotStoreCapabilities Capabilities => inner.Capabilities;
-
         /// <summary>Makes puts fail as a store whose back end keeps no chunks does (an http: server, a mirror's primary).</summary>
         public bool KeepsNoChunks { get; set; }
 
-        public Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        public override Task PutChunkAsync(string system, string chunkId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _puts);
             if (KeepsNoChunks)
@@ -370,35 +368,13 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
                 throw new NotSupportedException("the back end keeps no chunks");
             }
 
-            return inner.PutChunkAsync(system, chunkId, data, cancellationToken);
+            return Inner.PutChunkAsync(system, chunkId, data, cancellationToken);
         }
 
-        public Task<StoredChunk?> ReadChunkAsync(string system, string chunkId, CancellationToken cancellationToken) => inner.ReadChunkAsync(system, chunkId, cancellationToken);
-
-        public IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, CancellationToken cancellationToken)
+        public override IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _chunkListings);
-            return inner.ListChunksAsync(system, cancellationToken);
+            return Inner.ListChunksAsync(system, cancellationToken);
         }
-
-        public Task<bool> DeleteChunkAsync(string system, string chunkId, DateTimeOffset storedBefore, CancellationToken cancellationToken) => inner.DeleteChunkAsync(system, chunkId, storedBefore, cancellationToken);
-
-        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) => inner.AppendAsync(system, expectedLatestSequence, createEnvelope, cancellationToken);
-
-        public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken) => inner.ImportAsync(system, sequence, envelope, cancellationToken);
-
-        public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) => inner.ReadAsync(system, sequence, cancellationToken);
-
-        public IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, CancellationToken cancellationToken) => inner.ListAsync(system, cancellationToken);
-
-        public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken) => inner.GetLatestSequenceAsync(system, cancellationToken);
-
-        public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken) => inner.DeleteAsync(system, sequence, cancellationToken);
-
-        public Task<bool> QuarantineAsync(string system, long sequence, string reason, CancellationToken cancellationToken) => inner.QuarantineAsync(system, sequence, reason, cancellationToken);
-
-        public IAsyncEnumerable<string> ListSystemsAsync(CancellationToken cancellationToken) => inner.ListSystemsAsync(cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using StateVault.Codecs;
 using StateVault.Envelope;
 using StateVault.Retention;
+using StateVault.TestKit;
 using StateVault.Tests.Support;
 
 namespace StateVault.Tests.Vault;

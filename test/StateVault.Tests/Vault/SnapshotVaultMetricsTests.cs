@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using StateVault.Retention;
+using StateVault.TestKit;
 using StateVault.Tests.Support;
 
 namespace StateVault.Tests.Vault;

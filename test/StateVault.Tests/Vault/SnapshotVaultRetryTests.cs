@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using StateVault.TestKit;
 using StateVault.Tests.Support;
 
 namespace StateVault.Tests.Vault;

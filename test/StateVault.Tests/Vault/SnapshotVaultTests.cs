@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using StateVault.Codecs;
 using StateVault.Retention;
 using StateVault.Storage;
+using StateVault.TestKit;
 using StateVault.Tests.Support;
 
 namespace StateVault.Tests.Vault;
