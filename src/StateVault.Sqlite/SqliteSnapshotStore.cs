@@ -105,7 +105,6 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
     private long _committedWrites;
-    private long _singleReads;
 
     public SqliteSnapshotStore(SqliteSnapshotStoreOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -137,9 +136,6 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     /// <summary>Write transactions this instance committed (each one durable commit): the count a save's cost is checked by.</summary>
     internal long CommittedWrites => Interlocked.Read(ref _committedWrites);
 
-    /// <summary>Snapshots read one by one (<see cref="ReadAsync"/>) by this instance: the count a retention re-check's cost is checked by.</summary>
-    internal long SingleReads => Interlocked.Read(ref _singleReads);
-
     public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true) { CompressionPays = false };
 
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
@@ -148,8 +144,19 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deleteOlder);
+        return AppendAsync(system, expectedLatestSequence, createEnvelope, _ => Task.FromResult(deleteOlder), cancellationToken);
+    }
+
+    /// <summary>
+    /// Appends and deletes what retention removes in one commit. The sequences to delete are asked for once the new row is
+    /// inserted (not yet committed, so no other connection sees it): the engine's re-check of the snapshots it keeps runs on
+    /// read connections while this one writes.
+    /// </summary>
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
+    {
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(createEnvelope);
+        ArgumentNullException.ThrowIfNull(deleteOlder);
         if (expectedLatestSequence is < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(expectedLatestSequence), expectedLatestSequence, "The expected latest sequence is 0 (no snapshot yet) or more.");
@@ -167,20 +174,31 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             }
 
             var sequence = latest + 1;
-            var envelope = createEnvelope(sequence);
+            await InsertAsync(connection, transaction, "snapshots", system, sequence, createEnvelope(sequence), ct).ConfigureAwait(false);
+            await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
+
+            // Retention is best effort: when it fails, the snapshot is still committed, and the next prune redoes what
+            // this one left. Cancellation is checked before the commit below.
+            IReadOnlyCollection<long> olderToDelete;
+            try
+            {
+                olderToDelete = await deleteOlder(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                olderToDelete = [];
+            }
+
             var deleted = false;
-            foreach (var old in deleteOlder)
+            foreach (var old in olderToDelete)
             {
                 if (old < sequence)
                 {
-                    // Deleted before the insert: the new row can take the pages the old one frees, in this same commit.
                     using var delete = Command(connection, transaction, "DELETE FROM snapshots WHERE system = $system AND sequence = $sequence", system, old);
                     deleted |= await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
                 }
             }
 
-            await InsertAsync(connection, transaction, "snapshots", system, sequence, envelope, ct).ConfigureAwait(false);
-            await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
             if (deleted)
             {
                 await ReclaimFreePagesAsync(connection, transaction, ct).ConfigureAwait(false);
@@ -222,7 +240,6 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
-        Interlocked.Increment(ref _singleReads);
         return RunAsync<byte[]?>("read", system, write: false, async (connection, ct) =>
         {
             // An envelope up to SmallReadBytes comes back in the same statement that finds it (one statement is its own
@@ -287,7 +304,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         return RunAsync<IReadOnlyDictionary<long, byte[]>>("read", system, write: false, async (connection, ct) =>
         {
             var names = string.Join(", ", batch.Select((_, i) => "$s" + i.ToString(CultureInfo.InvariantCulture)));
-            using var command = Command(connection, null, $"SELECT sequence, envelope FROM snapshots WHERE system = $system AND sequence IN ({names}) AND length(envelope) <= $small", system);
+            using var command = Command(connection, null, $"SELECT sequence, length(envelope), envelope FROM snapshots WHERE system = $system AND sequence IN ({names}) AND length(envelope) <= $small", system);
             command.Parameters.AddWithValue("$small", SmallReadBytes);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -297,11 +314,17 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             var result = new Dictionary<long, byte[]>();
             long total = 0;
             using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (total < MaxBatchBytes && await reader.ReadAsync(ct).ConfigureAwait(false))
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                var bytes = reader.GetFieldValue<byte[]>(1);
-                result[reader.GetInt64(0)] = bytes;
-                total += bytes.LongLength;
+                // The bound holds for what is returned: the row that would cross it, and any after it, are left to ReadAsync.
+                var length = reader.GetInt64(1);
+                if (total + length > MaxBatchBytes)
+                {
+                    break;
+                }
+
+                result[reader.GetInt64(0)] = reader.GetFieldValue<byte[]>(2);
+                total += length;
             }
 
             return result;

@@ -361,6 +361,85 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_AsksWhatToDeleteWithTheNewRowInsertedButNotYetCommitted_ThenDeletesInTheSameCommit()
+    {
+        await using var store = CreateStore();
+        var sut = (ISnapshotStoreWithPruningAppend)store;
+        for (var i = 1; i <= 3; i++)
+        {
+            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
+
+        var committedBefore = ((SqliteSnapshotStore)store).CommittedWrites;
+        bool? writeLockHeld = null;
+        long? visibleLatest = null;
+        var sequence = await sut.AppendAsync(
+            "alpha",
+            3,
+            seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""),
+            _ =>
+            {
+                // Asked while the append holds the write lock, with its row not visible to any other connection yet: the
+                // engine's re-check reads on other connections meanwhile, and the deletes join the same commit.
+                using var raw = OpenRaw();
+                visibleLatest = (long)Scalar(raw, "SELECT max(sequence) FROM snapshots WHERE system = 'alpha'")!;
+                // Microsoft.Data.Sqlite retries a busy statement until the command timeout: one second, then BUSY.
+                using var other = new SqliteConnection($"Data Source={DatabasePath};Pooling=False;Default Timeout=1");
+                other.Open();
+                Scalar(other, "PRAGMA busy_timeout = 0");
+                try
+                {
+                    Scalar(other, "BEGIN IMMEDIATE");
+                    Scalar(other, "ROLLBACK");
+                    writeLockHeld = false;
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode == 5)
+                {
+                    writeLockHeld = true;
+                }
+
+                return Task.FromResult<IReadOnlyCollection<long>>([1L, 4L]);
+            },
+            Ct);
+
+        Assert.Equal(4, sequence);
+        Assert.True(writeLockHeld);
+        Assert.Equal(3, visibleLatest);
+        Assert.Equal(1, ((SqliteSnapshotStore)store).CommittedWrites - committedBefore);
+        var kept = new List<long>();
+        await foreach (var item in store.ListAsync("alpha", Ct))
+        {
+            kept.Add(item.Sequence);
+        }
+
+        Assert.Equal([2L, 3L, 4L], kept); // 1 deleted; 4 (the new one) never
+    }
+
+    [Fact]
+    public async Task Append_WhatToDeleteFails_TheAppendStillCommitsAndNothingIsDeleted()
+    {
+        await using var store = CreateStore();
+        var sut = (ISnapshotStoreWithPruningAppend)store;
+        await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, """{"v":1}"""), Ct);
+
+        var sequence = await sut.AppendAsync(
+            "alpha",
+            1,
+            seq => TestEnvelopes.Create("alpha", seq, """{"v":2}"""),
+            _ => Task.FromException<IReadOnlyCollection<long>>(new InvalidOperationException("planning failed")),
+            Ct);
+
+        Assert.Equal(2, sequence);
+        var kept = new List<long>();
+        await foreach (var item in store.ListAsync("alpha", Ct))
+        {
+            kept.Add(item.Sequence);
+        }
+
+        Assert.Equal([1L, 2L], kept);
+    }
+
+    [Fact]
     public async Task ReadMany_ReturnsExactlyWhatReadReturns_AndLeavesOutWhatIsNotThere()
     {
         await using var store = CreateStore();
@@ -381,11 +460,34 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task Save_KeptSnapshotDamagedInTheDatabase_IsCaughtByTheBatchedRecheck_AndTheGoodOldestStays()
+    public async Task ReadMany_EnvelopesAddingUpPastSixteenMebibytes_ReturnsAtMostSixteenMebibytes_TheRestIsLeftOut()
     {
         await using var store = CreateStore();
         var sut = (SqliteSnapshotStore)store;
-        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
+        // 17 envelopes just under 1 MiB each (the largest batched): 16 fit the bound, the 17th would cross it.
+        var payload = new byte[1024 * 1024 - 4096];
+        Random.Shared.NextBytes(payload);
+        for (var i = 1; i <= 17; i++)
+        {
+            await store.AppendAsync("big", null, seq => TestEnvelopes.Create("big", seq, payload), Ct);
+        }
+
+        var read = await sut.ReadManyAsync("big", Enumerable.Range(1, 17).Select(i => (long)i).ToList(), Ct);
+
+        Assert.InRange(read.Values.Sum(b => (long)b.Length), 1, 16L * 1024 * 1024);
+        Assert.Equal(16, read.Count);
+        foreach (var (sequence, bytes) in read)
+        {
+            Assert.Equal(await store.ReadAsync("big", sequence, Ct), bytes);
+        }
+    }
+
+    [Fact]
+    public async Task Save_KeptSnapshotDamagedInTheDatabase_IsCaughtByTheBatchedRecheck_AndTheGoodOldestStays()
+    {
+        await using var store = CreateStore();
+        var sut = new CountingReadsStore((SqliteSnapshotStore)store);
+        await using var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
         for (var i = 1; i <= 6; i++)
         {
             await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}},"pad":"0123456789"}"""), cancellationToken: Ct);
@@ -416,6 +518,30 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         {
             Assert.Equal(5L, Scalar(raw, "SELECT sequence FROM quarantine WHERE system = 'alpha'"));
         }
+    }
+
+    /// <summary>The SQLite store with its pruning append and batch read, counting the snapshots read one by one.</summary>
+    private sealed class CountingReadsStore(SqliteSnapshotStore inner)
+        : DelegatingSnapshotStore<SqliteSnapshotStore>(inner, ownsInner: false), ISnapshotStoreWithPruningAppend, ISnapshotStoreWithBatchRead
+    {
+        private long _singleReads;
+
+        public long SingleReads => Interlocked.Read(ref _singleReads);
+
+        public override Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _singleReads);
+            return Inner.ReadAsync(system, sequence, cancellationToken);
+        }
+
+        public Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken) =>
+            Inner.ReadManyAsync(system, sequences, cancellationToken);
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken) =>
+            Inner.AppendAsync(system, expectedLatestSequence, createEnvelope, deleteOlder, cancellationToken);
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken) =>
+            Inner.AppendAsync(system, expectedLatestSequence, createEnvelope, deleteOlder, cancellationToken);
     }
 
     private static async Task<List<long>> ListAsync(ISnapshotStore store, string system)

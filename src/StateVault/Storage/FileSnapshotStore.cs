@@ -629,7 +629,10 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     /// <see cref="FolderScan.Latest"/> is.</param>
     private static FolderScan ScanFolder(string dir, string system, bool snapshotLengths)
     {
-        var scan = new FolderScan();
+        var snapshots = new List<StoredSnapshotRef>();
+        long latest = 0;
+        bool trash = false, quarantine = false, highWater = false;
+        List<string>? temporary = null;
         try
         {
             // The enumerable opens the folder as it is constructed.
@@ -642,40 +645,40 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
                 switch (entry.Kind)
                 {
                     case FolderEntryKind.Snapshot:
-                        scan.Latest = Math.Max(scan.Latest, entry.Sequence);
+                        latest = Math.Max(latest, entry.Sequence);
                         if (snapshotLengths)
                         {
                             // A file unlinked between the directory read and its stat has length 0: the read that follows
                             // finds it gone (or, if it truly is empty, damaged), as with any snapshot deleted after listing.
-                            scan.Snapshots.Add(new StoredSnapshotRef(entry.Sequence, entry.Length));
+                            snapshots.Add(new StoredSnapshotRef(entry.Sequence, entry.Length));
                         }
 
                         break;
                     case FolderEntryKind.Trash:
-                        scan.Trash = true;
+                        trash = true;
                         break;
                     case FolderEntryKind.Temporary:
-                        (scan.Temporary ??= []).Add(entry.Name!);
+                        (temporary ??= []).Add(entry.Name!);
                         break;
                     case FolderEntryKind.QuarantineFolder:
-                        scan.Quarantine = true;
+                        quarantine = true;
                         break;
                     case FolderEntryKind.HighWater:
-                        scan.HighWater = true;
+                        highWater = true;
                         break;
                 }
             }
         }
         catch (DirectoryNotFoundException)
         {
-            return new FolderScan();
+            return FolderScan.Empty;
         }
         catch (IOException) when (!Directory.Exists(dir))
         {
-            return new FolderScan(); // a file where the folder would be holds no snapshots, as before it was listed
+            return FolderScan.Empty; // a file where the folder would be holds no snapshots, as before it was listed
         }
 
-        return scan;
+        return new FolderScan(snapshots, latest, trash, temporary, quarantine, highWater);
     }
 
     private enum FolderEntryKind : byte
@@ -690,19 +693,16 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
 
     private readonly record struct FolderEntry(FolderEntryKind Kind, long Sequence, long Length, string? Name);
 
-    private sealed class FolderScan
+    /// <summary>What one pass over a folder found.</summary>
+    /// <param name="Snapshots">The snapshots with their lengths, when asked for (otherwise empty).</param>
+    /// <param name="Latest">The highest snapshot sequence, 0 when none.</param>
+    /// <param name="Trash">Whether renamed-away snapshots wait to be unlinked.</param>
+    /// <param name="Temporary">Temporary files of interrupted writes, if any.</param>
+    /// <param name="Quarantine">Whether the quarantine folder exists.</param>
+    /// <param name="HighWater">Whether the high-water mark file exists.</param>
+    private readonly record struct FolderScan(List<StoredSnapshotRef> Snapshots, long Latest, bool Trash, List<string>? Temporary, bool Quarantine, bool HighWater)
     {
-        public List<StoredSnapshotRef> Snapshots { get; } = [];
-
-        public long Latest { get; set; }
-
-        public bool Trash { get; set; }
-
-        public bool Quarantine { get; set; }
-
-        public bool HighWater { get; set; }
-
-        public List<string>? Temporary { get; set; }
+        public static FolderScan Empty => new([], 0, false, null, false, false);
     }
 
     private static FolderEntry Classify(ref FileSystemEntry entry, string system, bool snapshotLengths)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -527,12 +528,20 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             // when the attempt fails: its write may have landed with the reply lost.
             var writer = Guid.NewGuid().ToString("N");
             long? unsettled = null;
+            // The lowest number an attempt of this save allocated, set before its bytes reach the store: retention's
+            // listing, which may run while the append writes, leaves out everything from there up.
+            var allocated = new StrongBox<long>(long.MaxValue);
             EnvelopeBytes CreateEnvelope(long seq)
             {
                 // Every store's append comes through here: a number out of range (a store that wrapped past
                 // long.MaxValue, or reached the bound) is refused before a byte is written.
                 EnsureSequenceInRange(system, seq);
                 unsettled = seq;
+                if (seq < Volatile.Read(ref allocated.Value))
+                {
+                    Volatile.Write(ref allocated.Value, seq);
+                }
+
                 written = new SnapshotHeader
                 {
                     System = system,
@@ -556,15 +565,14 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             }
 
             // A store that deletes in the append's own commit: retention is planned with the new snapshot counted, so the save
-            // is one durable commit instead of one per pruned snapshot. The snapshots are listed before the append (so the
-            // new one is never among them); verifying the ones kept runs while the append writes and flushes, and the store
-            // asks for the result only once the new snapshot is durable.
-            // When the listing fails, the ordinary path runs after the append instead (and meets the failure there).
+            // is one durable commit instead of one per pruned snapshot. Listing and verifying the snapshots kept run while
+            // the append writes and flushes (the listing leaves out the number the append allocated, should it see the new
+            // snapshot already), and the store asks for the result as late as it can.
+            // When the listing or the plan fails, the ordinary path runs after the append instead (and meets the failure there).
             var pruneInAppend = _options.PruneAfterSave ? _store as ISnapshotStoreWithPruningAppend : null;
-            var listed = pruneInAppend is null ? null : await TryListForRetentionAsync(system, cancellationToken).ConfigureAwait(false);
-            var planned = listed is null
+            var planned = pruneInAppend is null
                 ? null
-                : Task.Run(() => PlanPruneWithAppendAsync(system, listed, created, options?.Tags ?? [], cancellationToken), CancellationToken.None);
+                : Task.Run(() => PlanPruneWithAppendAsync(system, allocated, created, options?.Tags ?? [], cancellationToken), CancellationToken.None);
 
             long sequence;
             try
@@ -896,6 +904,20 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             return default;
         }
 
+        UInt128? fingerprint = null;
+        if (listedChunks is null && _verified.TryGetValue((system, sequence), out var known) && known is { ReadBack: true, Fingerprint: { } expected } && known.Length == bytes.LongLength)
+        {
+            fingerprint = XxHash128.HashToUInt128(bytes);
+            if (fingerprint == expected)
+            {
+                // The very bytes that passed full verification here before (same length, same 128-bit fingerprint): their
+                // header is not parsed nor their SHA-256 computed again. Any other bytes, a flipped bit among them, take the
+                // full path below. The payload is the envelope's tail, decoded as always.
+                var json = SnapshotCodecs.Decode(known.Header.Codec, bytes.AsMemory(bytes.Length - (int)known.Header.StoredLength), known.Header.RawLength, _options.MaxStateBytes);
+                return new OpenedSnapshot(known.Header, json, null);
+            }
+        }
+
         try
         {
             var (header, payload) = SnapshotEnvelope.Decode(bytes);
@@ -943,7 +965,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             else
             {
                 var json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength, _options.MaxStateBytes);
-                _verified[(system, sequence)] = new VerifiedSnapshot(bytes.LongLength, header, XxHash128.HashToUInt128(bytes));
+                _verified[(system, sequence)] = new VerifiedSnapshot(bytes.LongLength, header, fingerprint ?? XxHash128.HashToUInt128(bytes), ReadBack: true);
                 return new OpenedSnapshot(header, json, null);
             }
         }
@@ -1013,31 +1035,26 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
     }
 
-    /// <summary>Lists <paramref name="system"/> for retention planned with the append (see <see cref="PlanPruneWithAppendAsync"/>).</summary>
-    /// <returns><see langword="null"/> when the listing failed: the save itself must not fail for it.</returns>
-    private async Task<List<StoredSnapshotRef>?> TryListForRetentionAsync(string system, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
-        }
-        catch (StateVaultException ex)
-        {
-            Log.RetentionFailed(_logger, system, ex);
-            return null;
-        }
-    }
-
     /// <summary>
-    /// Plans retention over <paramref name="refs"/>, listed before the append, as it will be once a new valid snapshot created
-    /// at <paramref name="created"/> is stored, for a store that deletes in the append's commit.
+    /// Lists <paramref name="system"/> and plans retention as it will be once a new valid snapshot created at
+    /// <paramref name="created"/> is stored, for a store that deletes in the append's commit. Runs while the append writes.
     /// </summary>
+    /// <param name="system">The system.</param>
+    /// <param name="allocated">The lowest sequence the save's append allocated (<see cref="long.MaxValue"/> until it has):
+    /// read after the listing, so a listing that already shows the new snapshot leaves it out (it is counted as the pending
+    /// one, never twice).</param>
+    /// <param name="created">The new snapshot's time.</param>
+    /// <param name="tags">The new snapshot's tags.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>The sequences to delete with the append, or <see langword="null"/> when the ordinary path must run after the
-    /// append instead (a damaged snapshot to quarantine, or the planning failed: the save itself must not fail for it).</returns>
-    private async Task<IReadOnlyCollection<long>?> PlanPruneWithAppendAsync(string system, List<StoredSnapshotRef> refs, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    /// append instead (a damaged snapshot to quarantine, or the listing or planning failed: the save itself must not fail for it).</returns>
+    private async Task<IReadOnlyCollection<long>?> PlanPruneWithAppendAsync(string system, StrongBox<long> allocated, DateTimeOffset created, IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
         try
         {
+            var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+            var bound = Volatile.Read(ref allocated.Value);
+            refs.RemoveAll(r => r.Sequence >= bound);
             // The new snapshot's number is not known yet; it will be above every listed one, which is all the planner uses.
             var pending = new RetentionPlanner.Candidate(long.MaxValue, created, tags, IsValid: true);
             var (plan, listings) = await PlanRetentionAsync(system, refs, _options.RetentionFor(system), dryRun: false, justWritten: null, pending, cancellationToken).ConfigureAwait(false);
@@ -1143,10 +1160,21 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                     .ToList();
                 var fresh = new SnapshotListing?[kept.Count];
                 var prefetched = await PrefetchForRecheckAsync(system, kept, cancellationToken).ConfigureAwait(false);
-                await Parallel.ForEachAsync(
-                    Enumerable.Range(0, kept.Count),
-                    new ParallelOptions { MaxDegreeOfParallelism = RecheckParallelism, CancellationToken = cancellationToken },
-                    async (i, ct) => fresh[i] = await RecheckAsync(system, new StoredSnapshotRef(kept[i].Sequence, kept[i].StoredBytes), listedChunks, prefetched.GetValueOrDefault(kept[i].Sequence), ct).ConfigureAwait(false)).ConfigureAwait(false);
+                if (kept.TrueForAll(k => prefetched.ContainsKey(k.Sequence)))
+                {
+                    // Every byte is here already: comparing fingerprints is a hash each, not worth a hop to other threads.
+                    for (var i = 0; i < kept.Count; i++)
+                    {
+                        fresh[i] = await RecheckAsync(system, new StoredSnapshotRef(kept[i].Sequence, kept[i].StoredBytes), listedChunks, prefetched[kept[i].Sequence], cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await Parallel.ForEachAsync(
+                        Enumerable.Range(0, kept.Count),
+                        new ParallelOptions { MaxDegreeOfParallelism = RecheckParallelism, CancellationToken = cancellationToken },
+                        async (i, ct) => fresh[i] = await RecheckAsync(system, new StoredSnapshotRef(kept[i].Sequence, kept[i].StoredBytes), listedChunks, prefetched.GetValueOrDefault(kept[i].Sequence), ct).ConfigureAwait(false)).ConfigureAwait(false);
+                }
                 for (var i = 0; i < kept.Count; i++)
                 {
                     if (fresh[i] is not { IsValid: true })
@@ -1267,7 +1295,12 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 .Concat(pending is { } p ? [p] : []),
             policy);
 
-    private readonly record struct VerifiedSnapshot(long Length, SnapshotHeader Header, UInt128? Fingerprint);
+    /// <param name="Length">The envelope's length.</param>
+    /// <param name="Header">Its header.</param>
+    /// <param name="Fingerprint">XXH128 of the whole envelope, when known and trusted.</param>
+    /// <param name="ReadBack">Whether <paramref name="Header"/> was parsed from those very bytes, read back from the store
+    /// (not the header this vault built): only then may a load of identical bytes return it without parsing them again.</param>
+    private readonly record struct VerifiedSnapshot(long Length, SnapshotHeader Header, UInt128? Fingerprint, bool ReadBack = false);
 
     private readonly record struct OpenedSnapshot(SnapshotHeader? Header, ReadOnlyMemory<byte> Json, SkippedSnapshot? Damaged);
 }

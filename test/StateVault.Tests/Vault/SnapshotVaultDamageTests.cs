@@ -246,4 +246,41 @@ public sealed class SnapshotVaultDamageTests : IAsyncLifetime
         Assert.Equal(SnapshotCodecs.Identity, saved.Codec);
         Assert.Equal(100_000, loaded!.State["a"]!.GetValue<string>().Length);
     }
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task LoadLatest_SnapshotLoadedBefore_ComesBackTheSameFromIdenticalBytes(bool compressed)
+    {
+        var sut = _h.CreateVault(o => { o.Compression.Threshold = 0; o.Compression.CompressOnLocalStores = compressed; });
+        var state = new JsonObject { ["a"] = new string('y', 5_000), ["n"] = 7 };
+        await sut.SaveAsync("again", state, options: new SaveOptions { Tags = ["t"] }, cancellationToken: Ct);
+
+        var first = await sut.LoadLatestAsync<JsonObject>("again", Ct);
+        var second = await sut.LoadLatestAsync<JsonObject>("again", Ct);
+
+        Assert.Equal(compressed, first!.Metadata.Codec != SnapshotCodecs.Identity);
+        Assert.Equal(first.State.ToJsonString(), second!.State.ToJsonString());
+        Assert.Equal(state.ToJsonString(), second.State.ToJsonString());
+        var none = new Dictionary<string, string>();
+        Assert.Equal(first.Metadata with { Tags = [], Attributes = none }, second.Metadata with { Tags = [], Attributes = none });
+        Assert.Equal(["t"], second.Metadata.Tags);
+    }
+
+    [Fact]
+    public async Task LoadLatest_BitFlippedInASnapshotThisVaultAlreadyVerified_IsStillDamageAndFallsBack()
+    {
+        var sut = _h.CreateVault();
+        await sut.SaveAsync("flip", new JsonObject { ["v"] = 1 }, cancellationToken: Ct);
+        await sut.SaveAsync("flip", new JsonObject { ["v"] = 2 }, cancellationToken: Ct);
+        Assert.Equal(2, (await sut.LoadLatestAsync<JsonObject>("flip", Ct))!.Metadata.Sequence);
+
+        // Same length, one bit different: the bytes no longer match what the first load verified in full.
+        _h.Corrupt("flip", 2);
+        var loaded = await sut.LoadLatestAsync<JsonObject>("flip", Ct);
+
+        Assert.Equal(1, loaded!.Metadata.Sequence);
+        Assert.Equal(1, loaded.State["v"]!.GetValue<int>());
+        Assert.True(loaded.FellBack);
+        Assert.Contains("flip-0000000000000000002.svsnap", _h.QuarantinedFiles("flip"));
+    }
 }

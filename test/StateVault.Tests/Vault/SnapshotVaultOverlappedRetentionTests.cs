@@ -45,6 +45,26 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SaveAsync_RetentionListsOnlyOnceTheNewSnapshotIsOnDisk_CountsItOnceAndKeepsFive()
+    {
+        var probe = new LateListingStore((ISnapshotStoreWithPruningAppend)_h.Store);
+        var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 5 }, probe);
+        for (var i = 1; i <= 6; i++)
+        {
+            await sut.SaveAsync("late", new JsonObject { ["v"] = i }, cancellationToken: Ct);
+        }
+
+        Assert.Equal([2L, 3L, 4L, 5L, 6L], _h.StoredSequences("late"));
+
+        // Retention's listing for the next save runs only once snapshot 7 is durable, so it shows 7 next to the pending one.
+        probe.HoldListing = true;
+        await sut.SaveAsync("late", new JsonObject { ["v"] = 7 }, cancellationToken: Ct);
+
+        Assert.True(probe.ListingSawTheNewSnapshot, "the listing ran after the new snapshot was written");
+        Assert.Equal([3L, 4L, 5L, 6L, 7L], _h.StoredSequences("late"));
+    }
+
+    [Fact]
     public async Task FileStoreAppend_AsksWhatToDeleteOnlyOnceTheNewSnapshotIsOnDisk()
     {
         var store = (ISnapshotStoreWithPruningAppend)_h.Store;
@@ -95,6 +115,44 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
     {
         var (header, payload) = SnapshotEnvelope.Decode(envelope);
         return SnapshotEnvelope.Create(header with { Sequence = sequence }, payload).ToArray();
+    }
+
+    /// <summary>The file store, with a listing that waits (when asked to) until the append asks what to delete.</summary>
+    private sealed class LateListingStore(ISnapshotStoreWithPruningAppend inner)
+        : DelegatingSnapshotStore<ISnapshotStoreWithPruningAppend>(inner, ownsInner: false), ISnapshotStoreWithPruningAppend
+    {
+        private readonly TaskCompletionSource _asked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool HoldListing { get; set; }
+
+        public bool ListingSawTheNewSnapshot { get; private set; }
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken) =>
+            Inner.AppendAsync(system, expectedLatestSequence, createEnvelope, deleteOlder, cancellationToken);
+
+        public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken) =>
+            Inner.AppendAsync(system, expectedLatestSequence, createEnvelope, ct =>
+            {
+                _asked.TrySetResult();
+                return deleteOlder(ct);
+            }, cancellationToken);
+
+        public override async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var latest = 0L;
+            if (HoldListing)
+            {
+                // Bounded, so a vault that waited for its plan before appending fails on the assertions instead of hanging.
+                await Task.WhenAny(_asked.Task, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken));
+                latest = await Inner.GetLatestSequenceAsync(system, cancellationToken);
+            }
+
+            await foreach (var item in Inner.ListAsync(system, cancellationToken))
+            {
+                ListingSawTheNewSnapshot |= HoldListing && item.Sequence == latest && _asked.Task.IsCompleted;
+                yield return item;
+            }
+        }
     }
 
     /// <summary>The file store, with a read that waits for the next append's envelope and a hook at that moment.</summary>
