@@ -74,8 +74,16 @@ internal static class BreakdownRunner
         }
 
         var times = new Dictionary<string, List<double>>(StringComparer.Ordinal);
-        void Add(string name, double ms) => (times.TryGetValue(name, out var list) ? list : times[name] = []).Add(ms);
-        for (var round = 0; round < rounds; round++)
+        var recording = false;
+        void Add(string name, double ms)
+        {
+            if (recording)
+            {
+                (times.TryGetValue(name, out var list) ? list : times[name] = []).Add(ms);
+            }
+        }
+
+        async Task RoundAsync()
         {
             var clock = Stopwatch.StartNew();
             HandRolledWriter.Save(handDir, state);
@@ -138,6 +146,13 @@ internal static class BreakdownRunner
             Add("load step: deserialize (vault options)", clock.Elapsed.TotalMilliseconds);
         }
 
+        await SteadyState.WarmUpAsync(RoundAsync, callsPerPhase: 40);
+        recording = true;
+        for (var round = 0; round < rounds; round++)
+        {
+            await RoundAsync();
+        }
+
         Console.WriteLine();
         Console.WriteLine($"| {bytes / 1024} KiB | median ms | × hand-rolled |");
         Console.WriteLine("|---|---:|---:|");
@@ -184,6 +199,8 @@ internal static class BreakdownRunner
                 await save(i % Systems);
             }
         }
+
+        await SteadyState.WarmUpAsync(async () => await Task.WhenAll(variants.Select(v => v.Save(0))), callsPerPhase: 20);
 
         var rates = variants.ToDictionary(v => v.Name, _ => 0.0);
         for (var round = 0; round < 2; round++)
