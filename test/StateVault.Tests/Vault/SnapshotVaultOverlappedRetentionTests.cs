@@ -25,13 +25,7 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
     public async Task SaveAsync_KeptSnapshotDamagedWhileTheAppendWrites_IsSeenByTheRecheckAndTheGoodOldestStays()
     {
         var probe = new OverlapProbeStore((ISnapshotStoreWithPruningAppend)_h.Store);
-        var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 5 }, probe);
-        for (var i = 1; i <= 6; i++)
-        {
-            await sut.SaveAsync("kept", new JsonObject { ["v"] = i }, cancellationToken: Ct);
-        }
-
-        Assert.Equal([2L, 3L, 4L, 5L, 6L], _h.StoredSequences("kept"));
+        var sut = await KeepingFiveOfSixAsync(probe, "kept");
 
         // The next save's re-check of 4 waits until the store is writing snapshot 7; 4 is damaged at that moment.
         probe.HoldReadOf = 4;
@@ -48,13 +42,7 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
     public async Task SaveAsync_RetentionListsOnlyOnceTheNewSnapshotIsOnDisk_CountsItOnceAndKeepsFive()
     {
         var probe = new LateListingStore((ISnapshotStoreWithPruningAppend)_h.Store);
-        var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 5 }, probe);
-        for (var i = 1; i <= 6; i++)
-        {
-            await sut.SaveAsync("late", new JsonObject { ["v"] = i }, cancellationToken: Ct);
-        }
-
-        Assert.Equal([2L, 3L, 4L, 5L, 6L], _h.StoredSequences("late"));
+        var sut = await KeepingFiveOfSixAsync(probe, "late");
 
         // Retention's listing for the next save runs only once snapshot 7 is durable, so it shows 7 next to the pending one.
         probe.HoldListing = true;
@@ -109,6 +97,19 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
 
         Assert.Equal(2, sequence);
         Assert.Equal([1L, 2L], _h.StoredSequences("fails"));
+    }
+
+    /// <summary>A keep-last-5 vault over <paramref name="store"/> after six saves of <paramref name="system"/>: 2 to 6 are stored.</summary>
+    private async Task<SnapshotVault> KeepingFiveOfSixAsync(ISnapshotStore store, string system)
+    {
+        var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 5 }, store);
+        for (var i = 1; i <= 6; i++)
+        {
+            await sut.SaveAsync(system, new JsonObject { ["v"] = i }, cancellationToken: Ct);
+        }
+
+        Assert.Equal([2L, 3L, 4L, 5L, 6L], _h.StoredSequences(system));
+        return sut;
     }
 
     private static byte[] Reframe(byte[] envelope, long sequence)
