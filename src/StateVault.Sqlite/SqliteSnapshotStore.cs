@@ -96,6 +96,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     private const int MaxBatchSequences = 256;
     private const long MaxBatchBytes = 16L * 1024 * 1024;
 
+    /// <summary>The SQL function <see cref="ListAndReadAsync"/> asks per row whether to return its envelope.</summary>
+    private const string WantedFunction = "statevault_wanted";
+
     private readonly string _connectionString;
     private readonly string _databaseName;
     private readonly int _busyTimeoutMilliseconds;
@@ -328,6 +331,60 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             }
 
             return result;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// One statement lists the snapshots and returns the envelopes <paramref name="wanted"/> selects, as far as
+    /// <see cref="ReadManyAsync"/> would (small ones only, <see cref="MaxBatchSequences"/> and <see cref="MaxBatchBytes"/> at
+    /// most): the choice is made per row inside the query, so no other envelope is read.
+    /// </summary>
+    public Task<(IReadOnlyList<StoredSnapshotRef> Snapshots, IReadOnlyDictionary<long, byte[]> Envelopes)> ListAndReadAsync(string system, Func<long, bool> wanted, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        ArgumentNullException.ThrowIfNull(wanted);
+        return RunAsync<(IReadOnlyList<StoredSnapshotRef>, IReadOnlyDictionary<long, byte[]>)>("list", system, write: false, async (connection, ct) =>
+        {
+            var count = 0;
+            long total = 0;
+            // Called by SQLite for each row in order; it keeps the bounds on what is returned. Registered on this connection
+            // for this statement only: removed below, so a pooled connection holds no caller's delegate.
+            connection.CreateFunction<long, long, bool>(WantedFunction, (sequence, length) =>
+            {
+                if (length > SmallReadBytes || count >= MaxBatchSequences || total + length > MaxBatchBytes || !wanted(sequence))
+                {
+                    return false;
+                }
+
+                count++;
+                total += length;
+                return true;
+            });
+            using var command = Command(connection, null, $"""
+                SELECT sequence, length(envelope), CASE WHEN {WantedFunction}(sequence, length(envelope)) THEN envelope END
+                FROM snapshots WHERE system = $system ORDER BY sequence
+                """, system);
+            var snapshots = new List<StoredSnapshotRef>();
+            var envelopes = new Dictionary<long, byte[]>();
+            try
+            {
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    var sequence = reader.GetInt64(0);
+                    snapshots.Add(new StoredSnapshotRef(sequence, reader.GetInt64(1)));
+                    if (!reader.IsDBNull(2))
+                    {
+                        envelopes[sequence] = reader.GetFieldValue<byte[]>(2);
+                    }
+                }
+            }
+            finally
+            {
+                connection.CreateFunction<long, long, bool>(WantedFunction, null);
+            }
+
+            return (snapshots, envelopes);
         }, cancellationToken);
     }
 

@@ -459,6 +459,42 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         Assert.Empty(await sut.ReadManyAsync("alpha", [], Ct));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ListAndRead_ListsLikeListAndReadsExactlyTheWantedLikeRead_InTheStoreAndInTheDefault(bool sqliteOwn)
+    {
+        await using var store = CreateStore();
+        for (var i = 1; i <= 5; i++)
+        {
+            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
+
+        await store.AppendAsync("beta", null, seq => TestEnvelopes.Create("beta", seq, """{"other":true}"""), Ct);
+        await ((ISnapshotStoreWithPruningAppend)store).AppendAsync("alpha", 5, seq => TestEnvelopes.Create("alpha", seq, """{"v":6}"""), [1L], Ct);
+        var sut = new CountingReadsStore((SqliteSnapshotStore)store, forwardListAndRead: sqliteOwn);
+
+        var (snapshots, envelopes) = await ((ISnapshotStoreWithBatchRead)sut).ListAndReadAsync("alpha", sequence => sequence % 2 == 0, Ct);
+
+        Assert.Equal(await ListAsync(store, "alpha"), snapshots.Select(s => s.Sequence).ToList());
+        var listed = new List<StoredSnapshotRef>();
+        await foreach (var item in store.ListAsync("alpha", Ct))
+        {
+            listed.Add(item);
+        }
+
+        Assert.Equal(listed, snapshots);
+        Assert.Equal([2L, 4L, 6L], envelopes.Keys.Order());
+        foreach (var (sequence, bytes) in envelopes)
+        {
+            Assert.Equal(await store.ReadAsync("alpha", sequence, Ct), bytes);
+        }
+
+        Assert.Equal(sqliteOwn ? 0 : 1, sut.Lists);
+        Assert.Equal(sqliteOwn ? 0 : 1, sut.BatchReads);
+        Assert.Empty((await ((ISnapshotStoreWithBatchRead)sut).ListAndReadAsync("gamma", _ => true, Ct)).Snapshots);
+    }
+
     [Fact]
     public async Task ReadMany_EnvelopesAddingUpPastSixteenMebibytes_ReturnsAtMostSixteenMebibytes_TheRestIsLeftOut()
     {
@@ -473,12 +509,17 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         }
 
         var read = await sut.ReadManyAsync("big", Enumerable.Range(1, 17).Select(i => (long)i).ToList(), Ct);
+        var (listed, listedBytes) = await sut.ListAndReadAsync("big", _ => true, Ct);
 
-        Assert.InRange(read.Values.Sum(b => (long)b.Length), 1, 16L * 1024 * 1024);
-        Assert.Equal(16, read.Count);
-        foreach (var (sequence, bytes) in read)
+        Assert.Equal(17, listed.Count);
+        foreach (var batch in new[] { read, listedBytes })
         {
-            Assert.Equal(await store.ReadAsync("big", sequence, Ct), bytes);
+            Assert.InRange(batch.Values.Sum(b => (long)b.Length), 1, 16L * 1024 * 1024);
+            Assert.Equal(16, batch.Count);
+            foreach (var (sequence, bytes) in batch)
+            {
+                Assert.Equal(await store.ReadAsync("big", sequence, Ct), bytes);
+            }
         }
     }
 
@@ -493,10 +534,14 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
             await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}},"pad":"0123456789"}"""), cancellationToken: Ct);
         }
 
-        // A steady-state save re-checks the four kept snapshots it did not just write in one query, none one by one.
-        var singleReads = sut.SingleReads;
+        // A steady-state save lists and re-reads the kept snapshots it did not just write in one query: nothing one by one,
+        // no separate listing or batch read.
+        var (singleReads, lists, batches, listsWithBytes) = (sut.SingleReads, sut.Lists, sut.BatchReads, sut.ListsWithBytes);
         await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":7,"pad":"0123456789"}"""), cancellationToken: Ct);
         Assert.Equal(singleReads, sut.SingleReads);
+        Assert.Equal(lists, sut.Lists);
+        Assert.Equal(batches, sut.BatchReads);
+        Assert.Equal(listsWithBytes + 1, sut.ListsWithBytes);
         Assert.Equal([3L, 4L, 5L, 6L, 7L], await ListAsync(store, "alpha"));
 
         // Snapshot 5 rots in the database (same length): the next save's batched re-check must see it.
@@ -520,13 +565,22 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         }
     }
 
-    /// <summary>The SQLite store with its pruning append and batch read, counting the snapshots read one by one.</summary>
-    private sealed class CountingReadsStore(SqliteSnapshotStore inner)
+    /// <summary>The SQLite store with its pruning append and batch reads, counting the reads and listings of each kind.</summary>
+    private sealed class CountingReadsStore(SqliteSnapshotStore inner, bool forwardListAndRead = true)
         : DelegatingSnapshotStore<SqliteSnapshotStore>(inner, ownsInner: false), ISnapshotStoreWithPruningAppend, ISnapshotStoreWithBatchRead
     {
         private long _singleReads;
+        private long _lists;
+        private long _batchReads;
+        private long _listsWithBytes;
 
         public long SingleReads => Interlocked.Read(ref _singleReads);
+
+        public long Lists => Interlocked.Read(ref _lists);
+
+        public long BatchReads => Interlocked.Read(ref _batchReads);
+
+        public long ListsWithBytes => Interlocked.Read(ref _listsWithBytes);
 
         public override Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
         {
@@ -534,14 +588,41 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
             return Inner.ReadAsync(system, sequence, cancellationToken);
         }
 
-        public Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken) =>
-            Inner.ReadManyAsync(system, sequences, cancellationToken);
+        public override IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _lists);
+            return Inner.ListAsync(system, cancellationToken);
+        }
+
+        public Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _batchReads);
+            return Inner.ReadManyAsync(system, sequences, cancellationToken);
+        }
+
+        // Forwarded unless asked not to: then the interface's default (a listing, then a batch read) runs over this wrapper.
+        Task<(IReadOnlyList<StoredSnapshotRef> Snapshots, IReadOnlyDictionary<long, byte[]> Envelopes)> ISnapshotStoreWithBatchRead.ListAndReadAsync(string system, Func<long, bool> wanted, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _listsWithBytes);
+            return forwardListAndRead ? Inner.ListAndReadAsync(system, wanted, cancellationToken) : DefaultListAndReadAsync(system, wanted, cancellationToken);
+        }
+
+        private Task<(IReadOnlyList<StoredSnapshotRef> Snapshots, IReadOnlyDictionary<long, byte[]> Envelopes)> DefaultListAndReadAsync(string system, Func<long, bool> wanted, CancellationToken cancellationToken) =>
+            ((ISnapshotStoreWithBatchRead)new DefaultBatchRead(this)).ListAndReadAsync(system, wanted, cancellationToken);
 
         public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken) =>
             Inner.AppendAsync(system, expectedLatestSequence, createEnvelope, deleteOlder, cancellationToken);
 
         public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken) =>
             Inner.AppendAsync(system, expectedLatestSequence, createEnvelope, deleteOlder, cancellationToken);
+    }
+
+    /// <summary>A batch reader that keeps the interface's default <see cref="ISnapshotStoreWithBatchRead.ListAndReadAsync"/>.</summary>
+    private sealed class DefaultBatchRead(ISnapshotStoreWithBatchRead inner)
+        : DelegatingSnapshotStore<ISnapshotStoreWithBatchRead>(inner, ownsInner: false), ISnapshotStoreWithBatchRead
+    {
+        public Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken) =>
+            Inner.ReadManyAsync(system, sequences, cancellationToken);
     }
 
     private static async Task<List<long>> ListAsync(ISnapshotStore store, string system)

@@ -17,4 +17,27 @@ public interface ISnapshotStoreWithBatchRead : ISnapshotStore
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>The envelopes read, by sequence; a sequence left out is read one by one by the caller.</returns>
     Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists the snapshots of <paramref name="system"/> (as <see cref="ISnapshotStore.ListAsync"/> does, in ascending order)
+    /// and, in the same round trip where the store can, reads those that <paramref name="wanted"/> selects (as
+    /// <see cref="ReadManyAsync"/> does, with the same freedom to leave any out). Retention lists and then re-reads the
+    /// snapshots it keeps; on a database both are one query. The default lists, then calls <see cref="ReadManyAsync"/>.
+    /// </summary>
+    /// <param name="system">A valid system name.</param>
+    /// <param name="wanted">Which listed sequences to read.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The listing, and the envelopes read by sequence.</returns>
+    async Task<(IReadOnlyList<StoredSnapshotRef> Snapshots, IReadOnlyDictionary<long, byte[]> Envelopes)> ListAndReadAsync(string system, Func<long, bool> wanted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        var snapshots = new List<StoredSnapshotRef>();
+        await foreach (var item in ListAsync(system, cancellationToken).ConfigureAwait(false))
+        {
+            snapshots.Add(item);
+        }
+
+        var sequences = snapshots.Select(s => s.Sequence).Where(wanted).ToList();
+        return (snapshots, sequences.Count == 0 ? new Dictionary<long, byte[]>() : await ReadManyAsync(system, sequences, cancellationToken).ConfigureAwait(false));
+    }
 }

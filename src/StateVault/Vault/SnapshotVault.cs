@@ -113,14 +113,22 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     {
         SystemName.Validate(system);
         var type = typeof(TState) == typeof(object) && state is not null ? state.GetType() : typeof(TState);
+        // Retention's listing and re-check start first: they run while the state is serialized, encoded and appended.
+        var retention = StartRetention(system, options, cancellationToken);
         // Serialized into a pooled buffer that goes back to the pool once the append is done (see PooledBufferWriter).
         using var json = new PooledBufferWriter();
-        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = _json.Encoder, Indented = _json.WriteIndented, SkipValidation = true }))
+        try
         {
+            using var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = _json.Encoder, Indented = _json.WriteIndented, SkipValidation = true });
             JsonSerializer.Serialize(writer, state, _json.GetTypeInfo(type));
         }
+        catch
+        {
+            retention.Abandon();
+            throw;
+        }
 
-        return await SaveCoreAsync(system, json.WrittenMemory, options?.StateType ?? UpcasterRegistry.GetName(type), options?.SchemaVersion ?? UpcasterRegistry.GetVersion(type), options, cancellationToken).ConfigureAwait(false);
+        return await SaveCoreAsync(system, json.WrittenMemory, options?.StateType ?? UpcasterRegistry.GetName(type), options?.SchemaVersion ?? UpcasterRegistry.GetVersion(type), options, retention, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Saves a JSON document (UTF-8) as the newest snapshot of <paramref name="system"/>.</summary>
@@ -138,7 +146,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             throw new ArgumentException($"The state is not valid JSON: {ex.Message}", nameof(json), ex);
         }
 
-        return SaveCoreAsync(system, json, options?.StateType ?? "json", options?.SchemaVersion ?? 1, options, cancellationToken);
+        return SaveCoreAsync(system, json, options?.StateType ?? "json", options?.SchemaVersion ?? 1, options, retention: null, cancellationToken);
     }
 
     /// <summary>
@@ -327,6 +335,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             snapshot.Metadata.StateType,
             snapshot.Metadata.SchemaVersion,
             (options ?? new SaveOptions()) with { Attributes = attributes, Tags = options?.Tags.Count > 0 ? options.Tags : snapshot.Metadata.Tags },
+            retention: null,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -437,15 +446,26 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
     }
 
-    private async Task<SnapshotMetadata> SaveCoreAsync(string system, ReadOnlyMemory<byte> json, string stateType, int schemaVersion, SaveOptions? options, CancellationToken cancellationToken)
+    /// <param name="system">The system.</param>
+    /// <param name="json">The state's JSON.</param>
+    /// <param name="stateType">The state type's name.</param>
+    /// <param name="schemaVersion">The state's schema version.</param>
+    /// <param name="options">The save's options.</param>
+    /// <param name="retention">Retention started before the state was serialized, or <see langword="null"/> to start it here.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    private async Task<SnapshotMetadata> SaveCoreAsync(string system, ReadOnlyMemory<byte> json, string stateType, int schemaVersion, SaveOptions? options, PlannedRetention? retention, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         if (json.Length > _options.MaxStateBytes)
         {
             // What could not be loaded back must not be saved.
+            retention?.Abandon();
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The state of '{system}' is {json.Length} bytes, more than the maximum state size ({_options.MaxStateBytes} bytes, SnapshotVaultOptions.MaxStateBytes)."), nameof(json));
         }
 
+        retention ??= StartRetention(system, options, cancellationToken);
+        var planned = retention.Plan;
+        var planAwaited = false;
         IDisposable? chunkLock = null;
         try
         {
@@ -520,7 +540,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             using var encodedScope = encoded;
             var payload = encoded.Memory;
             var sha = SnapshotEnvelope.Sha256Hex(payload.Span);
-            var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
+            var created = retention.Created;
             SnapshotHeader? written = null;
             long envelopeLength = 0;
             UInt128 fingerprint = default;
@@ -530,7 +550,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             long? unsettled = null;
             // The lowest number an attempt of this save allocated, set before its bytes reach the store: retention's
             // listing, which may run while the append writes, leaves out everything from there up.
-            var allocated = new StrongBox<long>(long.MaxValue);
+            var allocated = retention.Allocated;
             EnvelopeBytes CreateEnvelope(long seq)
             {
                 // Every store's append comes through here: a number out of range (a store that wrapped past
@@ -564,53 +584,38 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 return envelope;
             }
 
-            // A store that deletes in the append's own commit: retention is planned with the new snapshot counted, so the save
-            // is one durable commit instead of one per pruned snapshot. Listing and verifying the snapshots kept run while
-            // the append writes and flushes (the listing leaves out the number the append allocated, should it see the new
-            // snapshot already), and the store asks for the result as late as it can.
+            // A store that deletes in the append's own commit (see StartRetention): the store asks for the plan as late as it can.
             // When the listing or the plan fails, the ordinary path runs after the append instead (and meets the failure there).
-            var pruneInAppend = _options.PruneAfterSave ? _store as ISnapshotStoreWithPruningAppend : null;
-            var planned = pruneInAppend is null
-                ? null
-                : Task.Run(() => PlanPruneWithAppendAsync(system, allocated, created, options?.Tags ?? [], cancellationToken), CancellationToken.None);
-
-            long sequence;
-            try
-            {
-                sequence = await _retry.ExecuteAsync(
-                    async ct =>
+            var pruneInAppend = planned is null ? null : (ISnapshotStoreWithPruningAppend)_store;
+            // When the append fails, nothing was stored: the plan goes unused (its task is observed in the finally below).
+            var sequence = await _retry.ExecuteAsync(
+                async ct =>
+                {
+                    if (unsettled is { } candidate)
                     {
-                        if (unsettled is { } candidate)
+                        // Before appending again, look for our own write: retrying blindly would store the state twice, or
+                        // report a conflict with ourselves. A read that fails transiently is retried like the append.
+                        if (await IsOwnWriteAsync(system, candidate, writer, ct).ConfigureAwait(false))
                         {
-                            // Before appending again, look for our own write: retrying blindly would store the state twice, or
-                            // report a conflict with ourselves. A read that fails transiently is retried like the append.
-                            if (await IsOwnWriteAsync(system, candidate, writer, ct).ConfigureAwait(false))
-                            {
-                                Log.LostReplyFound(_logger, system, candidate);
-                                return candidate;
-                            }
-
-                            unsettled = null;
+                            Log.LostReplyFound(_logger, system, candidate);
+                            return candidate;
                         }
 
-                        return planned is not null
-                            ? await pruneInAppend!.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, async _ => await planned.ConfigureAwait(false) ?? [], ct).ConfigureAwait(false)
-                            : await _store.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, ct).ConfigureAwait(false);
-                    },
-                    cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                // Nothing was stored: the plan's result goes unused, but its task is still observed.
-                _ = planned?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                throw;
-            }
+                        unsettled = null;
+                    }
+
+                    return planned is not null
+                        ? await pruneInAppend!.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, async _ => await planned.ConfigureAwait(false) ?? [], ct).ConfigureAwait(false)
+                        : await _store.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
 
             IReadOnlyCollection<long>? pruned = null;
             if (planned is not null)
             {
                 try
                 {
+                    planAwaited = true;
                     pruned = await planned.ConfigureAwait(false);
                 }
                 catch (Exception ex)
@@ -680,7 +685,27 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         finally
         {
             chunkLock?.Dispose();
+            if (!planAwaited)
+            {
+                retention.Abandon();
+            }
         }
+    }
+
+    /// <summary>
+    /// Starts retention for a save on a store that deletes in the append's own commit: retention is planned with the new
+    /// snapshot counted, so the save is one durable commit instead of one per pruned snapshot. Listing and verifying the
+    /// snapshots kept run on another thread from here on, while the state is serialized, encoded, written and flushed
+    /// (the listing leaves out the number the append allocates, should it see the new snapshot already).
+    /// </summary>
+    private PlannedRetention StartRetention(string system, SaveOptions? options, CancellationToken cancellationToken)
+    {
+        var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
+        var allocated = new StrongBox<long>(long.MaxValue);
+        var plan = _options.PruneAfterSave && _store is ISnapshotStoreWithPruningAppend
+            ? Task.Run(() => PlanPruneWithAppendAsync(system, allocated, created, options?.Tags ?? [], cancellationToken), CancellationToken.None)
+            : null;
+        return new PlannedRetention(created, allocated, plan);
     }
 
     /// <summary>Whether the snapshot stored at <paramref name="sequence"/> is the one the save with token <paramref name="writer"/> wrote.</summary>
@@ -1052,12 +1077,27 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     {
         try
         {
-            var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+            // On a store that lists and reads in one round trip, the snapshots whose fingerprint the re-check compares come
+            // with the listing (see PrefetchForRecheckAsync).
+            List<StoredSnapshotRef> refs;
+            IReadOnlyDictionary<long, byte[]>? prefetched = null;
+            if (_store is ISnapshotStoreWithBatchRead batch)
+            {
+                (var listed, prefetched) = await _retry.ExecuteAsync(
+                    ct => new ValueTask<(IReadOnlyList<StoredSnapshotRef>, IReadOnlyDictionary<long, byte[]>)>(batch.ListAndReadAsync(system, sequence => ComparableFingerprint(system, sequence) is not null, ct)),
+                    cancellationToken).ConfigureAwait(false);
+                refs = [.. listed];
+            }
+            else
+            {
+                refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
+            }
+
             var bound = Volatile.Read(ref allocated.Value);
             refs.RemoveAll(r => r.Sequence >= bound);
             // The new snapshot's number is not known yet; it will be above every listed one, which is all the planner uses.
             var pending = new RetentionPlanner.Candidate(long.MaxValue, created, tags, IsValid: true);
-            var (plan, listings) = await PlanRetentionAsync(system, refs, _options.RetentionFor(system), dryRun: false, justWritten: null, pending, cancellationToken).ConfigureAwait(false);
+            var (plan, listings) = await PlanRetentionAsync(system, refs, _options.RetentionFor(system), dryRun: false, justWritten: null, pending, prefetched, cancellationToken).ConfigureAwait(false);
             if (!listings.TrueForAll(l => l.IsValid))
             {
                 return null;
@@ -1086,7 +1126,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     private async Task<(RetentionPlan Plan, List<SnapshotListing> Quarantined)> ApplyRetentionAsync(string system, RetentionPolicy policy, bool dryRun, long? justWritten, CancellationToken cancellationToken)
     {
         var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
-        var (plan, listings) = await PlanRetentionAsync(system, refs, policy, dryRun, justWritten, pending: null, cancellationToken).ConfigureAwait(false);
+        var (plan, listings) = await PlanRetentionAsync(system, refs, policy, dryRun, justWritten, pending: null, listedWithBytes: null, cancellationToken).ConfigureAwait(false);
         var quarantined = new List<SnapshotListing>();
         if (dryRun)
         {
@@ -1125,9 +1165,10 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
     /// <summary>
     /// Verifies (cached) the listed snapshots <paramref name="refs"/> of <paramref name="system"/> and plans <paramref name="policy"/> over them,
-    /// with <paramref name="pending"/> (a snapshot about to be appended) counted when given.
+    /// with <paramref name="pending"/> (a snapshot about to be appended) counted when given. <paramref name="listedWithBytes"/>:
+    /// envelopes read with the listing, used by the re-check instead of reading them again.
     /// </summary>
-    private async Task<(RetentionPlan Plan, List<SnapshotListing> Listings)> PlanRetentionAsync(string system, List<StoredSnapshotRef> refs, RetentionPolicy policy, bool dryRun, long? justWritten, RetentionPlanner.Candidate? pending, CancellationToken cancellationToken)
+    private async Task<(RetentionPlan Plan, List<SnapshotListing> Listings)> PlanRetentionAsync(string system, List<StoredSnapshotRef> refs, RetentionPolicy policy, bool dryRun, long? justWritten, RetentionPlanner.Candidate? pending, IReadOnlyDictionary<long, byte[]>? listedWithBytes, CancellationToken cancellationToken)
     {
         var listings = new List<SnapshotListing>(refs.Count);
         foreach (var item in refs)
@@ -1159,7 +1200,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                     .Select(d => listings.Find(l => l.Sequence == d.Sequence)!)
                     .ToList();
                 var fresh = new SnapshotListing?[kept.Count];
-                var prefetched = await PrefetchForRecheckAsync(system, kept, cancellationToken).ConfigureAwait(false);
+                var prefetched = listedWithBytes ?? await PrefetchForRecheckAsync(system, kept, cancellationToken).ConfigureAwait(false);
                 if (kept.TrueForAll(k => prefetched.ContainsKey(k.Sequence)))
                 {
                     // Every byte is here already: comparing fingerprints is a hash each, not worth a hop to other threads.
@@ -1301,6 +1342,17 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// <param name="ReadBack">Whether <paramref name="Header"/> was parsed from those very bytes, read back from the store
     /// (not the header this vault built): only then may a load of identical bytes return it without parsing them again.</param>
     private readonly record struct VerifiedSnapshot(long Length, SnapshotHeader Header, UInt128? Fingerprint, bool ReadBack = false);
+
+    /// <summary>Retention started for one save (see <see cref="StartRetention"/>).</summary>
+    /// <param name="Created">The new snapshot's time.</param>
+    /// <param name="Allocated">The lowest sequence the save's append allocated (<see cref="long.MaxValue"/> until it has).</param>
+    /// <param name="Plan">The plan, when the store deletes in the append's commit and retention runs after saves.</param>
+    private sealed record PlannedRetention(DateTimeOffset Created, StrongBox<long> Allocated, Task<IReadOnlyCollection<long>?>? Plan)
+    {
+        /// <summary>The save ends without using the plan: its task is still observed.</summary>
+        public void Abandon() =>
+            _ = Plan?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
 
     private readonly record struct OpenedSnapshot(SnapshotHeader? Header, ReadOnlyMemory<byte> Json, SkippedSnapshot? Damaged);
 }

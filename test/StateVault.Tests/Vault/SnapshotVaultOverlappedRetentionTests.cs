@@ -53,6 +53,20 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SaveAsync_RetentionListsWhileTheStateIsStillBeingSerialized()
+    {
+        var probe = new LateListingStore((ISnapshotStoreWithPruningAppend)_h.Store);
+        var sut = await KeepingFiveOfSixAsync(probe, "early");
+        probe.Listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var state = new SlowToSerialize(probe.Listed);
+
+        await sut.SaveAsync("early", state, cancellationToken: Ct);
+
+        Assert.True(state.ListingStartedFirst, "retention's listing had begun before the state was serialized");
+        Assert.Equal([3L, 4L, 5L, 6L, 7L], _h.StoredSequences("early"));
+    }
+
+    [Fact]
     public async Task FileStoreAppend_AsksWhatToDeleteOnlyOnceTheNewSnapshotIsOnDisk()
     {
         var store = (ISnapshotStoreWithPruningAppend)_h.Store;
@@ -118,6 +132,30 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
         return SnapshotEnvelope.Create(header with { Sequence = sequence }, payload).ToArray();
     }
 
+    /// <summary>A state whose serialization waits (bounded) for retention's listing, and records whether it came first.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(SlowToSerializeConverter))]
+    private sealed class SlowToSerialize(TaskCompletionSource listed)
+    {
+        public TaskCompletionSource Listed { get; } = listed;
+
+        public bool ListingStartedFirst { get; set; }
+    }
+
+    private sealed class SlowToSerializeConverter : System.Text.Json.Serialization.JsonConverter<SlowToSerialize>
+    {
+        public override SlowToSerialize Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+            throw new NotSupportedException();
+
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, SlowToSerialize value, System.Text.Json.JsonSerializerOptions options)
+        {
+            // Bounded: a vault that listed only after serializing fails on the flag, not by hanging.
+            value.ListingStartedFirst = value.Listed.Task.Wait(TimeSpan.FromSeconds(5), Ct);
+            writer.WriteStartObject();
+            writer.WriteBoolean("listing_started_first", value.ListingStartedFirst);
+            writer.WriteEndObject();
+        }
+    }
+
     /// <summary>The file store, with a listing that waits (when asked to) until the append asks what to delete.</summary>
     private sealed class LateListingStore(ISnapshotStoreWithPruningAppend inner)
         : DelegatingSnapshotStore<ISnapshotStoreWithPruningAppend>(inner, ownsInner: false), ISnapshotStoreWithPruningAppend
@@ -125,6 +163,9 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
         private readonly TaskCompletionSource _asked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool HoldListing { get; set; }
+
+        /// <summary>Completes when a listing starts (replace it to watch for the next one).</summary>
+        public TaskCompletionSource Listed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool ListingSawTheNewSnapshot { get; private set; }
 
@@ -140,6 +181,7 @@ public sealed class SnapshotVaultOverlappedRetentionTests : IAsyncLifetime
 
         public override async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
         {
+            Listed.TrySetResult();
             var latest = 0L;
             if (HoldListing)
             {
