@@ -36,6 +36,7 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
 
     private int _preconditionFailures;
     private int _loseReplies;
+    private int _tearReads;
 
     /// <summary>How many PUTs were rejected because a condition did not hold.</summary>
     public int PreconditionFailures => Volatile.Read(ref _preconditionFailures);
@@ -45,6 +46,12 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
     /// server's 200: the write landed, its reply was lost (the SDK then retries it, and meets its own object).
     /// </summary>
     public void LoseNextConditionalPutReplies(int count) => Volatile.Write(ref _loseReplies, count);
+
+    /// <summary>
+    /// Flips one byte in the body of the next <paramref name="count"/> object reads (GET), headers unchanged: what a server
+    /// that replaces objects in place serves while another client overwrites the one being read.
+    /// </summary>
+    public void TearNextReads(int count) => Volatile.Write(ref _tearReads, count);
 
     /// <summary>Answers the next <paramref name="count"/> requests with 503 Service Unavailable.</summary>
     public void FailNext(int count) => Volatile.Write(ref _failNext, count);
@@ -162,7 +169,17 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
             }
         }
 
-        if (!HttpMethods.IsHead(request.Method))
+        if (HttpMethods.IsGet(request.Method) && response.IsSuccessStatusCode && Volatile.Read(ref _tearReads) > 0 && Interlocked.Decrement(ref _tearReads) >= 0)
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+            if (body.Length > 0)
+            {
+                body[body.Length / 2] ^= 0x20;
+            }
+
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        }
+        else if (!HttpMethods.IsHead(request.Method))
         {
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
         }

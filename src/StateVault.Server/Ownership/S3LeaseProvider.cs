@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,6 +23,9 @@ internal sealed class S3LeaseProvider : ISystemLeaseProvider, IAsyncDisposable
     private readonly string _bucket;
     private readonly string _root;
     private readonly TimeProvider _time;
+
+    /// <summary>Reads of a lease object whose body fails its checksum before the failure is reported.</summary>
+    private const int MaxReadAttempts = 3;
 
     private S3LeaseProvider(IAmazonS3 client, S3SnapshotStoreOptions options, TimeProvider time)
     {
@@ -119,6 +123,22 @@ internal sealed class S3LeaseProvider : ISystemLeaseProvider, IAsyncDisposable
     private string Key(string system) => $"{_root}.statevault/leases/{system}.json";
 
     private async Task<(Record? Record, string? ETag)> ReadAsync(string system, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReadOnceAsync(system, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonClientException) when (attempt < MaxReadAttempts)
+            {
+                // The body did not match its checksum: the object was read while another instance replaced it (a server
+                // that replaces objects in place serves a mix of both). A read after the write sees one whole version.
+            }
+        }
+    }
+
+    private async Task<(Record? Record, string? ETag)> ReadOnceAsync(string system, CancellationToken cancellationToken)
     {
         try
         {

@@ -97,6 +97,27 @@ public sealed class S3LeaseProviderTests
         }
     }
 
+    [Fact]
+    public async Task TryAcquire_LeaseReadTornByAConcurrentOverwrite_ReadsAgainInsteadOfFailing()
+    {
+        await using var proxy = await ConditionalWriteProxy.StartAsync(Endpoint);
+        var factory = new StoreLeaseProviderFactory(TimeProvider.System);
+        var uri = StoreUri(proxy.Endpoint);
+        await using var sut = (S3LeaseProvider)(factory.Create(uri, out var refusal) ?? throw new InvalidOperationException(refusal));
+        var first = await sut.TryAcquireAsync("torn", "a", null, s_lease, TimeSpan.Zero, Ct);
+
+        // The next read of the lease object comes back with a body that does not match its checksum (s3rver, overwritten
+        // while read): the provider reads again and answers from a whole version.
+        proxy.TearNextReads(1);
+        var again = await sut.TryAcquireAsync("torn", "a", null, s_lease, TimeSpan.Zero, Ct);
+        proxy.TearNextReads(1);
+        var holder = await sut.GetHolderAsync("torn", Ct);
+
+        Assert.NotNull(first);
+        Assert.Equal(first!.Token, again!.Token);
+        Assert.Equal("a", holder!.OwnerId);
+    }
+
     private static string StoreUri(Uri endpoint) =>
         $"s3://{Bucket}/tests/s3-lease-{Guid.NewGuid():N}?endpoint={Uri.EscapeDataString(endpoint.ToString().TrimEnd('/'))}&region=us-east-1";
 
