@@ -291,47 +291,21 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     }
 
     /// <summary>
-    /// One statement for the small envelopes among <paramref name="sequences"/>, up to <see cref="MaxBatchSequences"/> of them
-    /// and <see cref="MaxBatchBytes"/> in all; the rest are left to <see cref="ReadAsync"/>.
+    /// The small envelopes among <paramref name="sequences"/>, up to <see cref="MaxBatchSequences"/> of them and
+    /// <see cref="MaxBatchBytes"/> in all, in the one statement of <see cref="ListAndReadAsync"/> (which keeps those bounds);
+    /// the rest are left to <see cref="ReadAsync"/>.
     /// </summary>
-    public Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(sequences);
-        var batch = sequences.Distinct().Take(MaxBatchSequences).ToList();
-        if (batch.Count == 0)
+        if (sequences.Count == 0)
         {
-            return Task.FromResult<IReadOnlyDictionary<long, byte[]>>(new Dictionary<long, byte[]>());
+            return new Dictionary<long, byte[]>();
         }
 
-        return RunAsync<IReadOnlyDictionary<long, byte[]>>("read", system, write: false, async (connection, ct) =>
-        {
-            var names = string.Join(", ", batch.Select((_, i) => "$s" + i.ToString(CultureInfo.InvariantCulture)));
-            using var command = Command(connection, null, $"SELECT sequence, length(envelope), envelope FROM snapshots WHERE system = $system AND sequence IN ({names}) AND length(envelope) <= $small", system);
-            command.Parameters.AddWithValue("$small", SmallReadBytes);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                command.Parameters.AddWithValue("$s" + i.ToString(CultureInfo.InvariantCulture), batch[i]);
-            }
-
-            var result = new Dictionary<long, byte[]>();
-            long total = 0;
-            using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                // The bound holds for what is returned: the row that would cross it, and any after it, are left to ReadAsync.
-                var length = reader.GetInt64(1);
-                if (total + length > MaxBatchBytes)
-                {
-                    break;
-                }
-
-                result[reader.GetInt64(0)] = reader.GetFieldValue<byte[]>(2);
-                total += length;
-            }
-
-            return result;
-        }, cancellationToken);
+        var wanted = sequences.ToHashSet();
+        return (await ListAndReadAsync(system, wanted.Contains, cancellationToken).ConfigureAwait(false)).Envelopes;
     }
 
     /// <summary>
@@ -343,7 +317,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     {
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(wanted);
-        return RunAsync<(IReadOnlyList<StoredSnapshotRef>, IReadOnlyDictionary<long, byte[]>)>("list", system, write: false, async (connection, ct) =>
+        return RunAsync<(IReadOnlyList<StoredSnapshotRef>, IReadOnlyDictionary<long, byte[]>)>("read", system, write: false, async (connection, ct) =>
         {
             var count = 0;
             long total = 0;
