@@ -123,9 +123,9 @@ internal static class PeersRunner
 
                     var handSave = Median(saves["hand-rolled"]);
                     var handLoad = Median(loads["hand-rolled"]);
-                    saveRows.Add($"| {label} | n={n} | " + string.Join(" | ", peers.Select(p => Cell(Median(saves[p.Name]), handSave))) + " |");
-                    loadRows.Add($"| {label} | n={n} | " + string.Join(" | ", peers.Select(p => Cell(Median(loads[p.Name]), handLoad))) + " |");
-                    allocRows.Add($"| {label} | " + string.Join(" | ", peers.Select(p => (allocated[p.Name] / 1024.0).ToString("0", CultureInfo.InvariantCulture))) + " |");
+                    saveRows.Add($"| {label} | n={n} | " + string.Join(" | ", peers.Select(p => p.Applicable ? Cell(Median(saves[p.Name]), handSave) : "n/a")) + " |");
+                    loadRows.Add($"| {label} | n={n} | " + string.Join(" | ", peers.Select(p => p.Applicable ? Cell(Median(loads[p.Name]), handLoad) : "n/a")) + " |");
+                    allocRows.Add($"| {label} | " + string.Join(" | ", peers.Select(p => p.Applicable ? (allocated[p.Name] / 1024.0).ToString("0", CultureInfo.InvariantCulture) : "n/a")) + " |");
                     ratios[$"save {label}"] = Median(saves["StateVault file"]) / handSave;
                     ratios[$"whole {label}"] = Median(saves["StateVault file, no chunking"]) / handSave;
                     ratios[$"load {label}"] = Median(loads["StateVault file"]) / handLoad;
@@ -275,7 +275,7 @@ internal static class PeersRunner
         // LiteDB refuses documents above 16 MiB (its page-chained document limit): the 16 MiB state does not fit.
         var tooLarge = bytes >= 16 * 1024 * 1024;
         // Marked as not fsyncing: its commit returns in well under one fsync of this disk (measured with this runner).
-        return new Peer(tooLarge ? "LiteDB (n/a: 16 MiB document limit)" : "LiteDB", false, state =>
+        return new Peer("LiteDB", false, state =>
         {
             if (tooLarge)
             {
@@ -301,7 +301,8 @@ internal static class PeersRunner
         {
             database.Dispose();
             return ValueTask.CompletedTask;
-        });
+        })
+        { Applicable = !tooLarge };
     }
 
     /// <summary>Akka.NET's local snapshot store (files, no fsync), asked as a persistent actor would; keeps five.</summary>
@@ -416,6 +417,9 @@ internal static class PeersRunner
         public string Name { get; } = name;
 
         public bool Fsyncs { get; } = fsyncs;
+
+        /// <summary>False where the peer cannot store the state at all (its cells print n/a, not a time).</summary>
+        public bool Applicable { get; init; } = true;
 
         public Task SaveAsync(BenchState state) => save(state);
 

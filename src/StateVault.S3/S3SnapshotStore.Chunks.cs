@@ -55,10 +55,13 @@ internal sealed partial class S3SnapshotStore
         var key = _keys.Chunk(system, chunkId);
         try
         {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
-            using var buffer = new MemoryStream(response.ContentLength is > 0 and <= int.MaxValue ? (int)response.ContentLength : 0);
-            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return new StoredChunk(buffer.ToArray(), StoredTime(response.LastModified, key));
+            return await ReadWholeBodyAsync(async () =>
+            {
+                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+                using var buffer = new MemoryStream(response.ContentLength is > 0 and <= int.MaxValue ? (int)response.ContentLength : 0);
+                await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                return new StoredChunk(buffer.ToArray(), StoredTime(response.LastModified, key));
+            }).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (IsNotFound(ex))
         {

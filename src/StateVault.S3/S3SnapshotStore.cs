@@ -41,6 +41,9 @@ namespace StateVault.S3;
 internal sealed partial class S3SnapshotStore : ISnapshotStoreWithChunks
 {
     private const int MaxAllocationAttempts = 64;
+
+    /// <summary>How many times a GET whose body fails its checksum is made in all (see <see cref="ReadWholeBodyAsync"/>).</summary>
+    internal const int MaxBodyReadAttempts = 3;
     private const string WriterTokenKey = "sv-writer";
 
     // Single-writer mode: one lock per endpoint/bucket/prefix/system for the whole process, so two store instances in
@@ -208,7 +211,16 @@ internal sealed partial class S3SnapshotStore : ISnapshotStoreWithChunks
     public async Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
-        return await GetBytesAsync(_keys.Snapshot(system, sequence), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await GetBytesAsync(_keys.Snapshot(system, sequence), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SnapshotStoreException ex) when (ex.InnerException is { } inner && IsBodyChecksumMismatch(inner))
+        {
+            // A snapshot object is never replaced, so a body that fails its checksum on every read is damage at rest:
+            // reported as such, the engine falls back to the previous snapshot (and quarantines this one) instead of failing.
+            throw new SnapshotCorruptedException(system, sequence, string.Create(CultureInfo.InvariantCulture, $"the object's body did not match the checksum the server sent with it, on {MaxBodyReadAttempts} reads"), ex);
+        }
     }
 
     public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -464,11 +476,14 @@ internal sealed partial class S3SnapshotStore : ISnapshotStoreWithChunks
         var key = _keys.HighWater(system);
         try
         {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(response.ResponseStream, Encoding.ASCII);
-            var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            var (text, etag) = await ReadWholeBodyAsync(async () =>
+            {
+                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+                using var reader = new StreamReader(response.ResponseStream, Encoding.ASCII);
+                return (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false), response.ETag);
+            }).ConfigureAwait(false);
             return long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-                ? (value, response.ETag)
+                ? (value, etag)
                 : throw new SnapshotStoreException($"The high-water mark of '{system}' is damaged; refusing to allocate sequences that might be reused.", isTransient: false);
         }
         catch (AmazonS3Exception ex) when (IsNotFound(ex))
@@ -607,18 +622,21 @@ internal sealed partial class S3SnapshotStore : ISnapshotStoreWithChunks
     {
         try
         {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
-            var length = response.ContentLength;
-            if (length >= 0 && length <= Array.MaxLength)
+            return await ReadWholeBodyAsync(async () =>
             {
-                var bytes = new byte[length];
-                await response.ResponseStream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-                return bytes;
-            }
+                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+                var length = response.ContentLength;
+                if (length >= 0 && length <= Array.MaxLength)
+                {
+                    var bytes = new byte[length];
+                    await response.ResponseStream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                    return bytes;
+                }
 
-            using var buffer = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return buffer.ToArray();
+                using var buffer = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                return buffer.ToArray();
+            }).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (IsNotFound(ex))
         {
@@ -707,6 +725,33 @@ internal sealed partial class S3SnapshotStore : ISnapshotStoreWithChunks
         };
         Log.RequestFailed(_logger, operation, transient, reason);
         return new SnapshotStoreException($"S3 {operation} on bucket '{_bucket}' failed: {reason}", transient, ex);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="ex"/> is the SDK refusing a response body that does not match the checksum in its headers.
+    /// A server that replaces objects in place (s3rver) serves a mix of the old and new body to a GET that overlaps a PUT;
+    /// a later read sees one whole version.
+    /// </summary>
+    internal static bool IsBodyChecksumMismatch(Exception ex) =>
+        ex.GetType() == typeof(AmazonClientException) && ex.Message.Contains("calculated hash", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Runs <paramref name="read"/> (a GET and the read of its whole body) again, up to <see cref="MaxBodyReadAttempts"/>
+    /// times in all, while the body fails its checksum (see <see cref="IsBodyChecksumMismatch"/>); the last failure is thrown.
+    /// </summary>
+    internal static async Task<T> ReadWholeBodyAsync<T>(Func<Task<T>> read)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read().ConfigureAwait(false);
+            }
+            catch (AmazonClientException ex) when (attempt < MaxBodyReadAttempts && IsBodyChecksumMismatch(ex))
+            {
+                // Read again: the object was being replaced while it was read.
+            }
+        }
     }
 
     private static bool IsTransientStatus(HttpStatusCode status) =>

@@ -37,6 +37,7 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
     private int _preconditionFailures;
     private int _loseReplies;
     private int _tearReads;
+    private string? _tearSuffix;
 
     /// <summary>How many PUTs were rejected because a condition did not hold.</summary>
     public int PreconditionFailures => Volatile.Read(ref _preconditionFailures);
@@ -51,7 +52,16 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
     /// Flips one byte in the body of the next <paramref name="count"/> object reads (GET), headers unchanged: what a server
     /// that replaces objects in place serves while another client overwrites the one being read.
     /// </summary>
-    public void TearNextReads(int count) => Volatile.Write(ref _tearReads, count);
+    /// <summary>How many of the reads <see cref="TearNextReads"/> asked for are still to be torn.</summary>
+    public int PendingTears => Math.Max(0, Volatile.Read(ref _tearReads));
+
+    /// <param name="count">How many reads.</param>
+    /// <param name="keySuffix">Only reads of a key ending with this are torn (and counted); every GET when null.</param>
+    public void TearNextReads(int count, string? keySuffix = null)
+    {
+        Volatile.Write(ref _tearSuffix, keySuffix);
+        Volatile.Write(ref _tearReads, count);
+    }
 
     /// <summary>Answers the next <paramref name="count"/> requests with 503 Service Unavailable.</summary>
     public void FailNext(int count) => Volatile.Write(ref _failNext, count);
@@ -169,7 +179,9 @@ internal sealed class ConditionalWriteProxy : IAsyncDisposable
             }
         }
 
-        if (HttpMethods.IsGet(request.Method) && response.IsSuccessStatusCode && Volatile.Read(ref _tearReads) > 0 && Interlocked.Decrement(ref _tearReads) >= 0)
+        if (HttpMethods.IsGet(request.Method) && response.IsSuccessStatusCode
+            && (Volatile.Read(ref _tearSuffix) is not { } suffix || request.Path.Value?.EndsWith(suffix, StringComparison.Ordinal) == true)
+            && Volatile.Read(ref _tearReads) > 0 && Interlocked.Decrement(ref _tearReads) >= 0)
         {
             var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
             if (body.Length > 0)

@@ -262,6 +262,77 @@ public sealed class S3SnapshotStoreBehaviorTests
         Assert.Contains("timed out", ex.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// s3rver replaces an object in place, so a GET that overlaps a PUT gets a body that fails the checksum in its headers and
+    /// the SDK refuses it. A read after that sees one whole version: the store reads again instead of failing.
+    /// </summary>
+    [Fact]
+    public async Task Read_SnapshotBodyTornByAConcurrentOverwrite_ReadsAgainAndReturnsTheSnapshot()
+    {
+        await using var proxy = await ConditionalWriteProxy.StartAsync(S3TestServer.Endpoint);
+        await using var sut = CreateStore(S3TestServer.Options(S3TestServer.UniquePrefix("torn-read"), proxy.Endpoint, S3ConditionalWrites.Disabled));
+        var envelope = TestEnvelopes.Create("torn_sys", 1, """{"text":"read me whole"}""").ToArray();
+        await sut.AppendAsync("torn_sys", null, _ => EnvelopeBytes.FromArray(envelope), Ct);
+        proxy.TearNextReads(S3SnapshotStore.MaxBodyReadAttempts - 1);
+
+        Assert.Equal(envelope, await sut.ReadAsync("torn_sys", 1, Ct));
+        Assert.Equal(0, proxy.PendingTears);
+    }
+
+    /// <summary>
+    /// A snapshot object is never replaced: a body that fails its checksum on every read is damage, reported as such (the
+    /// engine then quarantines it and falls back), not a store failure that would stop the load.
+    /// </summary>
+    [Fact]
+    public async Task Read_SnapshotBodyFailingItsChecksumOnEveryRead_IsReportedAsDamage()
+    {
+        await using var proxy = await ConditionalWriteProxy.StartAsync(S3TestServer.Endpoint);
+        await using var sut = CreateStore(S3TestServer.Options(S3TestServer.UniquePrefix("torn-always"), proxy.Endpoint, S3ConditionalWrites.Disabled));
+        await sut.AppendAsync("torn_sys", null, seq => TestEnvelopes.Create("torn_sys", seq, "1"), Ct);
+        proxy.TearNextReads(S3SnapshotStore.MaxBodyReadAttempts);
+
+        var ex = await Assert.ThrowsAsync<SnapshotCorruptedException>(() => sut.ReadAsync("torn_sys", 1, Ct));
+
+        Assert.Equal(1, ex.Sequence);
+        Assert.Contains("checksum", ex.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Through the engine: the newest snapshot's body fails its checksum on every read, so the load falls back to the one before.</summary>
+    [Fact]
+    public async Task LoadLatest_NewestBodyFailingItsChecksumOnEveryRead_FallsBackToThePreviousSnapshot()
+    {
+        await using var proxy = await ConditionalWriteProxy.StartAsync(S3TestServer.Endpoint);
+        var prefix = S3TestServer.UniquePrefix("torn-vault");
+        await using var vault = new SnapshotVault(CreateStore(S3TestServer.Options(prefix, proxy.Endpoint, S3ConditionalWrites.Disabled)), ownsStore: true);
+        await vault.SaveAsync("torn_sys", new Dictionary<string, int> { ["n"] = 1 }, cancellationToken: Ct);
+        await vault.SaveAsync("torn_sys", new Dictionary<string, int> { ["n"] = 2 }, cancellationToken: Ct);
+        await using var fresh = new SnapshotVault(CreateStore(S3TestServer.Options(prefix, proxy.Endpoint, S3ConditionalWrites.Disabled)), ownsStore: true);
+        proxy.TearNextReads(S3SnapshotStore.MaxBodyReadAttempts, keySuffix: "0000000000000000002.svsnap");
+
+        var loaded = await fresh.LoadLatestAsync<Dictionary<string, int>>("torn_sys", Ct);
+
+        Assert.NotNull(loaded);
+        Assert.Equal(1, loaded.State["n"]);
+        Assert.Equal(2, Assert.Single(loaded.Skipped).Sequence);
+    }
+
+    /// <summary>The high-water mark is replaced by every deleter: reading it while it is replaced is read again, not a failed append.</summary>
+    [Fact]
+    public async Task Append_HighWaterMarkReadTornByAConcurrentOverwrite_ReadsAgainAndAppends()
+    {
+        await using var proxy = await ConditionalWriteProxy.StartAsync(S3TestServer.Endpoint);
+        await using var sut = CreateStore(S3TestServer.Options(S3TestServer.UniquePrefix("torn-hw"), proxy.Endpoint, S3ConditionalWrites.Disabled));
+        await sut.AppendAsync("hw_sys", null, seq => TestEnvelopes.Create("hw_sys", seq, "1"), Ct);
+        await sut.AppendAsync("hw_sys", null, seq => TestEnvelopes.Create("hw_sys", seq, "2"), Ct);
+        Assert.True(await sut.DeleteAsync("hw_sys", 2, Ct)); // the newest: its number becomes the high-water mark
+        proxy.TearNextReads(S3SnapshotStore.MaxBodyReadAttempts - 1, keySuffix: ".highwater");
+
+        var sequence = await sut.AppendAsync("hw_sys", null, seq => TestEnvelopes.Create("hw_sys", seq, "3"), Ct);
+
+        Assert.Equal(3, sequence); // 2 is never reused
+        Assert.Equal(0, proxy.PendingTears);
+    }
+
     [Fact]
     public async Task Append_UnknownAccessKey_ThrowsPermanentWithoutTheSecret()
     {

@@ -120,6 +120,20 @@ public sealed class S3SnapshotStoreChunkTests
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), S3SnapshotStore.StoredTime(value, "k"));
     }
 
+    /// <summary>A chunk read whose body fails its checksum (read while another process heals the chunk) is read again.</summary>
+    [Fact]
+    public async Task ReadChunk_BodyTornByAConcurrentOverwrite_ReadsAgainAndReturnsTheChunk()
+    {
+        await using var proxy = await ConditionalWriteProxy.StartAsync(S3TestServer.Endpoint);
+        var (id, data) = NewChunk(4000, 41);
+        await using var sut = CreateStore(S3TestServer.Options(S3TestServer.UniquePrefix("chunk-torn"), proxy.Endpoint, S3ConditionalWrites.Disabled));
+        await sut.PutChunkAsync("torn", id, data, Ct);
+        proxy.TearNextReads(S3SnapshotStore.MaxBodyReadAttempts - 1);
+
+        Assert.Equal(data, (await sut.ReadChunkAsync("torn", id, Ct))!.Data);
+        Assert.Equal(0, proxy.PendingTears);
+    }
+
     /// <summary>
     /// With conditional writes, the delete carries If-Match on the ETag it checked: another process that heals the chunk
     /// (puts different bytes) between the store's HEAD and DELETE keeps its copy.

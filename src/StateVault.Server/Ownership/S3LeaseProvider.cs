@@ -25,7 +25,6 @@ internal sealed class S3LeaseProvider : ISystemLeaseProvider, IAsyncDisposable
     private readonly TimeProvider _time;
 
     /// <summary>Reads of a lease object whose body fails its checksum before the failure is reported.</summary>
-    private const int MaxReadAttempts = 3;
 
     private S3LeaseProvider(IAmazonS3 client, S3SnapshotStoreOptions options, TimeProvider time)
     {
@@ -122,21 +121,9 @@ internal sealed class S3LeaseProvider : ISystemLeaseProvider, IAsyncDisposable
 
     private string Key(string system) => $"{_root}.statevault/leases/{system}.json";
 
-    private async Task<(Record? Record, string? ETag)> ReadAsync(string system, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ReadOnceAsync(system, cancellationToken).ConfigureAwait(false);
-            }
-            catch (AmazonClientException) when (attempt < MaxReadAttempts)
-            {
-                // The body did not match its checksum: the object was read while another instance replaced it (a server
-                // that replaces objects in place serves a mix of both). A read after the write sees one whole version.
-            }
-        }
-    }
+    // The lease object is replaced by other instances: a read that overlaps a write can get a torn body, read again.
+    private Task<(Record? Record, string? ETag)> ReadAsync(string system, CancellationToken cancellationToken) =>
+        S3SnapshotStore.ReadWholeBodyAsync(() => ReadOnceAsync(system, cancellationToken));
 
     private async Task<(Record? Record, string? ETag)> ReadOnceAsync(string system, CancellationToken cancellationToken)
     {
