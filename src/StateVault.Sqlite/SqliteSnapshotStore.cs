@@ -105,6 +105,13 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly string _writerConnectionString;
+    // Every write goes through one connection, under _writeGate: opened once (not pooled, its settings made once), and
+    // every statement on it prepared once and reused (see Command). Dropped after a failure (closing it rolls back
+    // whatever was open), and opened again by the next write.
+    private SqliteConnection? _writer;
+    private int _disposed;
+    private readonly Dictionary<string, ReusedCommand> _writerCommands = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
     private long _committedWrites;
@@ -129,6 +136,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             // Microsoft.Data.Sqlite retries a busy statement until the command timeout; keep it in step with busy_timeout.
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
         }.ToString();
+        _writerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -168,48 +176,69 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         return RunAsync("append", system, write: true, async (connection, ct) =>
         {
             // BEGIN IMMEDIATE: the write lock is held before the high-water mark is read, so no other connection or
-            // process can allocate the same number between our read and our commit.
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var latest = await LatestSequenceAsync(connection, transaction, system, ct).ConfigureAwait(false);
-            if (expectedLatestSequence is { } expected && expected != latest)
+            // process can allocate the same number between our read and our commit. The transaction is begun and ended
+            // by statements prepared once on the writer (the transaction API prepares its BEGIN and COMMIT every time).
+            using (var begin = Command(connection, null, "BEGIN IMMEDIATE"))
             {
-                throw new SnapshotConcurrencyException(system, expected, latest);
+                await begin.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
-            var sequence = latest + 1;
-            await InsertAsync(connection, transaction, "snapshots", system, sequence, createEnvelope(sequence), ct).ConfigureAwait(false);
-            await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
-
-            // Retention is best effort: when it fails, the snapshot is still committed, and the next prune redoes what
-            // this one left. Cancellation is checked before the commit below.
-            IReadOnlyCollection<long> olderToDelete;
             try
             {
-                olderToDelete = await deleteOlder(ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                olderToDelete = [];
-            }
-
-            var deleted = false;
-            foreach (var old in olderToDelete)
-            {
-                if (old < sequence)
+                var latest = await LatestSequenceAsync(connection, null, system, ct).ConfigureAwait(false);
+                if (expectedLatestSequence is { } expected && expected != latest)
                 {
-                    using var delete = Command(connection, transaction, "DELETE FROM snapshots WHERE system = $system AND sequence = $sequence", system, old);
-                    deleted |= await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
+                    throw new SnapshotConcurrencyException(system, expected, latest);
                 }
-            }
 
-            if (deleted)
+                var sequence = latest + 1;
+                await InsertAsync(connection, null, "snapshots", system, sequence, createEnvelope(sequence), ct).ConfigureAwait(false);
+                await RaiseHighWaterAsync(connection, null, system, sequence, ct).ConfigureAwait(false);
+
+                // Retention is best effort: when it fails, the snapshot is still committed, and the next prune redoes what
+                // this one left. Cancellation is checked before the commit below.
+                IReadOnlyCollection<long> olderToDelete;
+                try
+                {
+                    olderToDelete = await deleteOlder(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    olderToDelete = [];
+                }
+
+                var deleted = false;
+                foreach (var old in olderToDelete)
+                {
+                    if (old < sequence)
+                    {
+                        using var delete = Command(connection, null, "DELETE FROM snapshots WHERE system = $system AND sequence = $sequence", system, old);
+                        deleted |= await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
+                    }
+                }
+
+                if (deleted)
+                {
+                    await ReclaimFreePagesAsync(connection, null, ct).ConfigureAwait(false);
+                }
+
+                ct.ThrowIfCancellationRequested();
+                using (var commit = Command(connection, null, "COMMIT"))
+                {
+                    await commit.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                Interlocked.Increment(ref _committedWrites);
+                return sequence;
+            }
+            catch
             {
-                await ReclaimFreePagesAsync(connection, transaction, ct).ConfigureAwait(false);
+                // Nothing of this append is kept. Should the rollback itself fail, the writer is dropped (RunAsync), and
+                // closing it rolls back.
+                using var rollback = Command(connection, null, "ROLLBACK");
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
             }
-
-            ct.ThrowIfCancellationRequested();
-            CommitWrite(transaction);
-            return sequence;
         }, cancellationToken);
     }
 
@@ -472,8 +501,18 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // The writer is closed once the write in flight (if any) ends.
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        DropWriter();
+        _writeGate.Release();
+
         // Pooled connections keep the file (and its WAL) open; release them so the file can be moved or deleted.
         using (var connection = new SqliteConnection(_connectionString))
         {
@@ -482,7 +521,6 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
 
         _writeGate.Dispose();
         _schemaGate.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     private async Task<T> RunAsync<T>(string operation, string system, bool write, Func<SqliteConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
@@ -497,7 +535,22 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
                 gated = true;
             }
 
-            var connection = await OpenAsync(write, cancellationToken).ConfigureAwait(false);
+            if (write)
+            {
+                var writer = _writer ??= await OpenAsync(write: true, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await action(writer, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not SnapshotConcurrencyException)
+                {
+                    // Its state is not known after a failure: the next write opens a fresh one.
+                    DropWriter();
+                    throw;
+                }
+            }
+
+            var connection = await OpenAsync(write: false, cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
                 return await action(connection, cancellationToken).ConfigureAwait(false);
@@ -534,7 +587,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     /// <param name="cancellationToken">Cancellation.</param>
     private async Task<SqliteConnection> OpenAsync(bool write, CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(write ? _writerConnectionString : _connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -641,7 +694,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         }
     }
 
-    private static async Task<long> LatestSequenceAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, CancellationToken cancellationToken)
+    private async Task<long> LatestSequenceAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, CancellationToken cancellationToken)
     {
         // The high-water mark is authoritative; the row maxima only guard against rows written by other means.
         using var command = Command(connection, transaction, """
@@ -653,7 +706,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
-    private static async Task RaiseHighWaterAsync(SqliteConnection connection, SqliteTransaction transaction, string system, long sequence, CancellationToken cancellationToken)
+    private async Task RaiseHighWaterAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, long sequence, CancellationToken cancellationToken)
     {
         using var command = Command(connection, transaction, """
             INSERT INTO systems (system, high_water) VALUES ($system, $sequence)
@@ -662,7 +715,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, string table, string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
+    private async Task InsertAsync(SqliteConnection connection, SqliteTransaction? transaction, string table, string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
     {
         // Stored unchanged even when the head does not parse: integrity is the engine's verdict, the columns only help listing.
         var header = SnapshotEnvelope.TryReadHeader(envelope);
@@ -715,23 +768,53 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     }
 
     /// <summary>
-    /// Gives the pages deleted rows freed back to the file system, in the caller's transaction (no commit of its own), so
-    /// the file follows the live data instead of keeping its largest size. A no-op on files created before
+    /// Gives the pages deleted rows freed back to the file system, in the caller's transaction (no commit of its own), once
+    /// they are more than a quarter of the file. Fewer are left for the next inserts to reuse: keep-last 5 of a steady
+    /// state frees a sixth of the file per save and fills it again in the next, so the file stays within a third over the
+    /// live data without moving pages (and writing them to the WAL) on every save. A no-op on files created before
     /// <c>auto_vacuum = INCREMENTAL</c> was set (their free pages are still reused by later inserts).
     /// </summary>
-    private static async Task ReclaimFreePagesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private async Task ReclaimFreePagesAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
     {
+        using (var count = Command(connection, transaction, "SELECT f.freelist_count * 4 > p.page_count FROM pragma_freelist_count() AS f, pragma_page_count() AS p"))
+        {
+            if (Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+            {
+                return;
+            }
+        }
+
         using var vacuum = Command(connection, transaction, "PRAGMA incremental_vacuum");
         await vacuum.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, string? system = null, long? sequence = null)
+    /// <summary>
+    /// A command for <paramref name="sql"/>. On the writer it is the one prepared for that text the first time, reused with
+    /// its parameters set anew (disposing it leaves it prepared); on any other connection a new one.
+    /// </summary>
+    private SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, string? system = null, long? sequence = null)
     {
-        var command = connection.CreateCommand();
+        SqliteCommand command;
+        if (ReferenceEquals(connection, _writer))
+        {
+            if (!_writerCommands.TryGetValue(sql, out var reused))
+            {
+                reused = new ReusedCommand { Connection = connection, CommandText = sql };
+                _writerCommands.Add(sql, reused);
+            }
+
+            reused.Parameters.Clear();
+            command = reused;
+        }
+        else
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+        }
+
         command.Transaction = transaction;
-        command.CommandText = sql;
         if (system is not null)
         {
             command.Parameters.AddWithValue("$system", system);
@@ -743,5 +826,38 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         }
 
         return command;
+    }
+
+    /// <summary>Closes the writer (rolling back anything open on it) and its prepared commands. Called under <c>_writeGate</c>.</summary>
+    private void DropWriter()
+    {
+        foreach (var command in _writerCommands.Values)
+        {
+            command.Release();
+        }
+
+        _writerCommands.Clear();
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    /// <summary>A command of the writer's: <c>using</c> it leaves its prepared statements for the next write; <see cref="Release"/> ends it.</summary>
+    private sealed class ReusedCommand : SqliteCommand
+    {
+        private bool _released;
+
+        public void Release()
+        {
+            _released = true;
+            Dispose();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (_released)
+            {
+                base.Dispose(disposing);
+            }
+        }
     }
 }

@@ -141,6 +141,22 @@ public abstract partial class SnapshotStoreConformanceTests : IAsyncLifetime
         Assert.Equal(2, (await ListAsync(system)).Count);
     }
 
+    /// <summary>
+    /// The envelope cannot be made (the engine's own failure, after the store allocated a number): the append fails, nothing
+    /// is stored, and the store takes the next append as if it had not happened.
+    /// </summary>
+    [Fact]
+    public virtual async Task Append_EnvelopeFactoryThrows_WritesNothingAndTheNextAppendTakesTheSameNumber()
+    {
+        var system = Sys("nofactory");
+        Assert.Equal(1, await AppendAsync(system, "1"));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Sut.AppendAsync(system, null, _ => throw new InvalidOperationException("no envelope"), Ct));
+
+        Assert.Equal(2, await AppendAsync(system, "2"));
+        Assert.Equal([1L, 2L], (await ListAsync(system)).Select(r => r.Sequence));
+    }
+
     /// <summary>Many concurrent appenders: every append gets its own sequence and none is lost.</summary>
     [Fact]
     public virtual async Task Append_ConcurrentlyFromManyTasks_NoDuplicateAndNoLoss()
