@@ -109,6 +109,20 @@ public static class SnapshotEnvelope
         return (header, payload);
     }
 
+    /// <summary>
+    /// Like <see cref="Decode"/> for bytes known to be an envelope built here (the same length and 128-bit fingerprint as
+    /// the bytes this process made): the header is parsed and its checksum checked, the payload's SHA-256 is not computed
+    /// again (those bytes matched it when it was computed over them).
+    /// </summary>
+    internal static (SnapshotHeader Header, ReadOnlyMemory<byte> Payload) DecodeBuiltHere(ReadOnlyMemory<byte> envelope)
+    {
+        var header = ParseHead(envelope.Span, out var payloadOffset);
+        var payload = envelope[payloadOffset..];
+        return payload.Length == header.StoredLength
+            ? (header, payload)
+            : throw new EnvelopeFormatException($"payload is {payload.Length} bytes, the header says {header.StoredLength} (truncated or extended)");
+    }
+
     private static SnapshotHeader ParseHead(ReadOnlySpan<byte> envelope, out int payloadOffset)
     {
         if (envelope.Length < MagicLineLength || !envelope[..s_magicPrefix.Length].SequenceEqual(s_magicPrefix))

@@ -283,4 +283,41 @@ public sealed class SnapshotVaultDamageTests : IAsyncLifetime
         Assert.True(loaded.FellBack);
         Assert.Contains("flip-0000000000000000002.svsnap", _h.QuarantinedFiles("flip"));
     }
+
+    /// <summary>
+    /// A load right after the save skips the payload's SHA-256 only for the very bytes the save built (same length, same
+    /// fingerprint): one bit flipped in the stored file before that first load is still damage, and the load falls back.
+    /// </summary>
+    [Fact]
+    public async Task LoadLatest_BitFlippedInASnapshotThisVaultWroteAndNeverLoaded_IsDamageAndFallsBack()
+    {
+        var sut = _h.CreateVault();
+        await sut.SaveAsync("fresh", new JsonObject { ["v"] = 1 }, cancellationToken: Ct);
+        await sut.SaveAsync("fresh", new JsonObject { ["v"] = 2 }, cancellationToken: Ct);
+
+        _h.Corrupt("fresh", 2);
+        var loaded = await sut.LoadLatestAsync<JsonObject>("fresh", Ct);
+
+        Assert.Equal(1, loaded!.Metadata.Sequence);
+        Assert.True(loaded.FellBack);
+        Assert.Contains("fresh-0000000000000000002.svsnap", _h.QuarantinedFiles("fresh"));
+    }
+
+    /// <summary>The metadata of a load right after the save (header parsed from the bytes it wrote) is what a new vault reads.</summary>
+    [Fact]
+    public async Task LoadLatest_RightAfterItsOwnSave_ReturnsWhatANewVaultReads()
+    {
+        var sut = _h.CreateVault();
+        await sut.SaveAsync("own", new JsonObject { ["v"] = 3 }, options: new SaveOptions { Tags = ["a", "b"], Attributes = new Dictionary<string, string> { ["k"] = "v" } }, cancellationToken: Ct);
+
+        var same = await sut.LoadLatestAsync<JsonObject>("own", Ct);
+        var fresh = await _h.CreateVault().LoadLatestAsync<JsonObject>("own", Ct);
+
+        Assert.Equal(fresh!.State.ToJsonString(), same!.State.ToJsonString());
+        Assert.Equal(fresh.Metadata.Sequence, same.Metadata.Sequence);
+        Assert.Equal(fresh.Metadata.CreatedUtc, same.Metadata.CreatedUtc);
+        Assert.Equal(fresh.Metadata.Sha256, same.Metadata.Sha256);
+        Assert.Equal(fresh.Metadata.Tags, same.Metadata.Tags);
+        Assert.Equal(fresh.Metadata.Attributes, same.Metadata.Attributes);
+    }
 }
