@@ -233,10 +233,17 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             }
             catch
             {
-                // Nothing of this append is kept. Should the rollback itself fail, the writer is dropped (RunAsync), and
-                // closing it rolls back.
-                using var rollback = Command(connection, null, "ROLLBACK");
-                await rollback.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                // Nothing of this append is kept. The caller gets the first failure: should the rollback fail too (SQLite
+                // already rolled back after a failed COMMIT), the writer is dropped by RunAsync, and closing it rolls back.
+                try
+                {
+                    using var rollback = Command(connection, null, "ROLLBACK");
+                    await rollback.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (SqliteException)
+                {
+                }
+
                 throw;
             }
         }, cancellationToken);
