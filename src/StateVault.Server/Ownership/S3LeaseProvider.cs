@@ -24,8 +24,6 @@ internal sealed class S3LeaseProvider : ISystemLeaseProvider, IAsyncDisposable
     private readonly string _root;
     private readonly TimeProvider _time;
 
-    /// <summary>Reads of a lease object whose body fails its checksum before the failure is reported.</summary>
-
     private S3LeaseProvider(IAmazonS3 client, S3SnapshotStoreOptions options, TimeProvider time)
     {
         _client = client;
