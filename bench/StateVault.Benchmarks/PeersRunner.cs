@@ -123,9 +123,9 @@ internal static class PeersRunner
 
                     var handSave = Median(saves["hand-rolled"]);
                     var handLoad = Median(loads["hand-rolled"]);
-                    saveRows.Add($"| {label} | n={n} | " + string.Join(" | ", peers.Select(p => p.Applicable ? Cell(Median(saves[p.Name]), handSave) : "n/a")) + " |");
-                    loadRows.Add($"| {label} | n={n} | " + string.Join(" | ", peers.Select(p => p.Applicable ? Cell(Median(loads[p.Name]), handLoad) : "n/a")) + " |");
-                    allocRows.Add($"| {label} | " + string.Join(" | ", peers.Select(p => p.Applicable ? (allocated[p.Name] / 1024.0).ToString("0", CultureInfo.InvariantCulture) : "n/a")) + " |");
+                    saveRows.Add($"| {label} | n={n} | " + Cells(peers, p => Cell(Median(saves[p.Name]), handSave)) + " |");
+                    loadRows.Add($"| {label} | n={n} | " + Cells(peers, p => Cell(Median(loads[p.Name]), handLoad)) + " |");
+                    allocRows.Add($"| {label} | " + Cells(peers, p => (allocated[p.Name] / 1024.0).ToString("0", CultureInfo.InvariantCulture)) + " |");
                     ratios[$"save {label}"] = Median(saves["StateVault file"]) / handSave;
                     ratios[$"whole {label}"] = Median(saves["StateVault file, no chunking"]) / handSave;
                     ratios[$"load {label}"] = Median(loads["StateVault file"]) / handLoad;
@@ -186,6 +186,10 @@ internal static class PeersRunner
             Directory.Delete(root, recursive: true);
         }
     }
+
+    /// <summary>One table cell per peer; n/a for a peer that cannot store the state at all.</summary>
+    private static string Cells(List<Peer> peers, Func<Peer, string> cell) =>
+        string.Join(" | ", peers.Select(p => p.Applicable ? cell(p) : "n/a"));
 
     private static string Cell(double median, double baseline) =>
         string.Create(CultureInfo.InvariantCulture, $"{median:0.00} ({median / baseline:0.00}×)");

@@ -934,10 +934,11 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         if (listedChunks is null && _verified.TryGetValue((system, sequence), out var known) && known is { Fingerprint: { } expected } && known.Length == bytes.LongLength)
         {
             fingerprint = XxHash128.HashToUInt128(bytes);
-            // The envelope this vault built and handed to the store (not read back yet): its payload matched the SHA-256 in
-            // its header when that was computed over it, so only the header is parsed and checked below.
-            builtHere = fingerprint == expected && !known.ReadBack;
-            if (fingerprint == expected && known.ReadBack)
+            // The same bytes as before. Not read back yet, they are the envelope this vault built and handed to the store:
+            // its payload matched the SHA-256 in its header when that was computed over it, so below only the header is
+            // parsed and checked.
+            builtHere = fingerprint == expected;
+            if (builtHere && known.ReadBack)
             {
                 // The very bytes that passed full verification here before (same length, same 128-bit fingerprint): their
                 // header is not parsed nor their SHA-256 computed again. Any other bytes, a flipped bit among them, take the
