@@ -45,6 +45,8 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
 
     // Compared with file modification times (stale chunk temp files), so a test's fake clock must start at the real time.
     private readonly TimeProvider _time;
+    private readonly FolderViews? _views;
+    private long _folderPasses;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _knownLatest = new(StringComparer.Ordinal);
     private readonly Lock _trashGate = new();
@@ -68,6 +70,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
         _maxSnapshotBytes = options.MaxSnapshotBytes;
         _fs = fileSystem;
         _time = timeProvider ?? TimeProvider.System;
+        _views = options.WatchFolders ? FolderViews.Shared : null;
 
         // Trash a killed process left between its rename and its unlink: removed in the background from the start,
         // not only after the next delete in the same folder.
@@ -236,7 +239,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
         var dir = SystemDirectory(system);
         // One pass over the folder finds the snapshots and any trash (every load lists: trash another process left
         // behind, killed between its rename and its unlink, is removed from here too, in the background).
-        var scan = ScanFolder(dir, system, snapshotLengths: true);
+        var scan = ReadFolder(dir, system, snapshotLengths: true);
         if (scan.Trash)
         {
             ScheduleTrashRemoval(dir);
@@ -580,11 +583,11 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     /// With <paramref name="cleanTemporaryFiles"/> (under the system lock only) the same directory pass deletes
     /// temp files left by a writer that crashed: every writer holds the lock while its temp file exists.
     /// </summary>
-    private static long LatestSequence(string dir, bool cleanTemporaryFiles = false)
+    private long LatestSequence(string dir, bool cleanTemporaryFiles = false)
     {
         var system = Path.GetFileName(dir);
         // The same pass sees whether the quarantine folder and the high-water mark exist: neither is looked up otherwise.
-        var scan = ScanFolder(dir, system, snapshotLengths: false);
+        var scan = ReadFolder(dir, system, snapshotLengths: false);
         var latest = scan.Latest;
         if (cleanTemporaryFiles)
         {
@@ -617,6 +620,26 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
         }
 
         return latest;
+    }
+
+    /// <summary>Full passes over a system folder so far: reads of the folder its view (when it has one) did not spare.</summary>
+    internal long FolderPasses => Interlocked.Read(ref _folderPasses);
+
+    /// <summary>What a pass over a system folder finds now: from its view where it has one (see <see cref="FolderViews"/>).</summary>
+    private FolderScan ReadFolder(string dir, string system, bool snapshotLengths)
+    {
+        if (_views is { } views && views.TryRead(dir, system, out var scan, out var passed))
+        {
+            if (passed)
+            {
+                Interlocked.Increment(ref _folderPasses);
+            }
+
+            return scan;
+        }
+
+        Interlocked.Increment(ref _folderPasses);
+        return ScanFolder(dir, system, snapshotLengths);
     }
 
     /// <summary>

@@ -24,4 +24,13 @@ public sealed class FileSnapshotStoreOptions
     /// </summary>
     /// <value><see cref="DefaultMaxSnapshotBytes"/>: a 256 MiB state with room for its header and codec overhead.</value>
     public long MaxSnapshotBytes { get; set; } = DefaultMaxSnapshotBytes;
+
+    /// <summary>
+    /// Whether the store keeps what each system folder holds from the kernel's notifications of its changes (Linux inotify,
+    /// on a local file system), instead of reading the folder on every append, listing and load. Every change by any process
+    /// on this machine is seen before the next use; elsewhere (another system, a network file system, no notification to be
+    /// had) the folder is read each time, as with this off.
+    /// </summary>
+    /// <value><see langword="true"/>.</value>
+    public bool WatchFolders { get; set; } = true;
 }

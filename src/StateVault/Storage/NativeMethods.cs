@@ -123,4 +123,26 @@ internal static partial class NativeMethods
 
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(int fd, int operation);
+
+    // Linux only, for FileSnapshotStore's folder views (see FileSnapshotStore.FolderViews).
+    [LibraryImport("libc", EntryPoint = "inotify_init1", SetLastError = true)]
+    internal static partial int InotifyInit(int flags);
+
+    [LibraryImport("libc", EntryPoint = "inotify_add_watch", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int InotifyAddWatch(int fd, string path, uint mask);
+
+    [LibraryImport("libc", EntryPoint = "inotify_rm_watch", SetLastError = true)]
+    internal static partial int InotifyRemoveWatch(int fd, int watch);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    internal static unsafe partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int Statx(int directoryFd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int Statfs(string path, byte* buffer);
+
+    /// <summary>Closes a descriptor opened by one of the calls above.</summary>
+    internal static void CloseDescriptor(int fd) => _ = Close(fd);
 }

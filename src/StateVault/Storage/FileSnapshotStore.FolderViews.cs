@@ -1,0 +1,436 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace StateVault.Storage;
+
+internal sealed partial class FileSnapshotStore
+{
+    /// <summary>
+    /// What a pass over each system folder would find, kept exact between passes by the kernel's notifications of every
+    /// change in the folder (Linux inotify), so that appends, listings and loads do not read the folder again each time.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Why it is exact: the kernel queues the notification of a change in the folder before the call that made the change
+    /// (a rename, create, unlink or write, by any process on this machine) returns. Every use first reads the queue until it
+    /// is empty and applies what it holds, so a view reflects every change completed before that use began, as a pass over
+    /// the folder would. A file that appears or changes is looked up again (its length); a name that goes is dropped.
+    /// Applying the notifications in order to a view that already holds some of them ends in the same state, so the
+    /// notifications queued between the watch and the first pass do no harm.
+    /// </para>
+    /// <para>
+    /// One instance serves every file store of the process (one notification descriptor, one watch per folder; the
+    /// kernel allows few descriptors per user). Past <see cref="MaxWatchedFolders"/> folders, the one used longest ago
+    /// is dropped.
+    /// </para>
+    /// <para>
+    /// Where the kernel cannot promise that, nothing is cached and every use reads the folder as before: any system but
+    /// Linux, a file system other than a local one (on NFS, SMB or FUSE, changes made on another machine are not notified),
+    /// no notification instance or watch to be had (the per-user limits). A lost notification (the queue overflowed) makes every view read its folder again; a folder deleted,
+    /// moved or replaced by another (the same path, another inode) drops its view.
+    /// </para>
+    /// </remarks>
+    private sealed class FolderViews : IDisposable
+    {
+        private const int MaxWatchedFolders = 1024;
+
+        // inotify(7)
+        private const int InNonBlock = 0x800;
+        private const int InCloexec = 0x80000;
+        private const uint InModify = 0x2;
+        private const uint InMovedFrom = 0x40;
+        private const uint InMovedTo = 0x80;
+        private const uint InCreate = 0x100;
+        private const uint InDelete = 0x200;
+        private const uint InDeleteSelf = 0x400;
+        private const uint InMoveSelf = 0x800;
+        private const uint InUnmount = 0x2000;
+        private const uint InQueueOverflow = 0x4000;
+        private const uint InIgnored = 0x8000;
+        private const uint InOnlyDirectory = 0x1000000;
+        private const uint InIsDirectory = 0x40000000;
+        private const uint WatchMask = InModify | InMovedFrom | InMovedTo | InCreate | InDelete | InDeleteSelf | InMoveSelf | InOnlyDirectory;
+        private const int EventHeaderBytes = 16;
+        private const int EAgain = 11;
+        private const int EIntr = 4;
+
+        // statx(2)
+        private const int AtFdCwd = -100;
+        private const uint StatxIno = 0x100;
+        private const uint StatxSize = 0x200;
+
+        // statfs(2): the local file systems whose every change this machine's kernel sees.
+        private static readonly HashSet<long> s_localFileSystems =
+        [
+            0xEF53, // ext2/3/4
+            0x58465342, // xfs
+            0x9123683E, // btrfs
+            0x01021994, // tmpfs
+            0x794C7630, // overlayfs
+            0x2FC12FC1, // zfs
+            0xF2F52010, // f2fs
+            0xCA451A4E, // bcachefs
+        ];
+
+        private readonly Lock _gate = new();
+        private readonly Dictionary<int, View> _byWatch = [];
+        private readonly Dictionary<string, View> _byFolder = new(StringComparer.Ordinal);
+        private static readonly Lazy<FolderViews?> s_shared = new(() => OperatingSystem.IsLinux() && Environment.Is64BitProcess ? new FolderViews() : null);
+        private readonly byte[] _events = new byte[16 * 1024];
+        private int _fd = -1;
+        private bool _unavailable;
+        private long _uses;
+
+        private FolderViews()
+        {
+        }
+
+        /// <summary>The process's views, or <see langword="null"/> where the kernel gives no such notifications.</summary>
+        public static FolderViews? Shared => s_shared.Value;
+
+        /// <summary>
+        /// What a pass over <paramref name="dir"/> finds now (snapshots with their lengths), from its view; the view is
+        /// built by one pass when there is none.
+        /// </summary>
+        /// <param name="dir">The system folder.</param>
+        /// <param name="system">Its system.</param>
+        /// <param name="scan">What a pass would find now.</param>
+        /// <param name="passed">Whether the folder was read to (re)build its view.</param>
+        /// <returns>Whether the folder has (or now has) a view; otherwise the caller reads the folder itself.</returns>
+        public bool TryRead(string dir, string system, out FolderScan scan, out bool passed)
+        {
+            scan = default;
+            passed = false;
+            lock (_gate)
+            {
+                if (!EnsureOpen())
+                {
+                    return false;
+                }
+
+                Drain();
+                if (_byFolder.TryGetValue(dir, out var view) && !SameFolder(dir, view))
+                {
+                    // Replaced at the same path (the old one was moved, or a folder above it was): its notifications are not this folder's.
+                    Forget(view, removeWatch: true);
+                    view = null;
+                }
+
+                if (view is null)
+                {
+                    if (!IsLocal(dir))
+                    {
+                        return false;
+                    }
+
+                    if (_byFolder.Count >= MaxWatchedFolders)
+                    {
+                        Forget(_byFolder.Values.MinBy(v => v.LastUse)!, removeWatch: true);
+                    }
+
+                    var watch = NativeMethods.InotifyAddWatch(_fd, dir, WatchMask);
+                    if (watch < 0)
+                    {
+                        return false; // no such folder (yet), or no watch to be had: read it
+                    }
+
+                    if (_byWatch.TryGetValue(watch, out var sameInode))
+                    {
+                        // The same folder under another path: one view per watch.
+                        _byFolder.Remove(sameInode.Folder);
+                        _byWatch.Remove(watch);
+                    }
+
+                    if (Identify(dir) is not { } identity)
+                    {
+                        _ = NativeMethods.InotifyRemoveWatch(_fd, watch);
+                        return false;
+                    }
+
+                    view = new View(watch, dir, system, identity);
+                    _byWatch[watch] = view;
+                    _byFolder[dir] = view;
+                }
+
+                if (view.Stale)
+                {
+                    // Watching first, then the pass: whatever changes during the pass is notified and applied after it.
+                    passed = true;
+                    var pass = ScanFolder(dir, system, snapshotLengths: true);
+                    view.Load(pass, pass.Trash ? TrashNames(dir) : []);
+                }
+
+                view.LastUse = ++_uses;
+                scan = view.ToScan();
+                return true;
+            }
+        }
+
+        /// <summary>Drops every view and the notifications: every use reads its folder from now on.</summary>
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _unavailable = true;
+                _byWatch.Clear();
+                _byFolder.Clear();
+                if (_fd >= 0)
+                {
+                    NativeMethods.CloseDescriptor(_fd);
+                    _fd = -1;
+                }
+            }
+        }
+
+        /// <summary>The trash a pass saw, by name: notifications of their unlinking say when the last one is gone.</summary>
+        private static List<string> TrashNames(string dir)
+        {
+            try
+            {
+                return [.. Directory.EnumerateFiles(dir, TrashPrefix + "*").Select(Path.GetFileName).OfType<string>()];
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return [];
+            }
+        }
+
+        private static unsafe bool IsLocal(string dir)
+        {
+            // struct statfs begins with f_type (a long) on every 64-bit Linux; the rest is room.
+            var buffer = stackalloc byte[256];
+            return NativeMethods.Statfs(dir, buffer) == 0 && s_localFileSystems.Contains(BinaryPrimitives.ReadInt64LittleEndian(new ReadOnlySpan<byte>(buffer, 8)) & 0xFFFFFFFF);
+        }
+
+        /// <summary>The device and inode of <paramref name="path"/>: which folder a path names now.</summary>
+        private static unsafe (uint Major, uint Minor, ulong Inode)? Identify(string path)
+        {
+            // struct statx has the same layout on every architecture: stx_ino at 32, stx_dev_major and stx_dev_minor at 136.
+            var buffer = stackalloc byte[256];
+            if (NativeMethods.Statx(AtFdCwd, path, 0, StatxIno, buffer) != 0)
+            {
+                return null;
+            }
+
+            var span = new ReadOnlySpan<byte>(buffer, 256);
+            return (BinaryPrimitives.ReadUInt32LittleEndian(span[136..]), BinaryPrimitives.ReadUInt32LittleEndian(span[140..]), BinaryPrimitives.ReadUInt64LittleEndian(span[32..]));
+        }
+
+        /// <summary>The length of the file at <paramref name="path"/>, or <see langword="null"/> when it is gone.</summary>
+        private static unsafe long? Length(string path)
+        {
+            var buffer = stackalloc byte[256];
+            return NativeMethods.Statx(AtFdCwd, path, 0, StatxSize, buffer) == 0
+                ? (long)BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(buffer, 256)[40..])
+                : null;
+        }
+
+        private static bool SameFolder(string dir, View view) => Identify(dir) == view.Identity;
+
+        private bool EnsureOpen()
+        {
+            if (_fd >= 0)
+            {
+                return true;
+            }
+
+            if (_unavailable)
+            {
+                return false;
+            }
+
+            _fd = NativeMethods.InotifyInit(InNonBlock | InCloexec);
+            _unavailable = _fd < 0; // the per-user limit of instances: every use reads its folder, as without views
+            return !_unavailable;
+        }
+
+        /// <summary>Applies every queued notification.</summary>
+        private unsafe void Drain()
+        {
+            while (true)
+            {
+                nint read;
+                fixed (byte* buffer = _events)
+                {
+                    read = NativeMethods.Read(_fd, buffer, _events.Length);
+                }
+
+                if (read < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == EIntr)
+                    {
+                        continue;
+                    }
+
+                    if (errno != EAgain)
+                    {
+                        // Unreadable notifications: nothing can be trusted; every use reads its folder from now on.
+                        Dispose();
+                    }
+
+                    return;
+                }
+
+                var events = _events.AsSpan(0, (int)read);
+                while (events.Length >= EventHeaderBytes)
+                {
+                    var watch = BinaryPrimitives.ReadInt32LittleEndian(events);
+                    var mask = BinaryPrimitives.ReadUInt32LittleEndian(events[4..]);
+                    var nameBytes = (int)BinaryPrimitives.ReadUInt32LittleEndian(events[12..]);
+                    var name = events.Slice(EventHeaderBytes, nameBytes);
+                    var end = name.IndexOf((byte)0);
+                    Apply(watch, mask, end < 0 ? name : name[..end]);
+                    events = events[(EventHeaderBytes + nameBytes)..];
+                }
+            }
+        }
+
+        private void Apply(int watch, uint mask, ReadOnlySpan<byte> name)
+        {
+            if ((mask & InQueueOverflow) != 0)
+            {
+                // Notifications were lost: every view is read again before its next use.
+                foreach (var stale in _byFolder.Values)
+                {
+                    stale.Stale = true;
+                }
+
+                return;
+            }
+
+            if (!_byWatch.TryGetValue(watch, out var view))
+            {
+                return;
+            }
+
+            if ((mask & (InIgnored | InDeleteSelf | InMoveSelf | InUnmount)) != 0)
+            {
+                // The folder is gone from its path (or its watch is): a later use watches whatever is there then.
+                Forget(view, removeWatch: (mask & InMoveSelf) != 0);
+                return;
+            }
+
+            if (!view.Stale)
+            {
+                view.Apply(mask, Encoding.UTF8.GetString(name));
+            }
+        }
+
+        private void Forget(View view, bool removeWatch)
+        {
+            _byWatch.Remove(view.Watch);
+            _byFolder.Remove(view.Folder);
+            if (removeWatch)
+            {
+                _ = NativeMethods.InotifyRemoveWatch(_fd, view.Watch);
+            }
+        }
+
+        /// <summary>One folder's entries, as <see cref="ScanFolder"/> classifies them.</summary>
+        private sealed class View(int watch, string folder, string system, (uint, uint, ulong) identity)
+        {
+            private readonly Dictionary<long, long> _snapshots = [];
+            private readonly HashSet<string> _trash = new(StringComparer.Ordinal);
+            private readonly HashSet<string> _temporary = new(StringComparer.Ordinal);
+            private bool _quarantine;
+            private bool _highWater;
+
+            public int Watch { get; } = watch;
+
+            public string Folder { get; } = folder;
+
+            public (uint, uint, ulong) Identity { get; } = identity;
+
+            /// <summary>Whether the folder must be read before the view is used (new, or notifications were lost).</summary>
+            public bool Stale { get; set; } = true;
+
+            /// <summary>When it was last used (a count of uses).</summary>
+            public long LastUse { get; set; }
+
+            public void Load(FolderScan scan, List<string> trash)
+            {
+                _snapshots.Clear();
+                foreach (var item in scan.Snapshots)
+                {
+                    _snapshots[item.Sequence] = item.Length;
+                }
+
+                _trash.Clear();
+                _trash.UnionWith(trash);
+
+                _temporary.Clear();
+                _temporary.UnionWith(scan.Temporary ?? []);
+                _quarantine = scan.Quarantine;
+                _highWater = scan.HighWater;
+                Stale = false;
+            }
+
+            public void Apply(uint mask, string name)
+            {
+                var gone = (mask & (InDelete | InMovedFrom)) != 0;
+                var appeared = (mask & (InCreate | InMovedTo)) != 0;
+                if ((mask & InIsDirectory) != 0)
+                {
+                    if (name == QuarantineFolder && (gone || appeared))
+                    {
+                        _quarantine = appeared;
+                    }
+
+                    return;
+                }
+
+                if (TryParseSequence(name, system, out var sequence))
+                {
+                    // Appeared or written to: its length now (gone since, it is dropped, as its own notification will say).
+                    if (!gone && Length(Path.Combine(Folder, name)) is { } length)
+                    {
+                        _snapshots[sequence] = length;
+                    }
+                    else
+                    {
+                        _snapshots.Remove(sequence);
+                    }
+                }
+                else if (name.StartsWith(TrashPrefix, StringComparison.Ordinal))
+                {
+                    Track(_trash, name, gone, appeared);
+                }
+                else if (name.StartsWith(TempPrefix, StringComparison.Ordinal))
+                {
+                    Track(_temporary, name, gone, appeared);
+                }
+                else if (name == HighWaterFileName && (gone || appeared))
+                {
+                    _highWater = appeared;
+                }
+            }
+
+            public FolderScan ToScan()
+            {
+                var snapshots = new List<StoredSnapshotRef>(_snapshots.Count);
+                long latest = 0;
+                foreach (var (sequence, length) in _snapshots)
+                {
+                    snapshots.Add(new StoredSnapshotRef(sequence, length));
+                    latest = Math.Max(latest, sequence);
+                }
+
+                return new FolderScan(snapshots, latest, _trash.Count > 0, _temporary.Count > 0 ? [.. _temporary] : null, _quarantine, _highWater);
+            }
+
+            private static void Track(HashSet<string> names, string name, bool gone, bool appeared)
+            {
+                if (appeared)
+                {
+                    names.Add(name);
+                }
+                else if (gone)
+                {
+                    names.Remove(name);
+                }
+            }
+        }
+    }
+}
