@@ -17,6 +17,11 @@ if (args.Length > 0 && args[0] == "breakdown")
     return await BreakdownRunner.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "folders")
+{
+    return await FolderViewsRunner.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "churn")
 {
     return await ChurnRunner.RunAsync(args[1..]);

@@ -31,7 +31,7 @@ internal sealed partial class FileSnapshotStore
     /// moved or replaced by another (the same path, another inode) drops its view.
     /// </para>
     /// </remarks>
-    private sealed class FolderViews : IDisposable
+    internal sealed class FolderViews : IDisposable
     {
         private const int MaxWatchedFolders = 1024;
 
@@ -82,7 +82,8 @@ internal sealed partial class FileSnapshotStore
         private bool _unavailable;
         private long _uses;
 
-        private FolderViews()
+        /// <summary>Views of their own, for tests (stores share <see cref="Shared"/>).</summary>
+        internal FolderViews()
         {
         }
 
@@ -110,10 +111,12 @@ internal sealed partial class FileSnapshotStore
                 }
 
                 Drain();
-                if (_byFolder.TryGetValue(dir, out var view) && !SameFolder(dir, view))
+                if (_byFolder.TryGetValue(dir, out var view) && (view.Stale || !SameFolder(dir, view)))
                 {
-                    // Replaced at the same path (the old one was moved, or a folder above it was): its notifications are not this folder's.
-                    Forget(view, removeWatch: true);
+                    // Replaced at the same path (the old one was moved, or a folder above it was): its notifications are not
+                    // this folder's. Stale (notifications lost): watched again below, as the lost ones may have said that
+                    // the watched folder is gone and another took its path (even its inode number).
+                    Forget(view, removeWatch: !view.Stale);
                     view = null;
                 }
 
@@ -129,7 +132,9 @@ internal sealed partial class FileSnapshotStore
                         Forget(_byFolder.Values.MinBy(v => v.LastUse)!, removeWatch: true);
                     }
 
-                    var watch = NativeMethods.InotifyAddWatch(_fd, dir, WatchMask);
+                    // The folder at the path before and after the watch is taken must be the same one: the watch is then on it.
+                    var identity = Identify(dir);
+                    var watch = identity is null ? -1 : NativeMethods.InotifyAddWatch(_fd, dir, WatchMask);
                     if (watch < 0)
                     {
                         return false; // no such folder (yet), or no watch to be had: read it
@@ -138,23 +143,19 @@ internal sealed partial class FileSnapshotStore
                     if (_byWatch.TryGetValue(watch, out var sameInode))
                     {
                         // The same folder under another path: one view per watch.
-                        _byFolder.Remove(sameInode.Folder);
-                        _byWatch.Remove(watch);
+                        Forget(sameInode, removeWatch: false);
                     }
 
-                    if (Identify(dir) is not { } identity)
+                    if (Identify(dir) != identity)
                     {
                         _ = NativeMethods.InotifyRemoveWatch(_fd, watch);
                         return false;
                     }
 
-                    view = new View(watch, dir, system, identity);
+                    view = new View(watch, dir, system, identity!.Value);
                     _byWatch[watch] = view;
                     _byFolder[dir] = view;
-                }
 
-                if (view.Stale)
-                {
                     // Watching first, then the pass: whatever changes during the pass is notified and applied after it.
                     passed = true;
                     var pass = ScanFolder(dir, system, snapshotLengths: true);
@@ -343,8 +344,8 @@ internal sealed partial class FileSnapshotStore
 
             public (uint, uint, ulong) Identity { get; } = identity;
 
-            /// <summary>Whether the folder must be read before the view is used (new, or notifications were lost).</summary>
-            public bool Stale { get; set; } = true;
+            /// <summary>Whether notifications were lost: the folder is watched and read again before the next use.</summary>
+            public bool Stale { get; set; }
 
             /// <summary>When it was last used (a count of uses).</summary>
             public long LastUse { get; set; }
@@ -364,7 +365,6 @@ internal sealed partial class FileSnapshotStore
                 _temporary.UnionWith(scan.Temporary ?? []);
                 _quarantine = scan.Quarantine;
                 _highWater = scan.HighWater;
-                Stale = false;
             }
 
             public void Apply(uint mask, string name)

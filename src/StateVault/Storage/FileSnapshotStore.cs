@@ -59,6 +59,13 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     {
     }
 
+    /// <summary>A store with folder views of its own (tests: kept apart from the views every other store shares).</summary>
+    internal FileSnapshotStore(FileSnapshotStoreOptions options, FolderViews views)
+        : this(options, FileSystemOps.Real)
+    {
+        _views = views;
+    }
+
     internal FileSnapshotStore(FileSnapshotStoreOptions options, FileSystemOps fileSystem, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -723,7 +730,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     /// <param name="Temporary">Temporary files of interrupted writes, if any.</param>
     /// <param name="Quarantine">Whether the quarantine folder exists.</param>
     /// <param name="HighWater">Whether the high-water mark file exists.</param>
-    private readonly record struct FolderScan(List<StoredSnapshotRef> Snapshots, long Latest, bool Trash, List<string>? Temporary, bool Quarantine, bool HighWater)
+    internal readonly record struct FolderScan(List<StoredSnapshotRef> Snapshots, long Latest, bool Trash, List<string>? Temporary, bool Quarantine, bool HighWater)
     {
         public static FolderScan Empty => new([], 0, false, null, false, false);
     }

@@ -6,13 +6,15 @@ namespace StateVault.Tests.Storage;
 
 /// <summary>
 /// The file store's folder views: a folder is read once, then kept exact from the kernel's notifications; every change,
-/// by this store, another instance or anything else on the machine, is seen by the next use. The tests that count passes
-/// share one class: a queue overflow caused here makes every view of the process read its folder again.
+/// by this store, another instance or anything else on the machine, is seen by the next use.
 /// </summary>
 public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "sv-views-" + Guid.NewGuid().ToString("N"));
     private readonly List<FileSnapshotStore> _stores = [];
+
+    // Views of this class's own: no other test's store drains its notifications (an overflow must happen here when caused here).
+    private readonly FileSnapshotStore.FolderViews _views = new();
 
     public async ValueTask DisposeAsync()
     {
@@ -21,6 +23,7 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
             await store.DisposeAsync();
         }
 
+        _views.Dispose();
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);
@@ -169,10 +172,16 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
             File.Delete(noise);
         }
 
+        // Lost with them: the folder deleted and another made at its path (its inode number may even be the old one's).
+        Directory.Delete(dir, recursive: true);
+        await AppendAsync(writer, "o", ct);
         await AppendAsync(writer, "o", ct);
         Assert.True(await writer.DeleteAsync("o", 1, ct));
-
         Assert.Equal([2L], await ListAsync(reader, "o", ct));
+
+        // And the new folder is the one watched from then on.
+        await AppendAsync(writer, "o", ct);
+        Assert.Equal([2L, 3L], await ListAsync(reader, "o", ct));
         Assert.Equal(2, writer.FolderPasses + reader.FolderPasses);
     }
 
@@ -201,7 +210,8 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
 
     private FileSnapshotStore Open(bool watch = true)
     {
-        var store = new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = _root, WatchFolders = watch });
+        var options = new FileSnapshotStoreOptions { RootPath = _root, WatchFolders = watch };
+        var store = watch ? new FileSnapshotStore(options, _views) : new FileSnapshotStore(options);
         _stores.Add(store);
         return store;
     }
