@@ -113,6 +113,11 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     private int _disposed;
     private readonly Dictionary<string, ReusedCommand> _writerCommands = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    // Retention's listing (ListAndReadAsync) runs on a connection of its own, one call at a time, under _listerGate.
+    private readonly SemaphoreSlim _listerGate = new(1, 1);
+    private SqliteConnection? _lister;
+    private ReusedCommand? _listAndRead;
+    private BatchBounds? _batch;
     private volatile bool _schemaReady;
     private long _committedWrites;
 
@@ -355,25 +360,19 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         ArgumentNullException.ThrowIfNull(wanted);
         return RunAsync<(IReadOnlyList<StoredSnapshotRef>, IReadOnlyDictionary<long, byte[]>)>("read", system, write: false, async (connection, ct) =>
         {
-            var count = 0;
-            long total = 0;
-            // Called by SQLite for each row in order; it keeps the bounds on what is returned. Registered on this connection
-            // for this statement only: removed below, so a pooled connection holds no caller's delegate.
-            connection.CreateFunction<long, long, bool>(WantedFunction, (sequence, length) =>
+            // Retention asks this once per save: it runs on the lister, a connection of its own where the statement is prepared
+            // and the function registered once (opening a pooled connection, preparing and registering took more than the query).
+            _batch = new BatchBounds(wanted);
+            var command = _listAndRead ??= new ReusedCommand
             {
-                if (length > SmallReadBytes || count >= MaxBatchSequences || total + length > MaxBatchBytes || !wanted(sequence))
-                {
-                    return false;
-                }
-
-                count++;
-                total += length;
-                return true;
-            });
-            using var command = Command(connection, null, $"""
-                SELECT sequence, length(envelope), CASE WHEN {WantedFunction}(sequence, length(envelope)) THEN envelope END
-                FROM snapshots WHERE system = $system ORDER BY sequence
-                """, system);
+                Connection = connection,
+                CommandText = $"""
+                    SELECT sequence, length(envelope), CASE WHEN {WantedFunction}(sequence, length(envelope)) THEN envelope END
+                    FROM snapshots WHERE system = $system ORDER BY sequence
+                    """,
+            };
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$system", system);
             var snapshots = new List<StoredSnapshotRef>();
             var envelopes = new Dictionary<long, byte[]>();
             try
@@ -391,11 +390,11 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             }
             finally
             {
-                connection.CreateFunction<long, long, bool>(WantedFunction, null);
+                _batch = null; // the connection holds no caller's delegate between calls
             }
 
             return (snapshots, envelopes);
-        }, cancellationToken);
+        }, cancellationToken, onLister: true);
     }
 
     public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -515,10 +514,13 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             return;
         }
 
-        // The writer is closed once the write in flight (if any) ends.
+        // The writer is closed once the write in flight (if any) ends; the lister likewise.
         await _writeGate.WaitAsync().ConfigureAwait(false);
         DropWriter();
         _writeGate.Release();
+        await _listerGate.WaitAsync().ConfigureAwait(false);
+        DropLister();
+        _listerGate.Release();
 
         // Pooled connections keep the file (and its WAL) open; release them so the file can be moved or deleted.
         using (var connection = new SqliteConnection(_connectionString))
@@ -527,12 +529,21 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         }
 
         _writeGate.Dispose();
+        _listerGate.Dispose();
         _schemaGate.Dispose();
     }
 
-    private async Task<T> RunAsync<T>(string operation, string system, bool write, Func<SqliteConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="action"/> on a connection: the writer (under the write gate), the lister, or a pooled one.</summary>
+    /// <param name="operation">What is done, for errors and logs.</param>
+    /// <param name="system">The system, for errors and logs.</param>
+    /// <param name="write">Whether it writes (on the writer).</param>
+    /// <param name="action">The work.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <param name="onLister">A read on the lister (see <see cref="ListAndReadAsync"/>), one at a time.</param>
+    private async Task<T> RunAsync<T>(string operation, string system, bool write, Func<SqliteConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken, bool onLister = false)
     {
         var gated = false;
+        var listerGated = false;
         try
         {
             await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
@@ -540,6 +551,23 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             {
                 await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 gated = true;
+            }
+
+            if (onLister)
+            {
+                await _listerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                listerGated = true;
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                var lister = _lister ??= await OpenListerAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await action(lister, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    DropLister();
+                    throw;
+                }
             }
 
             if (write)
@@ -578,7 +606,40 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             {
                 _writeGate.Release();
             }
+
+            if (listerGated)
+            {
+                _listerGate.Release();
+            }
         }
+    }
+
+    /// <summary>Opens the lister: not pooled, with the per-row function of <see cref="ListAndReadAsync"/> registered once.</summary>
+    private async Task<SqliteConnection> OpenListerAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_writerConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // Called by SQLite for each row in order; the bounds of the call in progress decide what is returned.
+            connection.CreateFunction<long, long, bool>(WantedFunction, (sequence, length) => _batch?.Take(sequence, length) ?? false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Closes the lister and its statement (the next call opens them again). Called under <c>_listerGate</c>.</summary>
+    private void DropLister()
+    {
+        _listAndRead?.Release();
+        _listAndRead = null;
+        _lister?.Dispose();
+        _lister = null;
+        _batch = null;
     }
 
     private SnapshotStoreException Translate(string operation, string system, SqliteException ex)
@@ -848,7 +909,26 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         _writer = null;
     }
 
-    /// <summary>A command of the writer's: <c>using</c> it leaves its prepared statements for the next write; <see cref="Release"/> ends it.</summary>
+    /// <summary>What one <see cref="ListAndReadAsync"/> returns envelopes of: those wanted, small ones only, within the batch bounds.</summary>
+    private sealed class BatchBounds(Func<long, bool> wanted)
+    {
+        private int _count;
+        private long _total;
+
+        public bool Take(long sequence, long length)
+        {
+            if (length > SmallReadBytes || _count >= MaxBatchSequences || _total + length > MaxBatchBytes || !wanted(sequence))
+            {
+                return false;
+            }
+
+            _count++;
+            _total += length;
+            return true;
+        }
+    }
+
+    /// <summary>A command held on the writer or the lister: <c>using</c> it leaves its prepared statements for the next call; <see cref="Release"/> ends it.</summary>
     private sealed class ReusedCommand : SqliteCommand
     {
         private bool _released;

@@ -496,6 +496,45 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task ListAndRead_ManyAtOnceWithDifferentWishes_EachReturnsItsOwn()
+    {
+        // The calls share one connection and one registered function: each must see only its own wishes and bounds.
+        await using var store = CreateStore();
+        for (var i = 1; i <= 6; i++)
+        {
+            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
+
+        var batch = (ISnapshotStoreWithBatchRead)store;
+        var calls = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+        {
+            // A slow wish: calls overlap if they can.
+            var (snapshots, envelopes) = await batch.ListAndReadAsync("alpha", sequence => { Thread.Sleep(1); return sequence % 3 == i % 3; }, Ct);
+            return (Remainder: i % 3, Listed: snapshots.Count, Read: envelopes.Keys.Order().ToList());
+        })));
+
+        foreach (var call in calls)
+        {
+            Assert.Equal(6, call.Listed);
+            Assert.Equal(Enumerable.Range(1, 6).Select(s => (long)s).Where(s => s % 3 == call.Remainder), call.Read);
+        }
+    }
+
+    [Fact]
+    public async Task ListAndRead_WishThatThrows_FailsThatCallOnly()
+    {
+        await using var store = CreateStore();
+        await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, "{}"), Ct);
+        var batch = (ISnapshotStoreWithBatchRead)store;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => batch.ListAndReadAsync("alpha", _ => throw new InvalidOperationException("wish failed"), Ct));
+
+        var (snapshots, envelopes) = await batch.ListAndReadAsync("alpha", _ => true, Ct);
+        Assert.Single(snapshots);
+        Assert.Single(envelopes);
+    }
+
+    [Fact]
     public async Task ReadMany_EnvelopesAddingUpPastSixteenMebibytes_ReturnsAtMostSixteenMebibytes_TheRestIsLeftOut()
     {
         await using var store = CreateStore();

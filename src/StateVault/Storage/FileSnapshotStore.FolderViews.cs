@@ -27,8 +27,9 @@ internal sealed partial class FileSnapshotStore
     /// <para>
     /// Where the kernel cannot promise that, nothing is cached and every use reads the folder as before: any system but
     /// Linux, a file system other than a local one (on NFS, SMB or FUSE, changes made on another machine are not notified),
-    /// no notification instance or watch to be had (the per-user limits). A lost notification (the queue overflowed) makes every view read its folder again; a folder deleted,
-    /// moved or replaced by another (the same path, another inode) drops its view.
+    /// no notification instance or watch to be had (the per-user limits). A folder deleted or moved, or replaced at its path
+    /// by another (another inode, or a folder above it moved), drops its view. Lost notifications (the queue overflowed)
+    /// make every folder be watched and read again before its next use.
     /// </para>
     /// </remarks>
     internal sealed class FolderViews : IDisposable
@@ -73,10 +74,11 @@ internal sealed partial class FileSnapshotStore
             0xCA451A4E, // bcachefs
         ];
 
+        private static readonly Lazy<FolderViews?> s_shared = new(() => OperatingSystem.IsLinux() && Environment.Is64BitProcess ? new FolderViews() : null);
+
         private readonly Lock _gate = new();
         private readonly Dictionary<int, View> _byWatch = [];
         private readonly Dictionary<string, View> _byFolder = new(StringComparer.Ordinal);
-        private static readonly Lazy<FolderViews?> s_shared = new(() => OperatingSystem.IsLinux() && Environment.Is64BitProcess ? new FolderViews() : null);
         private readonly byte[] _events = new byte[16 * 1024];
         private int _fd = -1;
         private bool _unavailable;
