@@ -469,7 +469,11 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         IDisposable? chunkLock = null;
         try
         {
-            ApplyHeaderSecretPolicy(system, stateType, options);
+            // The header gets copies, taken before they are scanned: the vault remembers the header (listings, retention's
+            // keep-tagged), and a caller may reuse its own list or dictionary for the next save. The stored ones count.
+            IReadOnlyList<string> tags = options?.Tags is { Count: > 0 } givenTags ? [.. givenTags] : [];
+            var attributes = options?.Attributes is { } givenAttributes ? new Dictionary<string, string>(givenAttributes, StringComparer.Ordinal) : new Dictionary<string, string>();
+            ApplyHeaderSecretPolicy(system, stateType, tags, attributes);
             var codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
             SnapshotCodecs.PooledPayload encoded;
             var chunkStore = ChunkStoreFor(json.Length);
@@ -575,8 +579,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                     Sha256 = sha,
                     Producer = _options.Producer,
                     Writer = writer,
-                    Tags = options?.Tags ?? [],
-                    Attributes = options?.Attributes ?? new Dictionary<string, string>(),
+                    Tags = tags,
+                    Attributes = attributes,
                 };
                 var envelope = SnapshotEnvelope.Create(written, payload);
                 envelopeLength = envelope.Length;
@@ -753,7 +757,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// meets (<see cref="IncomingEnvelope"/>). Before any chunk or envelope is written. <see cref="SecretPolicy.Redact"/>
     /// rejects too: a tag or an attribute replaced by a marker would no longer mean what the caller asked for.
     /// </summary>
-    private void ApplyHeaderSecretPolicy(string system, string stateType, SaveOptions? options)
+    private void ApplyHeaderSecretPolicy(string system, string stateType, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> attributes)
     {
         if (_options.SecretPolicy == SecretPolicy.Off)
         {
@@ -761,7 +765,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
 
         var findings = new List<SecretFinding>();
-        IncomingEnvelope.AddHeaderFindings(stateType, _options.Producer, options?.Tags ?? [], options?.Attributes, findings);
+        IncomingEnvelope.AddHeaderFindings(stateType, _options.Producer, tags, attributes, findings);
         if (findings.Count > 0)
         {
             Log.SecretRejected(_logger, system, string.Join(", ", findings.Select(f => $"{f.Path} ({f.Kind})")));
@@ -930,19 +934,17 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
 
         UInt128? fingerprint = null;
-        var builtHere = false;
         if (listedChunks is null && _verified.TryGetValue((system, sequence), out var known) && known is { Fingerprint: { } expected } && known.Length == bytes.LongLength)
         {
             fingerprint = XxHash128.HashToUInt128(bytes);
-            // The same bytes as before. Not read back yet, they are the envelope this vault built and handed to the store:
-            // its payload matched the SHA-256 in its header when that was computed over it, so below only the header is
-            // parsed and checked.
-            builtHere = fingerprint == expected;
-            if (builtHere && known.ReadBack)
+            if (fingerprint == expected && known.Header.Codec != ChunkManifest.Codec)
             {
-                // The very bytes that passed full verification here before (same length, same 128-bit fingerprint): their
-                // header is not parsed nor their SHA-256 computed again. Any other bytes, a flipped bit among them, take the
-                // full path below. The payload is the envelope's tail, decoded as always.
+                // The very bytes this vault built and handed to the store, or read back and fully verified before (same
+                // length, same 128-bit fingerprint): their header is the one held here (built from copies of the caller's
+                // tags and attributes, so it is what a parse of these bytes gives), and their SHA-256 matched when it was
+                // computed over them. Neither is parsed nor hashed again. Any other bytes, a flipped bit among them, take the
+                // full path below, and so does a chunked snapshot (its chunks are read and checked there). The payload is the
+                // envelope's tail, decoded as always.
                 var json = SnapshotCodecs.Decode(known.Header.Codec, bytes.AsMemory(bytes.Length - (int)known.Header.StoredLength), known.Header.RawLength, _options.MaxStateBytes);
                 return new OpenedSnapshot(known.Header, json, null);
             }
@@ -950,7 +952,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
         try
         {
-            var (header, payload) = builtHere ? SnapshotEnvelope.DecodeBuiltHere(bytes) : SnapshotEnvelope.Decode(bytes);
+            var (header, payload) = SnapshotEnvelope.Decode(bytes);
             if (header.System != system || header.Sequence != sequence)
             {
                 reason = $"header names {header.System}#{header.Sequence}, stored as {system}#{sequence}";
@@ -995,7 +997,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             else
             {
                 var json = SnapshotCodecs.Decode(header.Codec, payload, header.RawLength, _options.MaxStateBytes);
-                _verified[(system, sequence)] = new VerifiedSnapshot(bytes.LongLength, header, fingerprint ?? XxHash128.HashToUInt128(bytes), ReadBack: true);
+                _verified[(system, sequence)] = new VerifiedSnapshot(bytes.LongLength, header, fingerprint ?? XxHash128.HashToUInt128(bytes));
                 return new OpenedSnapshot(header, json, null);
             }
         }
@@ -1343,10 +1345,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
     /// <param name="Length">The envelope's length.</param>
     /// <param name="Header">Its header.</param>
-    /// <param name="Fingerprint">XXH128 of the whole envelope, when known and trusted.</param>
-    /// <param name="ReadBack">Whether <paramref name="Header"/> was parsed from those very bytes, read back from the store
-    /// (not the header this vault built): only then may a load of identical bytes return it without parsing them again.</param>
-    private readonly record struct VerifiedSnapshot(long Length, SnapshotHeader Header, UInt128? Fingerprint, bool ReadBack = false);
+    /// <param name="Fingerprint">XXH128 of the whole envelope, when known and trusted: bytes with it hold <paramref name="Header"/>.</param>
+    private readonly record struct VerifiedSnapshot(long Length, SnapshotHeader Header, UInt128? Fingerprint);
 
     /// <summary>Retention started for one save (see <see cref="StartRetention"/>).</summary>
     /// <param name="Created">The new snapshot's time.</param>

@@ -102,6 +102,26 @@ public sealed class SnapshotVaultRetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SaveAsync_CallerChangesItsTagListOrAttributesAfterTheSave_StoredTagsDecideRetentionAndListings()
+    {
+        // A caller reusing its own list for the next save must not change what the vault knows of the saved snapshot:
+        // the tags stored in it decide retention, and the listing shows them.
+        var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 2, KeepTags = ["release"] });
+        var tags = new List<string> { "release" };
+        var attributes = new Dictionary<string, string> { ["build"] = "1" };
+        await sut.SaveAsync("s", State(0), new SaveOptions { Tags = tags, Attributes = attributes }, Ct);
+        tags.Clear();
+        attributes["build"] = "2";
+
+        await SaveSeriesAsync(sut, "s", 6, TimeSpan.FromDays(30));
+
+        Assert.Equal([1L, 6L, 7L], _h.StoredSequences("s"));
+        var first = (await sut.ListAsync("s", Ct)).Single(l => l.Sequence == 1).Metadata!;
+        Assert.Equal(["release"], first.Tags);
+        Assert.Equal("1", first.Attributes["build"]);
+    }
+
+    [Fact]
     public async Task SaveAsync_CorruptNewestSnapshots_DoNotPushGoodBackupsOut()
     {
         var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 3 });
