@@ -506,12 +506,41 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         }
 
         var batch = (ISnapshotStoreWithBatchRead)store;
-        var calls = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+        // The first call stays inside its wish until every other call has been made: they overlap it if the store lets them.
+        using var firstInside = new ManualResetEventSlim();
+        using var othersMade = new ManualResetEventSlim();
+        var made = 0;
+        async Task<(int Remainder, int Listed, List<long> Read)> CallAsync(int i)
         {
-            // A slow wish: calls overlap if they can.
-            var (snapshots, envelopes) = await batch.ListAndReadAsync("alpha", sequence => { Thread.Sleep(1); return sequence % 3 == i % 3; }, Ct);
-            return (Remainder: i % 3, Listed: snapshots.Count, Read: envelopes.Keys.Order().ToList());
-        })));
+            var (snapshots, envelopes) = await batch.ListAndReadAsync(
+                "alpha",
+                sequence =>
+                {
+                    if (i == 0)
+                    {
+                        firstInside.Set();
+                        othersMade.Wait(Ct);
+                    }
+
+                    return sequence % 3 == i % 3;
+                },
+                Ct);
+            return (i % 3, snapshots.Count, envelopes.Keys.Order().ToList());
+        }
+
+        var first = Task.Run(() => CallAsync(0));
+        firstInside.Wait(Ct);
+        var others = Enumerable.Range(1, 23).Select(i => Task.Run(() =>
+        {
+            if (Interlocked.Increment(ref made) == 23)
+            {
+                othersMade.Set();
+            }
+
+            return CallAsync(i);
+        })).ToList();
+        // Bounded: calls mixed on one connection could block each other for good.
+        var calls = await Task.WhenAll([first, .. others]).WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
         foreach (var call in calls)
         {

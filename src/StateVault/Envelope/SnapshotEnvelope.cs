@@ -90,7 +90,13 @@ public static class SnapshotEnvelope
     /// <exception cref="EnvelopeFormatException">Any check failed; the message says which.</exception>
     public static (SnapshotHeader Header, ReadOnlyMemory<byte> Payload) Decode(ReadOnlyMemory<byte> envelope)
     {
-        var (header, payload) = DecodeBuiltHere(envelope);
+        var header = ParseHead(envelope.Span, out var payloadOffset);
+        var payload = envelope[payloadOffset..];
+        if (payload.Length != header.StoredLength)
+        {
+            throw new EnvelopeFormatException($"payload is {payload.Length} bytes, the header says {header.StoredLength} (truncated or extended)");
+        }
+
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(payload.Span, hash);
         Span<byte> hex = stackalloc byte[HashHexLength];
@@ -101,20 +107,6 @@ public static class SnapshotEnvelope
         }
 
         return (header, payload);
-    }
-
-    /// <summary>
-    /// <see cref="Decode"/> without the payload's SHA-256, for bytes known to be an envelope built here (the same length and
-    /// 128-bit fingerprint as the bytes this process made, whose payload matched it when it was computed over them): the
-    /// header is parsed and its checksum checked, and the payload's length against it.
-    /// </summary>
-    internal static (SnapshotHeader Header, ReadOnlyMemory<byte> Payload) DecodeBuiltHere(ReadOnlyMemory<byte> envelope)
-    {
-        var header = ParseHead(envelope.Span, out var payloadOffset);
-        var payload = envelope[payloadOffset..];
-        return payload.Length == header.StoredLength
-            ? (header, payload)
-            : throw new EnvelopeFormatException($"payload is {payload.Length} bytes, the header says {header.StoredLength} (truncated or extended)");
     }
 
     private static SnapshotHeader ParseHead(ReadOnlySpan<byte> envelope, out int payloadOffset)
