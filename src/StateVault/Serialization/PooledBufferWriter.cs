@@ -12,7 +12,10 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     private byte[] _buffer;
     private int _written;
 
-    public PooledBufferWriter(int initialCapacity = 16 * 1024) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+    /// <summary>The capacity a writer starts with when its caller knows nothing better.</summary>
+    public const int DefaultCapacity = 16 * 1024;
+
+    public PooledBufferWriter(int initialCapacity = DefaultCapacity) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 

@@ -158,16 +158,15 @@ public sealed partial class SnapshotVault
         _options.Chunking.Enabled && !_chunksUnsupported && length >= _options.Chunking.Threshold ? _store as ISnapshotStoreWithChunks : null;
 
     /// <summary>
-    /// Splits <paramref name="json"/> into chunks and puts those the store may lack (not known present, or known from
-    /// longer ago than half the grace period), in parallel through the retry pipeline. The caller holds the system's
-    /// shared chunk lock until its append is done. Returns the manifest to store as the envelope's payload.
+    /// Puts the chunks of <paramref name="json"/> (as <see cref="PrepareChunks"/> cut them) that the store may lack (not
+    /// known present, or known from longer ago than half the grace period), in parallel through the retry pipeline. The
+    /// caller holds the system's shared chunk lock until its append is done. Returns the manifest to store as the
+    /// envelope's payload.
     /// </summary>
-    private async Task<ChunkedSave> PutChunksAsync(ISnapshotStoreWithChunks store, string system, ReadOnlyMemory<byte> json, string codec, CancellationToken cancellationToken)
+    private async Task<ChunkedSave> PutChunksAsync(ISnapshotStoreWithChunks store, string system, ReadOnlyMemory<byte> json, PreparedChunks prepared, string codec, CancellationToken cancellationToken)
     {
-        var pieces = Chunker.Split(json.Span);
-        var ids = new string[pieces.Count];
+        var (pieces, ids) = prepared;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Chunking.MaxParallelism, CancellationToken = cancellationToken };
-        Parallel.For(0, pieces.Count, parallel, i => ids[i] = ChunkFrame.IdOf(json.Span.Slice(pieces[i].Offset, pieces[i].Length)));
 
         var known = KnownChunks(system);
         var now = _time.GetUtcNow();
@@ -213,6 +212,19 @@ public sealed partial class SnapshotVault
         var manifest = new ChunkManifest { Chunks = [.. pieces.Select((p, i) => new ChunkManifestEntry { Id = ids[i], Length = p.Length })] };
         Log.Chunked(_logger, system, toPut.Count, written, reused.Count);
         return new ChunkedSave(manifest.ToUtf8(), written);
+    }
+
+    /// <summary>
+    /// Cuts <paramref name="json"/> into content-defined chunks and names each by its hash (in parallel). Pure computation:
+    /// nothing is written, so it may run before the secret policy's verdict on the same bytes.
+    /// </summary>
+    private PreparedChunks PrepareChunks(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        var pieces = Chunker.Split(json.Span);
+        var ids = new string[pieces.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Chunking.MaxParallelism, CancellationToken = cancellationToken };
+        Parallel.For(0, pieces.Count, parallel, i => ids[i] = ChunkFrame.IdOf(json.Span.Slice(pieces[i].Offset, pieces[i].Length)));
+        return new PreparedChunks(pieces, ids);
     }
 
     /// <summary>Frames one chunk; one that compresses beyond the ratio a load accepts is stored plain.</summary>
@@ -383,4 +395,8 @@ public sealed partial class SnapshotVault
     }
 
     private readonly record struct ChunkedSave(byte[] Manifest, long ChunkBytesWritten);
+
+    /// <param name="Pieces">Offset and length of each chunk in the JSON, in order.</param>
+    /// <param name="Ids">Each chunk's id (the SHA-256 of its content).</param>
+    private sealed record PreparedChunks(List<(int Offset, int Length)> Pieces, string[] Ids);
 }

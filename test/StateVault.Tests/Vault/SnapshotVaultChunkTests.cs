@@ -293,6 +293,30 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Save_StateWithASecretAboveTheThresholdUnderRedact_ChunksTheRedactedJsonAndNoChunkHoldsTheSecret()
+    {
+        // The chunks are cut and hashed while the secret scan runs: once the policy redacts, they must be cut again from
+        // the redacted JSON (the secret sits in the first chunk, and every offset after it moves).
+        var sut = _h.CreateVault(o =>
+        {
+            Small(o);
+            o.SecretPolicy = SecretPolicy.Redact;
+        });
+        var state = Encoding.UTF8.GetString(State());
+        state = state.Replace("\"records\":[", "\"api_key\":\"" + FakeSecrets.OpenAiProject + "\",\"records\":[", StringComparison.Ordinal);
+
+        var saved = await sut.SaveJsonAsync(System, Encoding.UTF8.GetBytes(state), cancellationToken: Ct);
+
+        Assert.Equal(ChunkManifest.Codec, saved.Codec);
+        Assert.NotEmpty(ChunkFiles());
+        Assert.All(ChunkFiles(), f => Assert.DoesNotContain(FakeSecrets.OpenAiProject, Encoding.UTF8.GetString(File.ReadAllBytes(f)), StringComparison.Ordinal));
+        var loaded = Encoding.UTF8.GetString((await _h.CreateVault(Small).LoadLatestJsonAsync(System, Ct))!.Json.Span);
+        Assert.DoesNotContain(FakeSecrets.OpenAiProject, loaded, StringComparison.Ordinal);
+        Assert.Contains("[REDACTED:", loaded, StringComparison.Ordinal);
+        Assert.EndsWith(Encoding.UTF8.GetString(State())["{\"records\":[".Length..], loaded, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Retention_KeptChunkedSnapshotLostAChunk_IsNotCountedAndAnOlderOneIsKept()
     {
         var sut = _h.CreateVault(o =>

@@ -53,6 +53,24 @@ public sealed class SnapshotVaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SaveAsync_StateGrowsFarPastAndShrinksBelowItsLastSize_EachLoadsBackWhole()
+    {
+        // A save serializes into a buffer sized from the system's last state: one far larger must still grow it, and one far
+        // smaller must not carry bytes of the last.
+        var sut = _h.CreateVault(o => o.SecretPolicy = global::StateVault.Secrets.SecretPolicy.Off);
+        foreach (var entries in new[] { 10, 40_000, 3, 120_000, 1 })
+        {
+            var state = Sample(entries) with { History = [.. Enumerable.Range(0, entries).Select(i => $"change {i}")] };
+
+            await sut.SaveAsync("growing", state, cancellationToken: Ct);
+            var loaded = await _h.CreateVault().LoadLatestAsync<Thresholds>("growing", Ct);
+
+            Assert.Equal(state.History, loaded!.State.History);
+            Assert.Equal(state.Warning, loaded.State.Warning);
+        }
+    }
+
+    [Fact]
     public async Task SaveAsync_SmallState_IsStoredAsPlainSnakeCaseJson()
     {
         var sut = _h.CreateVault();
