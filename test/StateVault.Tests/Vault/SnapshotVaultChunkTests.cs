@@ -49,6 +49,16 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
         o.Chunking.AverageChunkSize = 4 * 1024;
     }
 
+    private static void SmallWithSecretPolicy(SnapshotVaultOptions o, SecretPolicy policy)
+    {
+        Small(o);
+        o.SecretPolicy = policy;
+    }
+
+    /// <summary><see cref="State"/> with an API key in front of its records (so in its first chunk).</summary>
+    private static byte[] StateWithASecret() =>
+        Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(State()).Replace("\"records\":[", "\"api_key\":\"" + FakeSecrets.OpenAiProject + "\",\"records\":[", StringComparison.Ordinal));
+
     private string ChunkFolder => Path.Combine(_h.SystemFolder(System), ".chunks");
 
     private string[] ChunkFiles() =>
@@ -279,15 +289,9 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
     [Fact]
     public async Task Save_StateWithASecretAboveTheThreshold_IsRejectedBeforeAnyChunkIsPut()
     {
-        var sut = _h.CreateVault(o =>
-        {
-            Small(o);
-            o.SecretPolicy = SecretPolicy.Reject;
-        });
-        var state = Encoding.UTF8.GetString(State());
-        state = state.Replace("\"records\":[", "\"api_key\":\"" + FakeSecrets.OpenAiProject + "\",\"records\":[", StringComparison.Ordinal);
+        var sut = _h.CreateVault(o => SmallWithSecretPolicy(o, SecretPolicy.Reject));
 
-        await Assert.ThrowsAsync<SecretDetectedException>(() => sut.SaveJsonAsync(System, Encoding.UTF8.GetBytes(state), cancellationToken: Ct));
+        await Assert.ThrowsAsync<SecretDetectedException>(() => sut.SaveJsonAsync(System, StateWithASecret(), cancellationToken: Ct));
 
         Assert.Empty(ChunkFiles());
     }
@@ -297,15 +301,9 @@ public sealed class SnapshotVaultChunkTests : IAsyncLifetime
     {
         // The chunks are cut and hashed while the secret scan runs: once the policy redacts, they must be cut again from
         // the redacted JSON (the secret sits in the first chunk, and every offset after it moves).
-        var sut = _h.CreateVault(o =>
-        {
-            Small(o);
-            o.SecretPolicy = SecretPolicy.Redact;
-        });
-        var state = Encoding.UTF8.GetString(State());
-        state = state.Replace("\"records\":[", "\"api_key\":\"" + FakeSecrets.OpenAiProject + "\",\"records\":[", StringComparison.Ordinal);
+        var sut = _h.CreateVault(o => SmallWithSecretPolicy(o, SecretPolicy.Redact));
 
-        var saved = await sut.SaveJsonAsync(System, Encoding.UTF8.GetBytes(state), cancellationToken: Ct);
+        var saved = await sut.SaveJsonAsync(System, StateWithASecret(), cancellationToken: Ct);
 
         Assert.Equal(ChunkManifest.Codec, saved.Codec);
         Assert.NotEmpty(ChunkFiles());
