@@ -494,24 +494,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 // redacted the JSON.
                 if (_options.SecretPolicy != SecretPolicy.Off && Environment.ProcessorCount > 1)
                 {
-                    var source = json;
-                    var scan = Task.Run(() => SecretScanner.Scan(source.Span), CancellationToken.None);
-                    try
-                    {
-                        prepared = PrepareChunks(json, cancellationToken);
-                    }
-                    finally
-                    {
-                        // Observed whatever happens to the cutting: its verdict, or its failure, is met below.
-                        await ((Task)scan).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    }
-
-                    var scanned = json;
-                    json = ApplySecretPolicy(system, json, await scan.ConfigureAwait(false));
-                    if (!json.Equals(scanned))
-                    {
-                        prepared = null;
-                    }
+                    (json, prepared, _) = await WhileScanningAsync(system, json, j => PrepareChunks(j, cancellationToken), static _ => { }).ConfigureAwait(false);
                 }
                 else
                 {
@@ -548,14 +531,10 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             {
                 // A large state: scan on another core while this one compresses. Only a state with secret-looking
                 // values (rare, and then the save fails or is redacted) pays for the compression twice.
-                var source = json;
-                var scan = Task.Run(() => SecretScanner.Scan(source.Span), CancellationToken.None);
-                encoded = SnapshotCodecs.EncodePooled(codec, json);
-                var findings = await scan.ConfigureAwait(false);
-                if (findings.Count > 0)
+                bool kept;
+                (json, encoded, kept) = await WhileScanningAsync(system, json, j => SnapshotCodecs.EncodePooled(codec, j), static e => e.Dispose()).ConfigureAwait(false);
+                if (!kept)
                 {
-                    encoded.Dispose();
-                    json = ApplySecretPolicy(system, json, findings);
                     codec = _options.Compression.Select(system, json.Length, _store.Capabilities.CompressionPays);
                     encoded = SnapshotCodecs.EncodePooled(codec, json);
                 }
@@ -806,6 +785,46 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             Log.SecretRejected(_logger, system, string.Join(", ", findings.Select(f => $"{f.Path} ({f.Kind})")));
             throw new SecretDetectedException(system, findings);
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> over <paramref name="json"/> on this thread while the secret scan of the same bytes runs
+    /// on another core, then applies the secret policy with the scan's findings. Work over a state with findings is handed
+    /// to <paramref name="discard"/> and not returned (<c>Kept</c> is false): the policy redacts the JSON (returned), or
+    /// rejects the state (throws). The work must write nothing: it runs before the verdict.
+    /// </summary>
+    private async Task<(ReadOnlyMemory<byte> Json, T Result, bool Kept)> WhileScanningAsync<T>(string system, ReadOnlyMemory<byte> json, Func<ReadOnlyMemory<byte>, T> work, Action<T> discard)
+    {
+        var scan = Task.Run(() => SecretScanner.Scan(json.Span), CancellationToken.None);
+        T result;
+        try
+        {
+            result = work(json);
+        }
+        finally
+        {
+            // Observed whatever happens to the work: its verdict, or the work's failure, is what the caller meets.
+            await ((Task)scan).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        IReadOnlyList<SecretFinding> findings;
+        try
+        {
+            findings = await scan.ConfigureAwait(false);
+        }
+        catch
+        {
+            discard(result);
+            throw;
+        }
+
+        if (findings.Count == 0)
+        {
+            return (json, result, true);
+        }
+
+        discard(result);
+        return (ApplySecretPolicy(system, json, findings), default!, false);
     }
 
     private ReadOnlyMemory<byte> ApplySecretPolicy(string system, ReadOnlyMemory<byte> json, IReadOnlyList<SecretFinding>? findings)
