@@ -38,6 +38,16 @@ public sealed class SnapshotVaultChunkCollectionTests : IAsyncLifetime
         return new SnapshotVault(_h.Store, options, timeProvider: _clock);
     }
 
+    /// <summary>
+    /// Moves the fake clock a second past the real time. The file store's stored time is the file's real modification
+    /// time, so on a slow run a chunk stored after the clock was last moved would be younger than the clock says.
+    /// </summary>
+    private void PassTheStoredTimes()
+    {
+        var now = DateTimeOffset.UtcNow;
+        _clock.SetUtcNow((now > _clock.GetUtcNow() ? now : _clock.GetUtcNow()) + TimeSpan.FromSeconds(1));
+    }
+
     private async Task<HashSet<string>> ReferencedAsync()
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -163,7 +173,7 @@ public sealed class SnapshotVaultChunkCollectionTests : IAsyncLifetime
             await sut.SaveJsonAsync(System, SnapshotVaultChunkTests.State(i, changedRecord: -2).Select(b => b == (byte)'0' ? (byte)('0' + i) : b).ToArray(), cancellationToken: Ct);
         }
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        PassTheStoredTimes();
         var dry = await sut.PruneAsync(System, new RetentionPolicy { KeepLast = 1 }, dryRun: true, Ct);
         var result = await sut.PruneAsync(System, new RetentionPolicy { KeepLast = 1 }, cancellationToken: Ct);
         var summary = Assert.Single(await sut.ListSystemsAsync(Ct));
@@ -183,7 +193,7 @@ public sealed class SnapshotVaultChunkCollectionTests : IAsyncLifetime
         await using var sut = Vault(keepLast: 1, TimeSpan.Zero);
         for (var i = 0; i < 3; i++)
         {
-            _clock.Advance(TimeSpan.FromSeconds(1));
+            PassTheStoredTimes();
             await sut.SaveJsonAsync(System, SnapshotVaultChunkTests.State(i, changedRecord: -2).Select(b => b == (byte)'0' ? (byte)('0' + i) : b).ToArray(), cancellationToken: Ct);
         }
 
