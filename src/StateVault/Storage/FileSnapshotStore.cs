@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
+using StateVault.Codecs;
 
 namespace StateVault.Storage;
 
@@ -15,7 +17,7 @@ namespace StateVault.Storage;
 /// Sequence allocation and the write happen under a per-system lock: a semaphore inside the process and an exclusive
 /// <c>flock</c> on <c>&lt;system&gt;/.lock</c> across processes, so two processes never take the same number.
 /// </remarks>
-internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithChunks
+internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithChunks, ISnapshotStoreWithRentedRead
 {
     internal const string Extension = ".svsnap";
     private const string LockFileName = ".lock";
@@ -189,7 +191,21 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
+    public async Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken) =>
+        await ReadCoreAsync(system, sequence, static length => new byte[length], cancellationToken).ConfigureAwait(false) is var (bytes, length)
+            ? (length == bytes.Length ? bytes : bytes.AsSpan(0, length).ToArray())
+            : null;
+
+    public async Task<SnapshotCodecs.PooledPayload?> ReadRentedAsync(string system, long sequence, CancellationToken cancellationToken) =>
+        await ReadCoreAsync(system, sequence, static length => ArrayPool<byte>.Shared.Rent(length), cancellationToken).ConfigureAwait(false) is var (buffer, length)
+            ? new SnapshotCodecs.PooledPayload(buffer.AsMemory(0, length), buffer)
+            : null;
+
+    /// <summary>
+    /// Reads snapshot <paramref name="sequence"/> into a buffer from <paramref name="allocate"/> (given the file's length):
+    /// the buffer and the bytes read into it, fewer than the file's length if it shrank while being read; null when absent.
+    /// </summary>
+    private async Task<(byte[] Buffer, int Length)?> ReadCoreAsync(string system, long sequence, Func<int, byte[]> allocate, CancellationToken cancellationToken)
     {
         var path = FinalPath(SystemDirectory(system), system, sequence);
         try
@@ -207,24 +223,24 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
                     throw new SnapshotCorruptedException(system, sequence, string.Create(CultureInfo.InvariantCulture, $"the file is {length} bytes, larger than the largest snapshot this store reads ({_maxSnapshotBytes} bytes)"));
                 }
 
-                var bytes = new byte[length];
+                var bytes = allocate(checked((int)length));
                 var total = 0;
-                while (total < bytes.Length)
+                while (total < length)
                 {
-                    var read = bytes.Length <= SyncReadMaxBytes
-                        ? stream.Read(bytes.AsSpan(total))
-                        : await stream.ReadAsync(bytes.AsMemory(total), cancellationToken).ConfigureAwait(false);
+                    var read = length <= SyncReadMaxBytes
+                        ? stream.Read(bytes.AsSpan(total, (int)length - total))
+                        : await stream.ReadAsync(bytes.AsMemory(total, (int)length - total), cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
                         // Shrank while being read: a snapshot file never changes, so return what is there and let the
                         // checksum say it is torn.
-                        return bytes.AsSpan(0, total).ToArray();
+                        break;
                     }
 
                     total += read;
                 }
 
-                return bytes;
+                return (bytes, total);
             }
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

@@ -1320,30 +1320,41 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     {
         if (ComparableFingerprint(system, item.Sequence) is { } known)
         {
-            var bytes = prefetched;
+            SnapshotCodecs.PooledPayload? read = null;
             var readable = true;
             try
             {
-                bytes ??= await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
+                read = prefetched is not null
+                    ? new SnapshotCodecs.PooledPayload(prefetched, null)
+                    : await _retry.ExecuteAsync(ct => new ValueTask<SnapshotCodecs.PooledPayload?>(ReadToHashAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
             }
             catch (SnapshotCorruptedException)
             {
                 readable = false; // the full check below reports the damage
             }
 
-            if (readable && bytes is null)
+            using (read)
             {
-                return null;
-            }
+                if (readable && read is null)
+                {
+                    return null;
+                }
 
-            if (bytes is not null && XxHash128.HashToUInt128(bytes) == known.Fingerprint)
-            {
-                return new SnapshotListing(system, item.Sequence, bytes.LongLength, SnapshotMetadata.FromHeader(known.Header), null);
+                if (read is { } bytes && XxHash128.HashToUInt128(bytes.Memory.Span) == known.Fingerprint)
+                {
+                    return new SnapshotListing(system, item.Sequence, bytes.Memory.Length, SnapshotMetadata.FromHeader(known.Header), null);
+                }
             }
         }
 
         return await DescribeAsync(system, item, useCache: false, listedChunks, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Reads a snapshot whose bytes are only hashed: into a rented buffer on a store that can.</summary>
+    private async Task<SnapshotCodecs.PooledPayload?> ReadToHashAsync(string system, long sequence, CancellationToken cancellationToken) =>
+        _store is ISnapshotStoreWithRentedRead rented
+            ? await rented.ReadRentedAsync(system, sequence, cancellationToken).ConfigureAwait(false)
+            : await _store.ReadAsync(system, sequence, cancellationToken).ConfigureAwait(false) is { } bytes ? new SnapshotCodecs.PooledPayload(bytes, null) : null;
 
     /// <summary>
     /// On a store that reads many snapshots in one round trip: the bytes of the kept snapshots whose fingerprint the re-check

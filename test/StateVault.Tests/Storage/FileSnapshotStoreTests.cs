@@ -140,6 +140,31 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
     }
 
     [Fact]
+    public async Task ReadRented_ReturnsWhatReadReturns_NullWhenAbsent_AndDamageWhenLargerThanTheStoreReads()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var root = Path.Combine(_root, "rented-case");
+        var sut = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = root, MaxSnapshotBytes = 4096 });
+        await using (sut)
+        {
+            var rented = (ISnapshotStoreWithRentedRead)sut;
+            // Lengths the pool rounds up (it hands out powers of two): only the bytes read may count.
+            foreach (var length in new[] { 3, 1000, 2049 })
+            {
+                var envelope = TestEnvelopes.Create("r", length, "\"" + new string('x', length) + "\"");
+                await sut.ImportAsync("r", length, envelope, ct);
+                using var read = (await rented.ReadRentedAsync("r", length, ct))!.Value;
+                Assert.Equal(await sut.ReadAsync("r", length, ct), read.Memory.ToArray());
+            }
+
+            Assert.Null(await rented.ReadRentedAsync("r", 99, ct));
+            Assert.Null(await rented.ReadRentedAsync("nobody", 1, ct));
+            File.WriteAllBytes(Path.Combine(root, "r", $"r-{5000:D19}.svsnap"), new byte[5000]);
+            await Assert.ThrowsAsync<SnapshotCorruptedException>(() => rented.ReadRentedAsync("r", 5000, ct));
+        }
+    }
+
+    [Fact]
     public async Task Append_AfterTheHighestSequence_IsRefusedAndNeverWraps()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using StateVault.Retention;
+using StateVault.Storage;
 using StateVault.TestKit;
 using StateVault.Tests.Support;
 
@@ -35,6 +36,53 @@ public sealed class SnapshotVaultRetentionTests : IAsyncLifetime
         await SaveSeriesAsync(sut, "s", 9, TimeSpan.FromSeconds(1));
 
         Assert.Equal([5L, 6L, 7L, 8L, 9L], _h.StoredSequences("s"));
+    }
+
+    [Fact]
+    public async Task SaveAsync_KeptSnapshotsUnchanged_ReCheckReadsEachIntoARentedBufferAndVerifiesNoneAgain()
+    {
+        // The re-check before a prune only compares a hash of the bytes read with the one they were verified with: on a
+        // store that reads into a rented buffer (larger than the bytes: the pool rounds up), only the bytes read count.
+        var store = new ReadCountingStore((ISnapshotStoreWithRentedRead)_h.Store);
+        var sut = _h.CreateVault(o => o.Retention = new RetentionPolicy { KeepLast = 3 }, store);
+        await SaveSeriesAsync(sut, "s", 4, TimeSpan.FromSeconds(1));
+        store.Reset();
+
+        await SaveSeriesAsync(sut, "s", 1, TimeSpan.FromSeconds(1));
+
+        Assert.Equal([3L, 4L, 5L], _h.StoredSequences("s"));
+        Assert.Equal(2, store.RentedReads); // the two kept besides the one just written
+        Assert.Equal(0, store.Reads); // none failed the comparison and was read again in full
+    }
+
+    /// <summary>Counts the two ways the engine reads a snapshot.</summary>
+    private sealed class ReadCountingStore(ISnapshotStoreWithRentedRead inner)
+        : DelegatingSnapshotStore<ISnapshotStoreWithRentedRead>(inner, ownsInner: false), ISnapshotStoreWithRentedRead
+    {
+        private int _reads;
+        private int _rentedReads;
+
+        public int Reads => _reads;
+
+        public int RentedReads => _rentedReads;
+
+        public void Reset()
+        {
+            _reads = 0;
+            _rentedReads = 0;
+        }
+
+        public override Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _reads);
+            return Inner.ReadAsync(system, sequence, cancellationToken);
+        }
+
+        public Task<StateVault.Codecs.SnapshotCodecs.PooledPayload?> ReadRentedAsync(string system, long sequence, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _rentedReads);
+            return Inner.ReadRentedAsync(system, sequence, cancellationToken);
+        }
     }
 
     [Fact]
