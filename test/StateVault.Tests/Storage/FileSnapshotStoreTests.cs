@@ -120,14 +120,16 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
         Assert.False(Directory.Exists(Path.Combine(_root, "big")) && Directory.GetFiles(Path.Combine(_root, "big"), "*.svsnap").Length > 0);
     }
 
+    /// <summary>A store in its own folder under the test's root, reading no snapshot larger than <paramref name="maxSnapshotBytes"/>.</summary>
+    private ISnapshotStore WithMaxSnapshotBytes(string folder, long maxSnapshotBytes) =>
+        FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = Path.Combine(_root, folder), MaxSnapshotBytes = maxSnapshotBytes });
+
     [Fact]
     public async Task Import_LargerThanTheStoreReads_IsRefusedAndWritesNothing()
     {
         // Written, it would be a file every read reports as damage and quarantines: refused instead, as bad input.
         var ct = TestContext.Current.CancellationToken;
-        var root = Path.Combine(_root, "small-case");
-        var sut = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = root, MaxSnapshotBytes = 1024 });
-        await using (sut)
+        await using (var sut = WithMaxSnapshotBytes("small-case", 1024))
         {
             var envelope = TestEnvelopes.Create("small", 1, "\"" + new string('x', 2048) + "\"");
 
@@ -143,9 +145,7 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
     public async Task ReadRented_ReturnsWhatReadReturns_NullWhenAbsent_AndDamageWhenLargerThanTheStoreReads()
     {
         var ct = TestContext.Current.CancellationToken;
-        var root = Path.Combine(_root, "rented-case");
-        var sut = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = root, MaxSnapshotBytes = 4096 });
-        await using (sut)
+        await using (var sut = WithMaxSnapshotBytes("rented-case", 4096))
         {
             var rented = (ISnapshotStoreWithRentedRead)sut;
             // Lengths the pool rounds up (it hands out powers of two): only the bytes read may count.
@@ -159,7 +159,7 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
 
             Assert.Null(await rented.ReadRentedAsync("r", 99, ct));
             Assert.Null(await rented.ReadRentedAsync("nobody", 1, ct));
-            File.WriteAllBytes(Path.Combine(root, "r", $"r-{5000:D19}.svsnap"), new byte[5000]);
+            File.WriteAllBytes(Path.Combine(_root, "rented-case", "r", $"r-{5000:D19}.svsnap"), new byte[5000]);
             await Assert.ThrowsAsync<SnapshotCorruptedException>(() => rented.ReadRentedAsync("r", 5000, ct));
         }
     }
