@@ -158,14 +158,14 @@ public sealed partial class SnapshotVault
         _options.Chunking.Enabled && !_chunksUnsupported && length >= _options.Chunking.Threshold ? _store as ISnapshotStoreWithChunks : null;
 
     /// <summary>
-    /// Puts the chunks of <paramref name="json"/> (as <see cref="PrepareChunks"/> cut them) that the store may lack (not
+    /// Puts the chunks <see cref="PrepareChunks"/> cut (from the JSON they carry) that the store may lack (not
     /// known present, or known from longer ago than half the grace period), in parallel through the retry pipeline. The
     /// caller holds the system's shared chunk lock until its append is done. Returns the manifest to store as the
     /// envelope's payload.
     /// </summary>
-    private async Task<ChunkedSave> PutChunksAsync(ISnapshotStoreWithChunks store, string system, ReadOnlyMemory<byte> json, PreparedChunks prepared, string codec, CancellationToken cancellationToken)
+    private async Task<ChunkedSave> PutChunksAsync(ISnapshotStoreWithChunks store, string system, PreparedChunks prepared, string codec, CancellationToken cancellationToken)
     {
-        var (pieces, ids) = prepared;
+        var (json, pieces, ids) = prepared;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Chunking.MaxParallelism, CancellationToken = cancellationToken };
 
         var known = KnownChunks(system);
@@ -224,7 +224,7 @@ public sealed partial class SnapshotVault
         var ids = new string[pieces.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Chunking.MaxParallelism, CancellationToken = cancellationToken };
         Parallel.For(0, pieces.Count, parallel, i => ids[i] = ChunkFrame.IdOf(json.Span.Slice(pieces[i].Offset, pieces[i].Length)));
-        return new PreparedChunks(pieces, ids);
+        return new PreparedChunks(json, pieces, ids);
     }
 
     /// <summary>Frames one chunk; one that compresses beyond the ratio a load accepts is stored plain.</summary>
@@ -396,7 +396,8 @@ public sealed partial class SnapshotVault
 
     private readonly record struct ChunkedSave(byte[] Manifest, long ChunkBytesWritten);
 
+    /// <param name="Json">The JSON the chunks were cut from (the offsets are into it, and into no other).</param>
     /// <param name="Pieces">Offset and length of each chunk in the JSON, in order.</param>
     /// <param name="Ids">Each chunk's id (the SHA-256 of its content).</param>
-    private sealed record PreparedChunks(List<(int Offset, int Length)> Pieces, string[] Ids);
+    private sealed record PreparedChunks(ReadOnlyMemory<byte> Json, List<(int Offset, int Length)> Pieces, string[] Ids);
 }

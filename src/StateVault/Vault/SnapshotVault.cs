@@ -492,7 +492,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 // applies to the state after it. Nothing is written before the scan's verdict, but the chunks are cut and
                 // hashed meanwhile, on this core and the others (the scan takes one): those pieces serve unless the policy
                 // redacted the JSON.
-                if (_options.SecretPolicy != SecretPolicy.Off && Environment.ProcessorCount > 1)
+                if (ScansAside)
                 {
                     (json, prepared, _) = await WhileScanningAsync(system, json, j => PrepareChunks(j, cancellationToken), static _ => { }).ConfigureAwait(false);
                 }
@@ -512,7 +512,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 chunkLock = await ChunkLock(system).EnterSharedAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var chunked = await PutChunksAsync(chunkStore, system, json, prepared ?? PrepareChunks(json, cancellationToken), chunkCodec, cancellationToken).ConfigureAwait(false);
+                    var chunked = await PutChunksAsync(chunkStore, system, prepared ?? PrepareChunks(json, cancellationToken), chunkCodec, cancellationToken).ConfigureAwait(false);
                     codec = ChunkManifest.Codec;
                     encoded = new SnapshotCodecs.PooledPayload(chunked.Manifest, null);
                     chunkBytesWritten = chunked.ChunkBytesWritten;
@@ -527,7 +527,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                     encoded = SnapshotCodecs.EncodePooled(codec, json);
                 }
             }
-            else if (!secretsApplied && _options.SecretPolicy != SecretPolicy.Off && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold && Environment.ProcessorCount > 1)
+            else if (!secretsApplied && ScansAside && codec != SnapshotCodecs.Identity && json.Length >= ParallelScanThreshold)
             {
                 // A large state: scan on another core while this one compresses. Only a state with secret-looking
                 // values (rare, and then the save fails or is redacted) pays for the compression twice.
@@ -786,6 +786,9 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             throw new SecretDetectedException(system, findings);
         }
     }
+
+    /// <summary>Whether a save may scan for secrets on another core while this one works on the same bytes (see <see cref="WhileScanningAsync"/>).</summary>
+    private bool ScansAside => _options.SecretPolicy != SecretPolicy.Off && Environment.ProcessorCount > 1;
 
     /// <summary>
     /// Runs <paramref name="work"/> over <paramref name="json"/> on this thread while the secret scan of the same bytes runs
