@@ -161,7 +161,7 @@ internal sealed partial class FileSnapshotStore
                     // Watching first, then the pass: whatever changes during the pass is notified and applied after it.
                     passed = true;
                     var pass = ScanFolder(dir, system, snapshotLengths: true);
-                    view.Load(pass, pass.Trash ? TrashNames(dir) : []);
+                    view.Load(pass);
                 }
 
                 view.LastUse = ++_uses;
@@ -183,19 +183,6 @@ internal sealed partial class FileSnapshotStore
                     NativeMethods.CloseDescriptor(_fd);
                     _fd = -1;
                 }
-            }
-        }
-
-        /// <summary>The trash a pass saw, by name: notifications of their unlinking say when the last one is gone.</summary>
-        private static List<string> TrashNames(string dir)
-        {
-            try
-            {
-                return [.. Directory.EnumerateFiles(dir, TrashPrefix + "*").Select(Path.GetFileName).OfType<string>()];
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return [];
             }
         }
 
@@ -352,7 +339,7 @@ internal sealed partial class FileSnapshotStore
             /// <summary>When it was last used (a count of uses).</summary>
             public long LastUse { get; set; }
 
-            public void Load(FolderScan scan, List<string> trash)
+            public void Load(FolderScan scan)
             {
                 _snapshots.Clear();
                 foreach (var item in scan.Snapshots)
@@ -361,7 +348,7 @@ internal sealed partial class FileSnapshotStore
                 }
 
                 _trash.Clear();
-                _trash.UnionWith(trash);
+                _trash.UnionWith(scan.Trash ?? []);
 
                 _temporary.Clear();
                 _temporary.UnionWith(scan.Temporary ?? []);
@@ -419,7 +406,7 @@ internal sealed partial class FileSnapshotStore
                     latest = Math.Max(latest, sequence);
                 }
 
-                return new FolderScan(snapshots, latest, _trash.Count > 0, _temporary.Count > 0 ? [.. _temporary] : null, _quarantine, _highWater);
+                return new FolderScan(snapshots, latest, _trash.Count > 0 ? [.. _trash] : null, _temporary.Count > 0 ? [.. _temporary] : null, _quarantine, _highWater);
             }
 
             private static void Track(HashSet<string> names, string name, bool gone, bool appeared)

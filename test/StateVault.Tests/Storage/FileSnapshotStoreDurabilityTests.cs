@@ -66,13 +66,16 @@ public sealed class FileSnapshotStoreDurabilityTests : IDisposable
     }
 
     [Fact]
-    public async Task Save_WithKeepLastPruning_OneRenamePerSaveAndThePrunedFileUnlinked()
+    public async Task Save_WithKeepLastPruning_RenamesThePrunedFileToTrash_AndUnlinksItAfterTheSaveReturned()
     {
-        var recorder = new RecordingFileSystem();
+        // Every unlink waits until the test opens the gate: a save that unlinked its pruned snapshot itself would hang.
+        using var unlinks = new ManualResetEventSlim(false);
+        var recorder = new RecordingFileSystem { UnlinkGate = unlinks };
         var sut = new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = true }, recorder);
-        await using (sut)
-        await using (var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Retention = new global::StateVault.Retention.RetentionPolicy { KeepLast = 5 } }))
+        var folder = Path.Combine(_dir.Store, "orders");
+        try
         {
+            await using var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Retention = new global::StateVault.Retention.RetentionPolicy { KeepLast = 5 } });
             for (var i = 0; i < 5; i++)
             {
                 await vault.SaveJsonAsync("orders", System.Text.Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
@@ -81,16 +84,61 @@ public sealed class FileSnapshotStoreDurabilityTests : IDisposable
             var before = recorder.Steps.Count;
             for (var i = 5; i < 15; i++)
             {
-                await vault.SaveJsonAsync("orders", System.Text.Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+                await vault.SaveJsonAsync("orders", System.Text.Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
             }
 
-            // Each save: its own rename into place, and the snapshot it pruned unlinked (not renamed to trash first).
+            // Each save: its own rename into place, and the snapshot it pruned renamed to trash; nothing unlinked yet.
             var steps = recorder.Steps.Skip(before).ToList();
-            Assert.Equal(10, steps.Count(s => s.Kind == "rename"));
-            Assert.Equal(10, steps.Count(s => s.Kind == "unlink"));
-            Assert.Equal(
-                Enumerable.Range(11, 5).Select(n => $"orders-{n:D19}.svsnap"),
-                Directory.GetFiles(Path.Combine(_dir.Store, "orders"), "*.svsnap").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal(10, steps.Count(s => s.Kind == "rename" && Path.GetFileName(s.Path).StartsWith(".tmp-", StringComparison.Ordinal)));
+            var trashed = steps.Where(s => s.Kind == "rename" && Path.GetFileName(s.Target!).StartsWith(".trash-", StringComparison.Ordinal)).ToList();
+            Assert.Equal(Enumerable.Range(1, 10).Select(n => $"orders-{n:D19}.svsnap"), trashed.Select(s => Path.GetFileName(s.Path)));
+            Assert.DoesNotContain(steps, s => s.Kind == "unlink");
+
+            // The pruned snapshots are gone for every reader at once: listed neither by the store nor in the folder.
+            var expected = Enumerable.Range(11, 5).Select(n => $"orders-{n:D19}.svsnap").ToList();
+            Assert.Equal(expected, Directory.GetFiles(folder, "*.svsnap").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal(Enumerable.Range(11, 5).Select(n => (long)n), (await vault.ListAsync("orders", Ct)).Select(l => l.Sequence).Order());
+        }
+        finally
+        {
+            unlinks.Set();
+            await sut.DisposeAsync();
+        }
+
+        // Disposing waits for the background unlinks: every trashed file is gone.
+        Assert.Equal(10, recorder.Steps.Count(s => s.Kind == "unlink" && Path.GetFileName(s.Path).StartsWith(".trash-", StringComparison.Ordinal)));
+        Assert.Empty(Directory.GetFiles(folder, ".trash-*"));
+    }
+
+    [Fact]
+    public async Task Append_WhileAnotherAppendIsUnderWay_UnlinksThePrunedFileInPlace()
+    {
+        // One append waits in its folder's fsync; a second one, to another system, prunes meanwhile.
+        using var release = new ManualResetEventSlim(false);
+        using var held = new ManualResetEventSlim(false);
+        var recorder = new RecordingFileSystem { HoldDirectoryFsync = ("held", held, release) };
+        var sut = new FileSnapshotStore(new FileSnapshotStoreOptions { RootPath = _dir.Store, Durable = true }, recorder);
+        await using (sut)
+        {
+            await sut.AppendAsync("orders", null, seq => TestEnvelopes.Create("orders", seq, "{}"), Ct);
+            var waiting = sut.AppendAsync("held", null, seq => TestEnvelopes.Create("held", seq, "{}"), Ct);
+            try
+            {
+                Assert.True(held.Wait(TimeSpan.FromSeconds(30), Ct), "the first append reached its folder's fsync");
+                await sut.AppendAsync("orders", null, seq => TestEnvelopes.Create("orders", seq, "{}"), [1L], Ct);
+            }
+            finally
+            {
+                release.Set();
+            }
+
+            await waiting;
+
+            // Unlinked by the append itself: deferring it would only put it before the other append's work on the same disk.
+            var pruned = Path.Combine(_dir.Store, "orders", $"orders-{1:D19}.svsnap");
+            Assert.Contains(recorder.Steps, s => s.Kind == "unlink" && s.Path == pruned);
+            Assert.DoesNotContain(recorder.Steps, s => s.Kind == "rename" && s.Path == pruned);
+            Assert.False(File.Exists(pruned));
         }
     }
 
@@ -99,6 +147,11 @@ public sealed class FileSnapshotStoreDurabilityTests : IDisposable
         private readonly List<Step> _steps = [];
 
         public bool FailDirectoryFsync { get; init; }
+
+        public ManualResetEventSlim? UnlinkGate { get; init; }
+
+        /// <summary>A folder whose fsync signals <c>Reached</c>, then waits for <c>Release</c>.</summary>
+        public (string Folder, ManualResetEventSlim Reached, ManualResetEventSlim Release)? HoldDirectoryFsync { get; init; }
 
         public List<Step> Steps
         {
@@ -125,6 +178,11 @@ public sealed class FileSnapshotStoreDurabilityTests : IDisposable
 
         public override void Delete(string path)
         {
+            if (UnlinkGate is { } gate && !gate.Wait(TimeSpan.FromSeconds(60)))
+            {
+                throw new IOException("the test never opened the unlink gate");
+            }
+
             base.Delete(path);
             Add(new Step("unlink", path, null));
         }
@@ -134,6 +192,15 @@ public sealed class FileSnapshotStoreDurabilityTests : IDisposable
             if (FailDirectoryFsync)
             {
                 throw new IOException("fsync of directory failed (errno 5)");
+            }
+
+            if (HoldDirectoryFsync is { } hold && Path.GetFileName(directory) == hold.Folder)
+            {
+                hold.Reached.Set();
+                if (!hold.Release.Wait(TimeSpan.FromSeconds(60)))
+                {
+                    throw new IOException("the test never released the folder's fsync");
+                }
             }
 
             base.FsyncDirectory(directory);
