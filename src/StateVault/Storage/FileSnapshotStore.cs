@@ -469,7 +469,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     /// Deletes the snapshot file at <paramref name="path"/> by renaming it to trash, and unlinks it in the background: the name
     /// is gone at once (listings, loads and retention, in any process, see the deletion now), while the unlink stays off the
     /// save or delete that asked for it. An unlink frees the file's blocks, which even for a 1 KiB snapshot costs several
-    /// times the rename (0.19 ms against 0.03 ms on ext4 right after a durable write: the benchmarks' <c>unlink</c> runner),
+    /// times the rename (0.16 ms against 0.02 ms on ext4 right after a durable write: the benchmarks' <c>unlink</c> runner),
     /// and on a busy disk milliseconds.
     /// </summary>
     /// <exception cref="IOException">The rename failed (the file is gone, or the folder cannot be written).</exception>
