@@ -190,7 +190,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
 
             try
             {
-                var latest = await LatestSequenceAsync(connection, null, system, ct).ConfigureAwait(false);
+                var (latest, listed) = await LatestSequenceForAppendAsync(connection, system, ct).ConfigureAwait(false);
                 if (expectedLatestSequence is { } expected && expected != latest)
                 {
                     throw new SnapshotConcurrencyException(system, expected, latest);
@@ -198,7 +198,12 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
 
                 var sequence = latest + 1;
                 await InsertAsync(connection, null, "snapshots", system, sequence, createEnvelope(sequence), ct).ConfigureAwait(false);
-                await RaiseHighWaterAsync(connection, null, system, sequence, ct).ConfigureAwait(false);
+                if (!listed)
+                {
+                    // The system's first snapshot: its row in systems lists it. Later appends leave the mark alone (the
+                    // newest row is above it, and a row leaves only through a delete or quarantine, which raise it).
+                    await RaiseHighWaterAsync(connection, null, system, sequence, ct).ConfigureAwait(false);
+                }
 
                 // Retention is best effort: when it fails, the snapshot is still committed, and the next prune redoes what
                 // this one left. Cancellation is checked before the commit below.
@@ -438,8 +443,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
                 return false;
             }
 
-            // The mark already covers every number this store allocated; raising it here also covers rows written by
-            // other means, so deleting the newest row can never free its number.
+            // Every number allocated is at or below the mark or a row still here (an append does not raise the mark: its
+            // row is the newest). Raising the mark to each row that leaves keeps it so: deleting the newest row never frees
+            // its number.
             await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
             await ReclaimFreePagesAsync(connection, transaction, ct).ConfigureAwait(false);
             CommitWrite(transaction);
@@ -764,7 +770,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
 
     private async Task<long> LatestSequenceAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, CancellationToken cancellationToken)
     {
-        // The high-water mark is authoritative; the row maxima only guard against rows written by other means.
+        // The newest row, or the mark a delete or quarantine raised to the row that left (appends do not raise it).
         using var command = Command(connection, transaction, """
             SELECT max(
                 coalesce((SELECT high_water FROM systems WHERE system = $system), 0),
@@ -772,6 +778,24 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
                 coalesce((SELECT max(sequence) FROM quarantine WHERE system = $system), 0))
             """, system);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// <see cref="LatestSequenceAsync"/> for an append, in its transaction, and whether <paramref name="system"/> has its row
+    /// in <c>systems</c> (the listing of systems reads it).
+    /// </summary>
+    private async Task<(long Latest, bool Listed)> LatestSequenceForAppendAsync(SqliteConnection connection, string system, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, null, """
+            SELECT max(
+                coalesce((SELECT high_water FROM systems WHERE system = $system), 0),
+                coalesce((SELECT max(sequence) FROM snapshots WHERE system = $system), 0),
+                coalesce((SELECT max(sequence) FROM quarantine WHERE system = $system), 0)),
+                EXISTS (SELECT 1 FROM systems WHERE system = $system AND high_water > 0)
+            """, system);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.GetInt64(1) != 0);
     }
 
     private async Task RaiseHighWaterAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, long sequence, CancellationToken cancellationToken)
@@ -793,8 +817,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
         long rowId;
         using (var insert = Command(connection, transaction, $"""
             INSERT INTO {table} (system, sequence, {HeaderColumns}, stored_utc, envelope)
-            VALUES ($system, $sequence, $created, $schema, $type, $codec, $stored, $raw, $sha, $producer, $tags, $now, {(small ? "$envelope" : "zeroblob($length)")})
-            RETURNING rowid
+            VALUES ($system, $sequence, $created, $schema, $type, $codec, $stored, $raw, $sha, $producer, $tags, $now, {(small ? "$envelope)" : "zeroblob($length)) RETURNING rowid")}
             """, system, sequence))
         {
             insert.Parameters.AddWithValue("$created", (object?)(header is null ? null : FormatTime(header.CreatedUtc)) ?? DBNull.Value);
@@ -805,23 +828,17 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             insert.Parameters.AddWithValue("$raw", (object?)header?.RawLength ?? DBNull.Value);
             insert.Parameters.AddWithValue("$sha", (object?)header?.Sha256 ?? DBNull.Value);
             insert.Parameters.AddWithValue("$producer", (object?)header?.Producer ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$tags", (object?)(header is null ? null : JsonSerializer.Serialize(header.Tags)) ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$tags", header is null ? DBNull.Value : header.Tags.Count == 0 ? "[]" : JsonSerializer.Serialize(header.Tags));
             insert.Parameters.AddWithValue("$now", FormatTime(_time.GetUtcNow()));
             if (small)
             {
                 insert.Parameters.Add("$envelope", SqliteType.Blob).Value = envelope.ToArray();
-            }
-            else
-            {
-                insert.Parameters.AddWithValue("$length", envelope.Length);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return;
             }
 
+            insert.Parameters.AddWithValue("$length", envelope.Length);
             rowId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-        }
-
-        if (small)
-        {
-            return;
         }
 
         using var blob = new SqliteBlob(connection, table, "envelope", rowId);

@@ -181,6 +181,36 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_AfterASystemsFirstSnapshot_LeavesTheMarkToDeletesAndQuarantine()
+    {
+        await using var sut = CreateStore();
+        for (var i = 1; i <= 3; i++)
+        {
+            await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $"{i}"), Ct);
+        }
+
+        // Only the first append writes the system's row (which lists it); the others write their snapshot row alone.
+        using (var raw = OpenRaw())
+        {
+            Assert.Equal(1L, Scalar(raw, "SELECT high_water FROM systems WHERE system = 'alpha'"));
+        }
+
+        // A row that leaves raises the mark to its number, so neither number is handed out again.
+        Assert.True(await sut.QuarantineAsync("alpha", 3, "test", Ct));
+        Assert.True(await sut.DeleteAsync("alpha", 2, Ct));
+        using (var raw = OpenRaw())
+        {
+            Assert.Equal(3L, Scalar(raw, "SELECT high_water FROM systems WHERE system = 'alpha'"));
+        }
+
+        Assert.Equal(3, await sut.GetLatestSequenceAsync("alpha", Ct));
+        Assert.Equal(4, await sut.AppendAsync("alpha", 3, seq => TestEnvelopes.Create("alpha", seq, "4"), Ct));
+        Assert.True(await sut.DeleteAsync("alpha", 4, Ct));
+        Assert.Equal(5, await sut.AppendAsync("alpha", 4, seq => TestEnvelopes.Create("alpha", seq, "5"), Ct));
+        Assert.Equal(["alpha"], await sut.ListSystemsAsync(Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
     public async Task Append_WhileAnotherProcessHoldsTheWriteLockPastTheBusyTimeout_FailsTransientAndWritesNothing()
     {
         await using var sut = CreateStore(busyTimeout: TimeSpan.FromMilliseconds(200));

@@ -51,7 +51,7 @@ public static class SnapshotEnvelope
         head[MagicLineLength - 1] = (byte)'\n';
         headerBytes.CopyTo(head, MagicLineLength);
         head[^1] = (byte)'\n';
-        return new EnvelopeBytes(head, payload);
+        return new EnvelopeBytes(head, payload, header);
     }
 
     /// <summary>The SHA-256 of <paramref name="data"/> as lowercase hex.</summary>
@@ -75,6 +75,11 @@ public static class SnapshotEnvelope
     /// </summary>
     public static SnapshotHeader? TryReadHeader(EnvelopeBytes envelope)
     {
+        if (envelope.Header is { } built)
+        {
+            return built; // the header these bytes were built from in this process: parsing them again gives the same
+        }
+
         try
         {
             // Create puts the magic and header lines in Head; a whole envelope held in one buffer has an empty Head.

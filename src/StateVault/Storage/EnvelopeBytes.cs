@@ -1,3 +1,5 @@
+using StateVault.Envelope;
+
 namespace StateVault.Storage;
 
 /// <summary>
@@ -13,6 +15,13 @@ public readonly struct EnvelopeBytes
         Payload = payload;
     }
 
+    /// <summary>Envelope bytes built in this process from <paramref name="header"/> (see <see cref="Header"/>).</summary>
+    internal EnvelopeBytes(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> payload, SnapshotHeader header)
+        : this(head, payload)
+    {
+        Header = header;
+    }
+
     /// <summary>Wraps a complete envelope held in one buffer.</summary>
     public static EnvelopeBytes FromArray(byte[] bytes) => new(ReadOnlyMemory<byte>.Empty, bytes);
 
@@ -21,6 +30,12 @@ public readonly struct EnvelopeBytes
 
     /// <summary>The second segment (the payload).</summary>
     public ReadOnlyMemory<byte> Payload { get; }
+
+    /// <summary>
+    /// The header <see cref="Head"/> holds, when <see cref="SnapshotEnvelope.Create"/> built these bytes from it (so a store
+    /// that keeps header columns need not parse the head again); <see langword="null"/> for bytes from anywhere else.
+    /// </summary>
+    public SnapshotHeader? Header { get; }
 
     /// <summary>The total length in bytes.</summary>
     public long Length => (long)Head.Length + Payload.Length;

@@ -26,6 +26,28 @@ public sealed class SnapshotEnvelopeTests
         Assert.Equal("""{"cpu":{"warning":80,"critical":95},"note":"ok"}""", Encoding.UTF8.GetString(payload.Span));
     }
 
+    [Fact]
+    public void TryReadHeader_OfBytesCreateBuilt_IsTheHeaderTheyWereBuiltFrom_AndOfOtherBytesAParse()
+    {
+        var built = TestEnvelopes.Create("health_thresholds", 3, """{"cpu":80}""");
+
+        // A store's header columns come from the header the bytes were built from, with no second parse.
+        Assert.NotNull(built.Header);
+        Assert.Same(built.Header, SnapshotEnvelope.TryReadHeader(built));
+
+        // The same bytes from anywhere else (a file, a database, an import) carry no header: they are parsed, to the same values.
+        var read = EnvelopeBytes.FromArray(built.ToArray());
+        Assert.Null(read.Header);
+        var parsed = SnapshotEnvelope.TryReadHeader(read);
+        Assert.NotNull(parsed);
+        Assert.Equal(built.Header.System, parsed.System);
+        Assert.Equal(built.Header.Sequence, parsed.Sequence);
+        Assert.Equal(built.Header.CreatedUtc, parsed.CreatedUtc);
+        Assert.Equal(built.Header.Sha256, parsed.Sha256);
+        Assert.Equal(built.Header.Tags, parsed.Tags);
+        Assert.Null(SnapshotEnvelope.TryReadHeader(new EnvelopeBytes(built.Head[1..], built.Payload)));
+    }
+
     [Theory]
     [InlineData(9_007_199_254_740_992L)] // SnapshotSequence.MaxValue + 1
     [InlineData(long.MaxValue)]
