@@ -10,7 +10,8 @@ namespace StateVault.Sqlite;
 
 /// <summary>
 /// Snapshots of every system in one SQLite file: the envelope bytes unchanged in a BLOB, header columns beside them for
-/// listing with ordinary SQL tools, a per-system high-water mark so numbers are never reused, a quarantine table, and a
+/// listing with ordinary SQL tools, a per-system high-water mark raised whenever a row leaves (with the rows, it keeps
+/// numbers from being reused; an append writes its own row alone), a quarantine table, and a
 /// chunk table for chunked snapshots (<c>SqliteSnapshotStore.Chunks.cs</c>).
 /// </summary>
 /// <remarks>
