@@ -68,7 +68,7 @@ public sealed partial class SnapshotVault
         }
 
         var candidates = new List<StoredChunkRef>();
-        await _retry.ExecuteAsync(
+        await RetryAsync(
             async ct =>
             {
                 candidates.Clear();
@@ -87,7 +87,7 @@ public sealed partial class SnapshotVault
         var known = KnownChunks(system);
         foreach (var chunk in candidates)
         {
-            if (dryRun || await _retry.ExecuteAsync(ct => new ValueTask<bool>(store.DeleteChunkAsync(system, chunk.Id, cutoff, ct)), cancellationToken).ConfigureAwait(false))
+            if (dryRun || await RetryAsync(ct => new ValueTask<bool>(store.DeleteChunkAsync(system, chunk.Id, cutoff, ct)), cancellationToken).ConfigureAwait(false))
             {
                 deleted++;
                 bytes += chunk.Length;
@@ -117,7 +117,7 @@ public sealed partial class SnapshotVault
         byte[]? bytes;
         try
         {
-            bytes = await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
+            bytes = await RetryAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
         }
         catch (SnapshotCorruptedException ex)
         {
@@ -197,7 +197,7 @@ public sealed partial class SnapshotVault
         {
             var (offset, length) = pieces[item.Value];
             var framed = FrameChunk(codec, json.Slice(offset, length));
-            await _retry.ExecuteAsync(c => new ValueTask(store.PutChunkAsync(system, item.Key, framed, c)), ct).ConfigureAwait(false);
+            await RetryAsync(c => new ValueTask(store.PutChunkAsync(system, item.Key, framed, c)), ct).ConfigureAwait(false);
             Interlocked.Add(ref written, framed.Length);
         }).ConfigureAwait(false);
 
@@ -273,7 +273,7 @@ public sealed partial class SnapshotVault
         await Parallel.ForEachAsync(Enumerable.Range(0, offsets.Length), parallel, async (i, ct) =>
         {
             var entry = manifest.Chunks[i];
-            var chunk = await _retry.ExecuteAsync(c => new ValueTask<StoredChunk?>(store.ReadChunkAsync(system, entry.Id, c)), ct).ConfigureAwait(false);
+            var chunk = await RetryAsync(c => new ValueTask<StoredChunk?>(store.ReadChunkAsync(system, entry.Id, c)), ct).ConfigureAwait(false);
             if (chunk is null)
             {
                 problems[i] = $"chunk {entry.Id} is missing";
@@ -345,7 +345,7 @@ public sealed partial class SnapshotVault
     }
 
     private async Task<Dictionary<string, long>> ListChunkLengthsAsync(ISnapshotStoreWithChunks store, string system, CancellationToken cancellationToken) =>
-        await _retry.ExecuteAsync(
+        await RetryAsync(
             async ct =>
             {
                 var lengths = new Dictionary<string, long>(StringComparer.Ordinal);

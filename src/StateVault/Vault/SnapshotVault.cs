@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -84,7 +85,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             : new ResiliencePipelineBuilder { TimeProvider = _time }
                 .AddRetry(new RetryStrategyOptions
                 {
-                    ShouldHandle = new PredicateBuilder().Handle<StateVaultException>(ex => ex.IsTransient),
+                    ShouldHandle = new PredicateBuilder().Handle<StateVaultException>(IsRetried),
                     MaxRetryAttempts = _options.MaxRetryAttempts,
                     Delay = _options.RetryBaseDelay,
                     BackoffType = DelayBackoffType.Exponential,
@@ -97,6 +98,53 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 })
                 .Build();
     }
+
+    /// <summary>What the retry pipeline retries: a store failure the store calls transient.</summary>
+    private static bool IsRetried(StateVaultException ex) => ex.IsTransient;
+
+    /// <summary>
+    /// Calls the store with retries. The first attempt is made here; the pipeline runs only once an attempt has failed
+    /// transiently, and then as if it had made that attempt itself: the failure is handed to it first, so it logs, waits and
+    /// tries again exactly as when it makes every attempt. A call that succeeds at once, the common case, does not run the
+    /// pipeline's code: on a load right after a save (cold caches) that code cost 40-65 µs of a 0.27 ms load of 1 KiB.
+    /// </summary>
+    private async ValueTask<T> RetryAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    {
+        // As the pipeline does before an attempt: a call is not started with a token already cancelled.
+        cancellationToken.ThrowIfCancellationRequested();
+        ExceptionDispatchInfo? failed;
+        try
+        {
+            return await call(cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateVaultException ex) when (_options.MaxRetryAttempts > 0 && IsRetried(ex))
+        {
+            failed = ExceptionDispatchInfo.Capture(ex);
+        }
+
+        return await _retry.ExecuteAsync(
+            async ct =>
+            {
+                if (failed is { } first)
+                {
+                    failed = null;
+                    first.Throw(); // the attempt made above, as the pipeline's first
+                }
+
+                return await call(ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc cref="RetryAsync{T}(Func{CancellationToken, ValueTask{T}}, CancellationToken)"/>
+    private async ValueTask RetryAsync(Func<CancellationToken, ValueTask> call, CancellationToken cancellationToken) =>
+        await RetryAsync(
+            async ct =>
+            {
+                await call(ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>The store under this vault.</summary>
     public ISnapshotStore Store => _store;
@@ -298,7 +346,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         await foreach (var system in _store.ListSystemsAsync(cancellationToken).ConfigureAwait(false))
         {
             var listing = await ListAsync(system, cancellationToken).ConfigureAwait(false);
-            var latest = await _retry.ExecuteAsync(ct => new ValueTask<long>(_store.GetLatestSequenceAsync(system, ct)), cancellationToken).ConfigureAwait(false);
+            var latest = await RetryAsync(ct => new ValueTask<long>(_store.GetLatestSequenceAsync(system, ct)), cancellationToken).ConfigureAwait(false);
             var valid = listing.Where(l => l.IsValid).ToList();
             var chunks = countChunks && _store is ISnapshotStoreWithChunks chunkStore ? await ListChunkLengthsAsync(chunkStore, system, cancellationToken).ConfigureAwait(false) : [];
             result.Add(new SystemSummary(
@@ -431,7 +479,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     public async Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken = default)
     {
         SystemName.Validate(system);
-        var deleted = await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
+        var deleted = await RetryAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
         ForgetDeleted(system, sequence);
         return deleted;
     }
@@ -440,7 +488,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken = default)
     {
         SystemName.Validate(system);
-        return _retry.ExecuteAsync(ct => new ValueTask<long>(_store.GetLatestSequenceAsync(system, ct)), cancellationToken).AsTask();
+        return RetryAsync(ct => new ValueTask<long>(_store.GetLatestSequenceAsync(system, ct)), cancellationToken).AsTask();
     }
 
     /// <inheritdoc />
@@ -606,7 +654,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             // When the listing or the plan fails, the ordinary path runs after the append instead (and meets the failure there).
             var pruneInAppend = planned is null ? null : (ISnapshotStoreWithPruningAppend)_store;
             // When the append fails, nothing was stored: the plan goes unused (its task is observed in the finally below).
-            var sequence = await _retry.ExecuteAsync(
+            var sequence = await RetryAsync(
                 async ct =>
                 {
                     if (unsettled is { } candidate)
@@ -914,7 +962,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     }
 
     private async Task<List<StoredSnapshotRef>> ListRefsAsync(string system, CancellationToken cancellationToken) =>
-        await _retry.ExecuteAsync(
+        await RetryAsync(
             async ct =>
             {
                 var refs = new List<StoredSnapshotRef>();
@@ -977,7 +1025,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         byte[]? bytes;
         try
         {
-            bytes = await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
+            bytes = await RetryAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false);
         }
         catch (SnapshotCorruptedException ex)
         {
@@ -1044,7 +1092,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                     return new OpenedSnapshot(header, json, null);
                 }
 
-                if (await _retry.ExecuteAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false) is null)
+                if (await RetryAsync(ct => new ValueTask<byte[]?>(_store.ReadAsync(system, sequence, ct)), cancellationToken).ConfigureAwait(false) is null)
                 {
                     return default; // deleted (and its chunks collected) while it was being read: gone, not damaged
                 }
@@ -1115,7 +1163,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
         try
         {
-            return (await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, sequence, reason, ct)), cancellationToken).ConfigureAwait(false), null);
+            return (await RetryAsync(ct => new ValueTask<bool>(_store.QuarantineAsync(system, sequence, reason, ct)), cancellationToken).ConfigureAwait(false), null);
         }
         catch (StateVaultException ex)
         {
@@ -1147,7 +1195,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             IReadOnlyDictionary<long, byte[]>? prefetched = null;
             if (_store is ISnapshotStoreWithBatchRead batch)
             {
-                (var listed, prefetched) = await _retry.ExecuteAsync(
+                (var listed, prefetched) = await RetryAsync(
                     ct => new ValueTask<(IReadOnlyList<StoredSnapshotRef>, IReadOnlyDictionary<long, byte[]>)>(batch.ListAndReadAsync(system, sequence => ComparableFingerprint(system, sequence) is not null, ct)),
                     cancellationToken).ConfigureAwait(false);
                 refs = [.. listed];
@@ -1210,7 +1258,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         var removed = 0;
         foreach (var decision in plan.Removed)
         {
-            if (await _retry.ExecuteAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, decision.Sequence, ct)), cancellationToken).ConfigureAwait(false))
+            if (await RetryAsync(ct => new ValueTask<bool>(_store.DeleteAsync(system, decision.Sequence, ct)), cancellationToken).ConfigureAwait(false))
             {
                 removed++;
                 Log.Pruned(_logger, system, decision.Sequence, decision.Reasons[0]);
@@ -1329,7 +1377,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             {
                 read = prefetched is not null
                     ? new SnapshotCodecs.PooledPayload(prefetched, null)
-                    : await _retry.ExecuteAsync(ct => new ValueTask<SnapshotCodecs.PooledPayload?>(ReadToHashAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
+                    : await RetryAsync(ct => new ValueTask<SnapshotCodecs.PooledPayload?>(ReadToHashAsync(system, item.Sequence, ct)), cancellationToken).ConfigureAwait(false);
             }
             catch (SnapshotCorruptedException)
             {

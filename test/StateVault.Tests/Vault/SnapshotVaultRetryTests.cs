@@ -83,6 +83,37 @@ public sealed class SnapshotVaultRetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoadLatestAsync_TokenAlreadyCancelled_NeverReachesTheStore()
+    {
+        var flaky = new FlakyStore(_h.Store);
+        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 2, flaky);
+        await sut.SaveAsync("r_sys", new JsonObject { ["a"] = 5 }, cancellationToken: Ct);
+        var readsBefore = flaky.ReadCalls;
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sut.LoadLatestAsync<JsonObject>("r_sys", cancelled.Token));
+
+        Assert.Equal(readsBefore, flaky.ReadCalls);
+    }
+
+    [Fact]
+    public async Task LoadLatestAsync_TransientReadFailuresBeyondBudget_ThrowAfterAllAttemptsWithOneRetryLoggedPerAttemptAfterTheFirst()
+    {
+        var flaky = new FlakyStore(_h.Store);
+        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 2, flaky);
+        await sut.SaveAsync("r_sys", new JsonObject { ["a"] = 5 }, cancellationToken: Ct);
+        flaky.ReadFailures = 10;
+        var readsBefore = flaky.ReadCalls;
+
+        var ex = await Assert.ThrowsAsync<SnapshotStoreException>(() => sut.LoadLatestAsync<JsonObject>("r_sys", Ct));
+
+        Assert.True(ex.IsTransient);
+        Assert.Equal(3, flaky.ReadCalls - readsBefore);
+        Assert.Equal(2, _h.Logger.Entries.Count(e => e.Id.Id == 1030));
+    }
+
+    [Fact]
     public async Task SaveAsync_RetryDelays_ComeFromTheInjectedClock()
     {
         var flaky = new FlakyStore(_h.Store) { AppendFailures = 1 };
