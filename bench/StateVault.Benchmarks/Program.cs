@@ -27,6 +27,11 @@ if (args.Length > 0 && args[0] == "unlink")
     return await UnlinkRunner.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "coldload")
+{
+    return await ColdLoadRunner.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "churn")
 {
     return await ChurnRunner.RunAsync(args[1..]);
