@@ -34,6 +34,58 @@ public sealed class SnapshotVaultMetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_ListenerSubscribingAfterTheFirstSave_GetsTheSystemsZeroSeriesAtTheNextSave()
+    {
+        using var factory = new LateMeterFactory();
+        await using var sut = new SnapshotVault(_h.Store, new SnapshotVaultOptions(), _h.Logger, _h.Clock, factory);
+        await sut.SaveAsync("m_late", new JsonObject { ["a"] = 1 }, cancellationToken: Ct);
+        Assert.NotNull(await sut.LoadLatestAsync<JsonObject>("m_late", Ct));
+
+        // Nobody listened to those: they started no series. The first save a listener sees starts the system's series.
+        var seen = new List<(string Instrument, double Value, string? System)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, factory.Meter))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => seen.Add((instrument.Name, value, SystemTag(tags))));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => seen.Add((instrument.Name, value, SystemTag(tags))));
+        listener.Start();
+        await sut.SaveAsync("m_late", new JsonObject { ["a"] = 2 }, cancellationToken: Ct);
+
+        Assert.Contains(("statevault.snapshots.corrupt", 0d, "m_late"), seen);
+        Assert.Contains(("statevault.load.fallbacks", 0d, "m_late"), seen);
+        Assert.Contains(("statevault.saves", 1d, "m_late"), seen);
+
+        static string? SystemTag(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "system")
+                {
+                    return tag.Value as string;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>A meter factory with nobody listening to its meter until a test subscribes.</summary>
+    private sealed class LateMeterFactory : System.Diagnostics.Metrics.IMeterFactory
+    {
+        public System.Diagnostics.Metrics.Meter? Meter { get; private set; }
+
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) =>
+            Meter = new System.Diagnostics.Metrics.Meter(options.Name, options.Version, options.Tags, scope: this);
+
+        public void Dispose() => Meter?.Dispose();
+    }
+
+    [Fact]
     public async Task SaveAsync_ConflictRejectionAndFailure_AreCountedByResult()
     {
         var flaky = new FlakyStore(_h.Store);
