@@ -5,6 +5,8 @@ using StateVault.Envelope;
 using StateVault.Serialization;
 using StateVault.Storage;
 
+using static StateVault.Benchmarks.BenchStats;
+
 namespace StateVault.Benchmarks;
 
 /// <summary>
@@ -23,7 +25,7 @@ internal static class BreakdownRunner
         Directory.CreateDirectory(root);
         try
         {
-            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+            var load = BenchStats.LoadAverage();
             Console.WriteLine($"Where a save and a load go — {Environment.ProcessorCount} cores, load average at start: {load}; medians in ms of {rounds} interleaved rounds");
             if (!args.Contains("--concurrent-only"))
             {
@@ -264,9 +266,4 @@ internal static class BreakdownRunner
         return (header, payload.ToArray());
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 }

@@ -4,6 +4,8 @@ using StateVault.Envelope;
 using StateVault.Storage;
 using JsonSerializer = System.Text.Json.JsonSerializer;
 
+using static StateVault.Benchmarks.BenchStats;
+
 namespace StateVault.Benchmarks;
 
 /// <summary>
@@ -25,7 +27,7 @@ internal static class ChurnRunner
         Directory.CreateDirectory(root);
         try
         {
-            Console.WriteLine($"Churn: 10 MiB state, 1 % of records changed per save, {Saves} saves, keep-last 5, durable file store (default options) vs hand-rolled full write; {Environment.ProcessorCount} cores, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
+            Console.WriteLine($"Churn: 10 MiB state, 1 % of records changed per save, {Saves} saves, keep-last 5, durable file store (default options) vs hand-rolled full write; {Environment.ProcessorCount} cores, load average {BenchStats.LoadAverage()}");
             Console.WriteLine("| churn | bytes written per save (% of state, median of saves 2-20) | disk, keep-last 5: referenced chunks + envelopes (× one stored snapshot) | disk incl. chunks in grace (×) | save median ms: vault / hand-rolled (×) |");
             Console.WriteLine("|---|---:|---:|---:|---:|");
             foreach (var clustered in new[] { true, false })
@@ -198,11 +200,6 @@ internal static class ChurnRunner
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
     /// <summary>Counts the bytes a save writes: envelopes appended and chunks put.</summary>
     private sealed class CountingStore(ISnapshotStore inner) : ISnapshotStoreWithChunks, ISnapshotStoreWithPruningAppend

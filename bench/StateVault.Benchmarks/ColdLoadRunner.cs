@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using StateVault.Storage;
 
+using static StateVault.Benchmarks.BenchStats;
+
 namespace StateVault.Benchmarks;
 
 /// <summary>
@@ -24,7 +26,7 @@ internal static class ColdLoadRunner
         var root = Path.Combine(Path.GetTempPath(), "sv-bench-coldload-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+            var load = BenchStats.LoadAverage();
             Console.WriteLine($"Load-latest with cold caches, medians of {Rounds} rounds; {Environment.ProcessorCount} cores, load average at start: {load}");
             Console.WriteLine("| state | vault LoadLatestAsync, ms | hand-rolled read + deserialize, ms | vault / hand-rolled |");
             Console.WriteLine("|---|---:|---:|---:|");
@@ -89,9 +91,4 @@ internal static class ColdLoadRunner
         }
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 }

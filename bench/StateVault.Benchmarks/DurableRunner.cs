@@ -36,10 +36,7 @@ internal static class DurableRunner
         try
         {
             Console.WriteLine($"StateVault durable save vs raw limit — {Environment.ProcessorCount} cores, {RuntimeVersion()}, folder {parent}");
-            if (File.Exists("/proc/loadavg"))
-            {
-                Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
-            }
+            Console.WriteLine($"load average at start: {BenchStats.LoadAverage()}");
 
             Console.WriteLine("times in ms; ratio = vault / raw (medians); target ≤ 1.30 at 64 KiB and above");
             Console.WriteLine();

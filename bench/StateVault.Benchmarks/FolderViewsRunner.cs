@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using StateVault.Storage;
 
+using static StateVault.Benchmarks.BenchStats;
+
 namespace StateVault.Benchmarks;
 
 /// <summary>
@@ -71,7 +73,7 @@ internal static class FolderViewsRunner
                 await RoundAsync();
             }
 
-            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+            var load = BenchStats.LoadAverage();
             Console.WriteLine($"File store folder views on and off — {Environment.ProcessorCount} cores, load average at end: {load}; not durable (no fsync); medians in µs of {Rounds} interleaved rounds");
             Console.WriteLine();
             Console.WriteLine("| operation | views on µs | views off µs | on / off |");
@@ -99,9 +101,4 @@ internal static class FolderViewsRunner
         }
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 }

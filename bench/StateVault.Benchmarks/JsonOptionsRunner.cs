@@ -6,6 +6,8 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using StateVault.Serialization;
 
+using static StateVault.Benchmarks.BenchStats;
+
 namespace StateVault.Benchmarks;
 
 /// <summary>
@@ -76,9 +78,4 @@ internal static class JsonOptionsRunner
         return options;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 }

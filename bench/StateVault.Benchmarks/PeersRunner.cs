@@ -11,6 +11,8 @@ using StateVault.Sqlite;
 using StateVault.Storage;
 using AkkaSnapshotMetadata = Akka.Persistence.SnapshotMetadata;
 
+using static StateVault.Benchmarks.BenchStats;
+
 namespace StateVault.Benchmarks;
 
 /// <summary>
@@ -45,7 +47,7 @@ internal static class PeersRunner
         var concurrentSeconds = secondsIndex >= 0 && secondsIndex + 1 < args.Length ? double.Parse(args[secondsIndex + 1], CultureInfo.InvariantCulture) : 2.0;
         var root = Path.Combine(Path.GetTempPath(), $"sv-peers-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
-        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+        var load = BenchStats.LoadAverage();
         Console.WriteLine($"StateVault vs peers — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, load average at start: {load}");
         Console.WriteLine("Medians in ms, interleaved rounds; × = peer / hand-rolled (below 1 = faster). no-fsync peers are marked *.");
         Console.WriteLine();
@@ -181,10 +183,7 @@ internal static class PeersRunner
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| SQLite store vs raw SQLite, save 1 KiB / 64 KiB | 3.5× / 2.1× | {ratios["sqlite 1 KiB"]:0.00}× / {ratios["sqlite 64 KiB"]:0.00}× | ≤ 1.2× |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| 8 concurrent systems, file store, vs hand-rolled | 0.51× | {ratios["concurrent"]:0.00}× | ≥ 0.8× |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| (also) save 1 MiB / 16 MiB vs hand-rolled, same state re-saved: chunked (writes only a manifest) / no chunking | 1.40× / 1.31× | {ratios["save 1 MiB"]:0.00}× / {ratios["save 16 MiB"]:0.00}× ; {ratios["whole 1 MiB"]:0.00}× / {ratios["whole 16 MiB"]:0.00}× | - |"));
-            if (File.Exists("/proc/loadavg"))
-            {
-                Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
-            }
+            Console.WriteLine($"load average at end: {BenchStats.LoadAverage()}");
 
             Console.WriteLine();
             return await ChurnRunner.RunAsync([]);
@@ -428,11 +427,6 @@ internal static class PeersRunner
         command.ExecuteNonQuery();
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
     private sealed class Peer(string name, bool fsyncs, Func<BenchState, Task> save, Func<Task<bool>> load, Func<ValueTask> dispose) : IAsyncDisposable
     {

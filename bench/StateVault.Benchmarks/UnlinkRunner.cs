@@ -22,7 +22,7 @@ internal static class UnlinkRunner
         var root = Path.Combine(Path.GetTempPath(), "sv-bench-unlink-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+            var load = BenchStats.LoadAverage();
             Console.WriteLine($"Deleting the snapshot five saves back, right after a durable write; {Environment.ProcessorCount} cores, load average at start: {load}");
             Console.WriteLine("| snapshot | delete: unlink at once, ms | delete: rename to trash, ms | save + delete: unlink, ms | save + delete: trash, ms | (save + trash) / (save + unlink) |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|");

@@ -68,12 +68,19 @@ public sealed class SnapshotVaultRetryTests : IAsyncLifetime
         Assert.Equal(2, flaky.AppendCalls);
     }
 
+    /// <summary>A vault allowing two retries over a flaky store, holding one saved snapshot of <c>r_sys</c>.</summary>
+    private async Task<(SnapshotVault Vault, FlakyStore Flaky)> SavedWithTwoRetriesAsync()
+    {
+        var flaky = new FlakyStore(_h.Store);
+        var vault = _h.CreateVault(o => o.MaxRetryAttempts = 2, flaky);
+        await vault.SaveAsync("r_sys", new JsonObject { ["a"] = 5 }, cancellationToken: Ct);
+        return (vault, flaky);
+    }
+
     [Fact]
     public async Task LoadLatestAsync_TransientReadFailure_IsRetried()
     {
-        var flaky = new FlakyStore(_h.Store);
-        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 2, flaky);
-        await sut.SaveAsync("r_sys", new JsonObject { ["a"] = 5 }, cancellationToken: Ct);
+        var (sut, flaky) = await SavedWithTwoRetriesAsync();
         flaky.ReadFailures = 2;
 
         var loaded = await sut.LoadLatestAsync<JsonObject>("r_sys", Ct);
@@ -85,9 +92,7 @@ public sealed class SnapshotVaultRetryTests : IAsyncLifetime
     [Fact]
     public async Task LoadLatestAsync_TokenAlreadyCancelled_NeverReachesTheStore()
     {
-        var flaky = new FlakyStore(_h.Store);
-        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 2, flaky);
-        await sut.SaveAsync("r_sys", new JsonObject { ["a"] = 5 }, cancellationToken: Ct);
+        var (sut, flaky) = await SavedWithTwoRetriesAsync();
         var readsBefore = flaky.ReadCalls;
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
@@ -100,9 +105,7 @@ public sealed class SnapshotVaultRetryTests : IAsyncLifetime
     [Fact]
     public async Task LoadLatestAsync_TransientReadFailuresBeyondBudget_ThrowAfterAllAttemptsWithOneRetryLoggedPerAttemptAfterTheFirst()
     {
-        var flaky = new FlakyStore(_h.Store);
-        var sut = _h.CreateVault(o => o.MaxRetryAttempts = 2, flaky);
-        await sut.SaveAsync("r_sys", new JsonObject { ["a"] = 5 }, cancellationToken: Ct);
+        var (sut, flaky) = await SavedWithTwoRetriesAsync();
         flaky.ReadFailures = 10;
         var readsBefore = flaky.ReadCalls;
 
