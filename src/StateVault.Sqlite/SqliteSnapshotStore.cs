@@ -29,6 +29,14 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     private const int SqliteLocked = 6;
 
     // Header columns come first and the envelope last: SQLite then reads listings without touching overflow pages.
+    /// <summary>A system's latest sequence ($system): the newest row, or the mark a delete or quarantine raised.</summary>
+    private const string LatestSequenceExpression = """
+        max(
+            coalesce((SELECT high_water FROM systems WHERE system = $system), 0),
+            coalesce((SELECT max(sequence) FROM snapshots WHERE system = $system), 0),
+            coalesce((SELECT max(sequence) FROM quarantine WHERE system = $system), 0))
+        """;
+
     private const string HeaderColumns = "created_utc, schema_version, state_type, codec, stored_length, raw_length, sha256, producer, tags";
 
     private static readonly string[] s_migrations =
@@ -772,12 +780,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     private async Task<long> LatestSequenceAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, CancellationToken cancellationToken)
     {
         // The newest row, or the mark a delete or quarantine raised to the row that left (appends do not raise it).
-        using var command = Command(connection, transaction, """
-            SELECT max(
-                coalesce((SELECT high_water FROM systems WHERE system = $system), 0),
-                coalesce((SELECT max(sequence) FROM snapshots WHERE system = $system), 0),
-                coalesce((SELECT max(sequence) FROM quarantine WHERE system = $system), 0))
-            """, system);
+        using var command = Command(connection, transaction, $"SELECT {LatestSequenceExpression}", system);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
@@ -787,13 +790,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     /// </summary>
     private async Task<(long Latest, bool Listed)> LatestSequenceForAppendAsync(SqliteConnection connection, string system, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, null, """
-            SELECT max(
-                coalesce((SELECT high_water FROM systems WHERE system = $system), 0),
-                coalesce((SELECT max(sequence) FROM snapshots WHERE system = $system), 0),
-                coalesce((SELECT max(sequence) FROM quarantine WHERE system = $system), 0)),
-                EXISTS (SELECT 1 FROM systems WHERE system = $system AND high_water > 0)
-            """, system);
+        using var command = Command(connection, null, $"SELECT {LatestSequenceExpression}, EXISTS (SELECT 1 FROM systems WHERE system = $system AND high_water > 0)", system);
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return (reader.GetInt64(0), reader.GetInt64(1) != 0);
