@@ -35,6 +35,21 @@ internal sealed partial class FileSnapshotStore
         {
             try
             {
+                // Linux: without flock calls (see ReadCoreAsync), the time from the very file read. A chunk larger than a
+                // read on the caller's thread is read below.
+                if (NativeMethods.TryReadFile(path, Math.Min(_maxSnapshotBytes, SyncReadMaxBytes), static length => new byte[length], out var direct))
+                {
+                    if (!direct.Found)
+                    {
+                        throw new FileNotFoundException(null, path);
+                    }
+
+                    if (direct.Buffer is { } buffer)
+                    {
+                        return new StoredChunk(direct.Read == buffer.Length ? buffer : buffer.AsSpan(0, direct.Read).ToArray(), direct.LastWriteUtc);
+                    }
+                }
+
                 var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.None);
                 await using (stream.ConfigureAwait(false))
                 {

@@ -221,6 +221,22 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
         var path = FinalPath(SystemDirectory(system), system, sequence);
         try
         {
+            // Linux: open, statx, pread and close, with no flock calls around them (a FileStream takes and drops a shared
+            // flock on every open). A file larger than a read on the caller's thread is read below, asynchronously, and
+            // one larger than any snapshot is reported as damage there.
+            if (NativeMethods.TryReadFile(path, Math.Min(_maxSnapshotBytes, SyncReadMaxBytes), allocate, out var direct))
+            {
+                if (!direct.Found)
+                {
+                    return null;
+                }
+
+                if (direct.Buffer is { } buffer)
+                {
+                    return (buffer, direct.Read);
+                }
+            }
+
             // Not FileOptions.Asynchronous: on Linux that only moves each read to the thread pool, a wake-up that on a
             // busy machine takes longer than reading a small snapshot from the page cache. Large ones still read async below.
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.None);
@@ -708,14 +724,49 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
 
         var highWater = Path.Combine(dir, HighWaterFileName);
         if (scan.HighWater
-            && File.Exists(highWater)
-            && long.TryParse(File.ReadAllText(highWater).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var mark)
+            && ReadHighWater(highWater) is { } mark
             && mark > latest)
         {
             latest = mark;
         }
 
         return latest;
+    }
+
+    /// <summary>
+    /// The number in a high-water mark file, or <see langword="null"/> when there is none (or it holds no number). Read, on
+    /// Linux, without the shared flock a <see cref="File.ReadAllText(string)"/> takes: another program's lock on it must not
+    /// fail the append.
+    /// </summary>
+    private static long? ReadHighWater(string path)
+    {
+        string text;
+        try
+        {
+            if (NativeMethods.TryReadFile(path, 64, static length => new byte[length], out var direct))
+            {
+                if (direct.Buffer is not { } buffer)
+                {
+                    return null; // absent, or far longer than any number
+                }
+
+                text = System.Text.Encoding.ASCII.GetString(buffer, 0, direct.Read);
+            }
+            else if (File.Exists(path))
+            {
+                text = File.ReadAllText(path);
+            }
+            else
+            {
+                return null;
+            }
+        }
+        catch (UnauthorizedAccessException) when (Directory.Exists(path))
+        {
+            return null; // a folder by that name holds no mark
+        }
+
+        return long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var mark) ? mark : null;
     }
 
     /// <summary>Full passes over a system folder so far: reads of the folder its view (when it has one) did not spare.</summary>

@@ -13,8 +13,17 @@ internal class FileSystemOps
     /// <summary>fsync of a file being written: its data reaches the disk before anything names it.</summary>
     public virtual void FlushToDisk(FileStream stream) => stream.Flush(flushToDisk: true);
 
-    /// <summary>An atomic rename within one file system.</summary>
-    public virtual void Move(string source, string destination, bool overwrite) => File.Move(source, destination, overwrite);
+    /// <summary>
+    /// An atomic rename within one file system. Without <paramref name="overwrite"/>, an existing destination fails it; on
+    /// Linux that is decided by the rename itself (see <see cref="NativeMethods.TryMoveNoReplace"/>), elsewhere by a check first.
+    /// </summary>
+    public virtual void Move(string source, string destination, bool overwrite)
+    {
+        if (overwrite || !NativeMethods.TryMoveNoReplace(source, destination))
+        {
+            File.Move(source, destination, overwrite);
+        }
+    }
 
     /// <summary>An unlink: the name is gone at once, the blocks are freed by the file system.</summary>
     public virtual void Delete(string path) => File.Delete(path);

@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace StateVault.Storage;
 
-/// <summary>POSIX calls .NET does not expose: fsync of a directory and a blocking, whole-file advisory lock.</summary>
+/// <summary>
+/// POSIX calls .NET does not expose: fsync of a directory, a blocking whole-file advisory lock, a rename that refuses to
+/// replace in the same call, and a whole-file read without the locking and object overhead of a <see cref="FileStream"/>.
+/// </summary>
 internal static partial class NativeMethods
 {
     private const int ORdOnly = 0;
@@ -17,6 +20,27 @@ internal static partial class NativeMethods
     private const int EWouldBlockLinux = 11; // EAGAIN == EWOULDBLOCK
     private const int EWouldBlockMac = 35;
     private const int EIntr = 4;
+    private const int ENoEnt = 2;
+    private const int EAccess = 13;
+    private const int EPerm = 1;
+    private const int EExist = 17;
+    private const int ENotDir = 20;
+    private const int EInvalid = 22;
+    private const int ENoSys = 38;
+    private const int ENotSupported = 95;
+    private const int AtFdCwd = -100;
+    private const int AtEmptyPath = 0x1000;
+    private const uint RenameNoReplace = 1;
+    private const uint StatxType = 0x1;
+    private const uint StatxMtime = 0x40;
+    private const uint StatxSize = 0x200;
+    private const int SIfMt = 0xF000;
+    private const int SIfReg = 0x8000;
+
+    // Cleared for good the first time the kernel, the C library or the file system lacks a call (renameat2, statx): from
+    // then on .NET's own file calls are used.
+    private static volatile bool s_renameNoReplace = OperatingSystem.IsLinux();
+    private static volatile bool s_directRead = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
 
     public static bool IsPosix => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
 
@@ -110,6 +134,165 @@ internal static partial class NativeMethods
         _ = Close(fd);
     }
 
+    /// <summary>
+    /// Linux: renames <paramref name="source"/> to <paramref name="destination"/> unless the destination exists, in one call
+    /// (renameat2 with RENAME_NOREPLACE), so the check and the rename cannot be split by another process. .NET's
+    /// <see cref="File.Move(string, string, bool)"/> checks with three lstat calls first and then renames.
+    /// </summary>
+    /// <returns>Whether it was done here; otherwise (another system, or a file system or kernel without the flag) the caller moves.</returns>
+    /// <exception cref="IOException">The destination exists, or the rename failed.</exception>
+    /// <exception cref="FileNotFoundException">The source does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">The destination's folder does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">Denied.</exception>
+    public static bool TryMoveNoReplace(string source, string destination)
+    {
+        if (!s_renameNoReplace)
+        {
+            return false;
+        }
+
+        int result;
+        try
+        {
+            result = RenameAt2(AtFdCwd, source, AtFdCwd, destination, RenameNoReplace);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            s_renameNoReplace = false;
+            return false;
+        }
+
+        if (result == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        switch (errno)
+        {
+            case EInvalid or ENoSys or ENotSupported:
+                s_renameNoReplace = false;
+                return false;
+            case EExist:
+                throw new IOException($"The file '{destination}' already exists.");
+            case ENoEnt when !Path.Exists(source):
+                throw new FileNotFoundException($"Could not find file '{source}'.", source);
+            case ENoEnt or ENotDir:
+                throw new DirectoryNotFoundException($"Could not find a part of the path '{destination}'.");
+            default:
+                throw FileError(errno, destination);
+        }
+    }
+
+    /// <summary>
+    /// Linux: reads the whole regular file at <paramref name="path"/> with open, statx, pread and close. A
+    /// <see cref="FileStream"/> adds two flock calls and a second fstat to that, and objects around the descriptor.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="maxBytes">Larger files are not read (<see cref="DirectRead.Length"/> says how large).</param>
+    /// <param name="allocate">The buffer for a file of the given length.</param>
+    /// <param name="read">What was read: whether the file exists, and its bytes unless it is larger than <paramref name="maxBytes"/>.</param>
+    /// <returns>Whether it was done here; otherwise (another system, or a kernel without statx) the caller reads.</returns>
+    /// <exception cref="IOException">The read failed.</exception>
+    /// <exception cref="UnauthorizedAccessException">Denied, or not a regular file.</exception>
+    public static unsafe bool TryReadFile(string path, long maxBytes, Func<int, byte[]> allocate, out DirectRead read)
+    {
+        read = default;
+        if (!s_directRead)
+        {
+            return false;
+        }
+
+        int fd;
+        while ((fd = Open(path, ORdOnly | Cloexec, 0)) < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EIntr)
+            {
+                continue;
+            }
+
+            if (errno is ENoEnt or ENotDir)
+            {
+                read = new DirectRead(Found: false, null, 0, 0, default);
+                return true;
+            }
+
+            throw FileError(errno, path);
+        }
+
+        try
+        {
+            // struct statx has the same layout on every architecture: stx_mode at 28, stx_size at 40, stx_mtime at 112
+            // (seconds, then nanoseconds).
+            var stat = stackalloc byte[256];
+            if (Statx(fd, string.Empty, AtEmptyPath, StatxType | StatxSize | StatxMtime, stat) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == ENoSys)
+                {
+                    s_directRead = false;
+                    return false;
+                }
+
+                throw FileError(errno, path);
+            }
+
+            var fields = new ReadOnlySpan<byte>(stat, 256);
+            if ((System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(fields[28..]) & SIfMt) != SIfReg)
+            {
+                throw new UnauthorizedAccessException($"Access to the path '{path}' is denied: it is not a regular file.");
+            }
+
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(fields[40..]);
+            var lastWrite = DateTimeOffset.FromUnixTimeSeconds(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(fields[112..]))
+                .AddTicks(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(fields[120..]) / 100);
+            if (length > maxBytes)
+            {
+                read = new DirectRead(Found: true, null, 0, length, lastWrite);
+                return true;
+            }
+
+            var buffer = allocate((int)length);
+            var total = 0;
+            fixed (byte* start = buffer)
+            {
+                while (total < length)
+                {
+                    var n = PRead(fd, start + total, (nint)(length - total), total);
+                    if (n < 0)
+                    {
+                        var errno = Marshal.GetLastPInvokeError();
+                        if (errno == EIntr)
+                        {
+                            continue;
+                        }
+
+                        throw FileError(errno, path);
+                    }
+
+                    if (n == 0)
+                    {
+                        break; // shrank while being read
+                    }
+
+                    total += (int)n;
+                }
+            }
+
+            read = new DirectRead(Found: true, buffer, total, length, lastWrite);
+            return true;
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    private static Exception FileError(int errno, string path) => errno is EAccess or EPerm
+        ? new UnauthorizedAccessException($"Access to the path '{path}' is denied (errno {errno}).")
+        : new IOException($"'{path}': errno {errno}", errno);
+
     private static int Cloexec => OperatingSystem.IsMacOS() ? OCloexecMac : OCloexecLinux;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
@@ -120,6 +303,12 @@ internal static partial class NativeMethods
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameAt2(int sourceDirectoryFd, string source, int destinationDirectoryFd, string destination, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static unsafe partial nint PRead(int fd, byte* buffer, nint count, long offset);
 
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(int fd, int operation);
@@ -145,4 +334,12 @@ internal static partial class NativeMethods
 
     /// <summary>Closes a descriptor opened by one of the calls above.</summary>
     internal static void CloseDescriptor(int fd) => _ = Close(fd);
+
+    /// <summary>What <see cref="TryReadFile"/> read.</summary>
+    /// <param name="Found">Whether the file exists.</param>
+    /// <param name="Buffer">The buffer the bytes were read into, or <see langword="null"/> when the file does not exist or is too large.</param>
+    /// <param name="Read">The bytes read into it: fewer than <paramref name="Length"/> if the file shrank while being read.</param>
+    /// <param name="Length">The file's length when opened.</param>
+    /// <param name="LastWriteUtc">The file's last write time when opened.</param>
+    internal readonly record struct DirectRead(bool Found, byte[]? Buffer, int Read, long Length, DateTimeOffset LastWriteUtc);
 }
