@@ -53,13 +53,13 @@ internal sealed partial class FileSnapshotStore
         private const uint InIsDirectory = 0x40000000;
         private const uint WatchMask = InModify | InMovedFrom | InMovedTo | InCreate | InDelete | InDeleteSelf | InMoveSelf | InOnlyDirectory;
         private const int EventHeaderBytes = 16;
-        private const int EAgain = 11;
-        private const int EIntr = 4;
+        private const int EAgain = NativeMethods.EWouldBlockLinux;
+        private const int EIntr = NativeMethods.EIntr;
 
         // statx(2)
-        private const int AtFdCwd = -100;
+        private const int AtFdCwd = NativeMethods.AtFdCwd;
         private const uint StatxIno = 0x100;
-        private const uint StatxSize = 0x200;
+        private const uint StatxSize = NativeMethods.StatxSize;
 
         // statfs(2): the local file systems whose every change this machine's kernel sees.
         private static readonly HashSet<long> s_localFileSystems =

@@ -17,9 +17,9 @@ internal static partial class NativeMethods
     private const int LockEx = 2;
     private const int LockUn = 8;
     private const int LockNb = 4;
-    private const int EWouldBlockLinux = 11; // EAGAIN == EWOULDBLOCK
+    internal const int EWouldBlockLinux = 11; // EAGAIN == EWOULDBLOCK
     private const int EWouldBlockMac = 35;
-    private const int EIntr = 4;
+    internal const int EIntr = 4;
     private const int ENoEnt = 2;
     private const int EAccess = 13;
     private const int EPerm = 1;
@@ -28,12 +28,12 @@ internal static partial class NativeMethods
     private const int EInvalid = 22;
     private const int ENoSys = 38;
     private const int ENotSupported = 95;
-    private const int AtFdCwd = -100;
+    internal const int AtFdCwd = -100;
     private const int AtEmptyPath = 0x1000;
     private const uint RenameNoReplace = 1;
     private const uint StatxType = 0x1;
     private const uint StatxMtime = 0x40;
-    private const uint StatxSize = 0x200;
+    internal const uint StatxSize = 0x200;
     private const int SIfMt = 0xF000;
     private const int SIfReg = 0x8000;
 
