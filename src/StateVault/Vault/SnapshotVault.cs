@@ -653,6 +653,9 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             // A store that deletes in the append's own commit (see StartRetention): the store asks for the plan as late as it can.
             // When the listing or the plan fails, the ordinary path runs after the append instead (and meets the failure there).
             var pruneInAppend = planned is null ? null : (ISnapshotStoreWithPruningAppend)_store;
+            // Whether the save ended by finding its own write after a lost reply: the attempt that stored it may have
+            // failed before its deletes (a folder fsync that failed after the rename), so the plan is not known to be done.
+            var ownWriteFound = false;
             // When the append fails, nothing was stored: the plan goes unused (its task is observed in the finally below).
             var sequence = await RetryAsync(
                 async ct =>
@@ -664,6 +667,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                         if (await IsOwnWriteAsync(system, candidate, writer, ct).ConfigureAwait(false))
                         {
                             Log.LostReplyFound(_logger, system, candidate);
+                            ownWriteFound = true;
                             return candidate;
                         }
 
@@ -677,7 +681,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 cancellationToken).ConfigureAwait(false);
 
             IReadOnlyCollection<long>? pruned = null;
-            if (planned is not null)
+            if (planned is not null && !ownWriteFound)
             {
                 try
                 {

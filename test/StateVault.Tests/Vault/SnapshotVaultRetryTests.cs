@@ -117,6 +117,54 @@ public sealed class SnapshotVaultRetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SaveAsync_OwnWriteFoundAfterALostReply_RetentionStillPrunes_AndOnlyWhatIsGoneIsReportedPruned()
+    {
+        // The append stored the snapshot, then failed before it could delete for retention (the folder's fsync failed): the
+        // retry finds its own write. Retention's plan was never carried out by the store, so it must not be reported as
+        // done: the save applies retention itself.
+        var ops = new FailingFolderFsync();
+        var store = new StateVault.Storage.FileSnapshotStore(new StateVault.Storage.FileSnapshotStoreOptions { RootPath = Path.Combine(_h.Folder.Path, "durable"), Durable = true }, ops);
+        await using var owned = store;
+        var sut = _h.CreateVault(o => { o.MaxRetryAttempts = 2; o.Retention = new StateVault.Retention.RetentionPolicy { KeepLast = 2 }; }, store);
+        for (var i = 0; i < 3; i++)
+        {
+            await sut.SaveAsync("r_sys", new JsonObject { ["i"] = i }, cancellationToken: Ct);
+        }
+
+        ops.FailNext = true;
+        var saved = await sut.SaveAsync("r_sys", new JsonObject { ["i"] = 3 }, cancellationToken: Ct);
+
+        Assert.Equal(4, saved.Sequence);
+        Assert.Contains(_h.Logger.Entries, e => e.Id.Id == 1035); // the lost reply was found
+        var stored = new List<long>();
+        await foreach (var item in store.ListAsync("r_sys", Ct))
+        {
+            stored.Add(item.Sequence);
+        }
+
+        Assert.Equal([3L, 4L], stored);
+        var reportedPruned = _h.Logger.Entries.Where(e => e.Id.Id == 1020).Select(e => e.Text).ToList();
+        Assert.Equal(2, reportedPruned.Count); // #1 by the third save, #2 by the fourth: each once
+    }
+
+    /// <summary>Fails the next folder fsync once <see cref="FailNext"/> is set, after the rename it follows (a transient store failure).</summary>
+    private sealed class FailingFolderFsync : StateVault.Storage.FileSystemOps
+    {
+        public bool FailNext { get; set; }
+
+        public override void FsyncDirectory(string directory)
+        {
+            if (FailNext)
+            {
+                FailNext = false;
+                throw new IOException("fsync of directory failed (errno 5)");
+            }
+
+            base.FsyncDirectory(directory);
+        }
+    }
+
+    [Fact]
     public async Task SaveAsync_RetryDelays_ComeFromTheInjectedClock()
     {
         var flaky = new FlakyStore(_h.Store) { AppendFailures = 1 };
