@@ -26,6 +26,7 @@ internal static partial class NativeMethods
     private const int EExist = 17;
     private const int ENotDir = 20;
     private const int EInvalid = 22;
+    private const int ECrossDevice = 18;
     private const int ENoSys = 38;
     private const int ENotSupported = 95;
     internal const int AtFdCwd = -100;
@@ -37,8 +38,8 @@ internal static partial class NativeMethods
     private const int SIfMt = 0xF000;
     private const int SIfReg = 0x8000;
 
-    // Cleared for good the first time the kernel, the C library or the file system lacks a call (renameat2, statx): from
-    // then on .NET's own file calls are used.
+    // Cleared for good the first time the kernel or the C library lacks a call (renameat2, statx): from then on .NET's own
+    // file calls are used.
     private static volatile bool s_renameNoReplace = OperatingSystem.IsLinux();
     private static volatile bool s_directRead = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
 
@@ -170,8 +171,12 @@ internal static partial class NativeMethods
         var errno = Marshal.GetLastPInvokeError();
         switch (errno)
         {
-            case EInvalid or ENoSys or ENotSupported:
-                s_renameNoReplace = false;
+            case ENoSys:
+                s_renameNoReplace = false; // a kernel without renameat2
+                return false;
+            case EInvalid or ENotSupported or ECrossDevice:
+                // A file system without the flag, or a move .NET makes otherwise (across file systems, it copies): this one
+                // is left to .NET, which reports what is wrong with it.
                 return false;
             case EExist:
                 throw new IOException($"The file '{destination}' already exists.");
