@@ -41,7 +41,12 @@ internal sealed partial class FileSnapshotStore
                 {
                     if (!direct.Found)
                     {
-                        throw new FileNotFoundException(null, path);
+                        if (RestoredForAnotherRead(attempt))
+                        {
+                            continue;
+                        }
+
+                        return null;
                     }
 
                     if (direct.Buffer is { } buffer)
@@ -80,9 +85,7 @@ internal sealed partial class FileSnapshotStore
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                // A collection killed between its rename to trash and its decision leaves the chunk under a trash name:
-                // put it back and read again, so a chunk is never lost to a crash in the middle of a conditional delete.
-                if (attempt > 0 || !RestoreTrashedChunks(shard, chunkId))
+                if (!RestoredForAnotherRead(attempt))
                 {
                     return null;
                 }
@@ -98,6 +101,10 @@ internal sealed partial class FileSnapshotStore
         }
 
         return null;
+
+        // Absent: a collection killed between its rename to trash and its decision leaves the chunk under a trash name. It
+        // is put back and read again (once), so a chunk is never lost to a crash in the middle of a conditional delete.
+        bool RestoredForAnotherRead(int attempt) => attempt == 0 && RestoreTrashedChunks(shard, chunkId);
     }
 
     public async IAsyncEnumerable<StoredChunkRef> ListChunksAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
