@@ -239,6 +239,28 @@ public sealed class FileSnapshotStoreTests : SnapshotStoreConformanceTests
     }
 
     [Fact]
+    public async Task ReadChunk_LeftUnderATrashNameByAKilledCollection_IsPutBackAndRead()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var root = Path.Combine(_root, "trashed-chunk");
+        await using var sut = (ISnapshotStoreWithChunks)FileSnapshotStoreProvider.Create(root);
+        var content = "{\"kept\":true}"u8.ToArray();
+        var id = StateVault.Envelope.ChunkFrame.IdOf(content);
+        var framed = StateVault.Envelope.ChunkFrame.Encode("identity", content);
+        await sut.PutChunkAsync("s", id, framed, ct);
+        var path = Path.Combine(root, "s", ".chunks", id[..2], id);
+        // What a collection killed between its rename to trash and its decision leaves behind.
+        File.Move(path, Path.Combine(root, "s", ".chunks", id[..2], $".trash-{id}-0123456789abcdef"));
+
+        var chunk = await sut.ReadChunkAsync("s", id, ct);
+
+        Assert.NotNull(chunk);
+        Assert.Equal(framed, chunk.Data);
+        Assert.True(File.Exists(path));
+        Assert.Null(await sut.ReadChunkAsync("s", StateVault.Envelope.ChunkFrame.IdOf("{}"u8.ToArray()), ct));
+    }
+
+    [Fact]
     public async Task ListChunks_TempFileOlderThanAnHourOnTheStoresClock_IsRemoved()
     {
         var root = Path.Combine(_root, "stale-temp");
