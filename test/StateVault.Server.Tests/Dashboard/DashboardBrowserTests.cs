@@ -21,6 +21,11 @@ public sealed class DashboardBrowserTests
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ];
 
+    // Playwright's default wait for an expectation is 5 s. On a loaded 2-core CI machine (four test assemblies, a
+    // PostgreSQL and an S3 server next to Chromium) the first render after the key was seen to come later than that,
+    // so a correct page failed. The waits are upper bounds, not timings: a page that never shows the element still fails.
+    static DashboardBrowserTests() => SetDefaultExpectTimeout(30_000);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
