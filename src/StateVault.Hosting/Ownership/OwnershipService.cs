@@ -11,7 +11,8 @@ namespace StateVault.Hosting.Ownership;
 /// Holds this instance's leases on the manager systems (when <see cref="StateVaultOwnershipOptions.Enabled"/>): takes every free
 /// lease after the restore at start, renews what it holds every <see cref="StateVaultOwnershipOptions.RenewInterval"/>, tries to
 /// take over the others, and gives its leases up after the final save at shutdown. A system taken over is reloaded from the store
-/// before this instance writes it; a lease not renewed before it expires stops this instance's writes of that system.
+/// before this instance writes it; a lease not renewed before it expires stops this instance's writes of that system (a lease
+/// held until released, an OS lock, does not expire: see <see cref="ISystemLeaseProvider.HeldUntilReleased"/>).
 /// </summary>
 internal sealed partial class OwnershipService : IOwnershipView, IHostedLifecycleService, IAsyncDisposable
 {
@@ -192,7 +193,7 @@ internal sealed partial class OwnershipService : IOwnershipView, IHostedLifecycl
                     {
                         if (await provider.RenewAsync(lease, _options.LeaseDuration, cancellationToken).ConfigureAwait(false))
                         {
-                            Hold(manager, lease, started + _options.LeaseDuration);
+                            Hold(manager, lease, started);
                         }
                         else
                         {
@@ -219,7 +220,7 @@ internal sealed partial class OwnershipService : IOwnershipView, IHostedLifecycl
 
                     // The previous owner may have saved until its lease ran out: start from the store's newest state.
                     await _coordinator.ReloadAsync(manager, system, cancellationToken).ConfigureAwait(false);
-                    Hold(manager, taken, started + _options.LeaseDuration);
+                    Hold(manager, taken, started);
                     LogAcquired(_logger, system, InstanceId, taken.Token);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -238,8 +239,12 @@ internal sealed partial class OwnershipService : IOwnershipView, IHostedLifecycl
         }
     }
 
-    private void Hold(IManagedComponent manager, SystemLease lease, DateTimeOffset validUntil)
+    /// <param name="manager">The manager whose system it is.</param>
+    /// <param name="lease">The lease taken or renewed.</param>
+    /// <param name="started">When the call that took or renewed it began: a lease with a duration runs from then.</param>
+    private void Hold(IManagedComponent manager, SystemLease lease, DateTimeOffset started)
     {
+        var validUntil = _provider!.HeldUntilReleased ? DateTimeOffset.MaxValue : started + _options.LeaseDuration;
         _owners[lease.System] = lease;
         _held[lease.System] = validUntil;
         _coordinator.SetLease(manager, lease.System, lease, validUntil);

@@ -16,6 +16,9 @@ internal sealed class FileLockLeaseProvider(string directory, TimeProvider time)
 
     public string Kind => "os-file-lock";
 
+    /// <summary>The OS holds the lock until it is closed or the process ends: it has no duration to outlive.</summary>
+    public bool HeldUntilReleased => true;
+
     public Task<SystemLease?> TryAcquireAsync(string system, string ownerId, string? ownerUrl, TimeSpan duration, TimeSpan takeoverDelay, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);

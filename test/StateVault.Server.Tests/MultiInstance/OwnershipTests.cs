@@ -92,6 +92,27 @@ public sealed class OwnershipTests : IDisposable
     }
 
     [Fact]
+    public async Task Owner_WhoseRenewalsStall_StillWrites_WhileItHoldsTheOsLock()
+    {
+        // The clock goes on, the renew loop's timer never fires: a starved thread pool or a paused process. An OS lock
+        // cannot be taken from a running process, so the owner still owns its systems (it answered 503 to its own writes
+        // once its last renewal was a lease duration old, on a loaded CI machine).
+        var time = new StalledTimers(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var sut = await ServerHost.StartAsync(_root, settings: s_ownership, timeProvider: time, cancellationToken: Ct);
+        var ownership = sut.App.Services.GetRequiredService<IOwnershipView>();
+        Assert.True(ownership.Owns("core_management"));
+
+        time.Advance(TimeSpan.FromSeconds(5)); // five lease durations without a renewal
+        using var client = sut.Client(sut.WriterKey);
+        using var response = await client.PutAsJsonAsync("api/managers/core_management/config/region", new { value = "late" }, Ct);
+
+        Assert.True(response.IsSuccessStatusCode, $"the owner's write answered {(int)response.StatusCode}");
+        Assert.True(ownership.Owns("core_management"));
+        var newest = await sut.Vault.LoadLatestJsonAsync("core_management", Ct);
+        Assert.Contains("late", System.Text.Encoding.UTF8.GetString(newest!.Json.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ManagerWrite_OnTheNonOwnerWithTheOwnersUrl_IsForwardedAndAHopIsNotForwardedAgain()
     {
         var (firstUrl, secondUrl) = (FreeUrl(), FreeUrl());
@@ -127,6 +148,29 @@ public sealed class OwnershipTests : IDisposable
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return "http://127.0.0.1:" + ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A clock the test moves, whose timers never fire.</summary>
+    private sealed class StalledTimers(DateTimeOffset start) : TimeProvider
+    {
+        private long _ticks = start.UtcTicks;
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new NeverFires();
+
+        private sealed class NeverFires : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 
     private static async Task AssertEveryManagerSnapshotWrittenByAsync(ServerHost host, string system, string owner)
