@@ -18,9 +18,12 @@ public sealed class PostgreSqlLeaseProviderTests
         var options = PostgreSqlSnapshotStoreProvider.ParseUri(server);
         await using var a = new PostgreSqlLeaseProvider(options.ConnectionString, schema);
         await using var sut = new PostgreSqlLeaseProvider(options.ConnectionString, schema);
+        // Taken for long enough that a loaded machine cannot let it run out before the refusal and the renewal are checked;
+        // the renewal then shortens it, so the take-over comes soon.
+        var held = TimeSpan.FromSeconds(60);
         var lease = TimeSpan.FromMilliseconds(400);
 
-        var first = await a.TryAcquireAsync("core_management", "a", "http://a", lease, TimeSpan.Zero, Ct);
+        var first = await a.TryAcquireAsync("core_management", "a", "http://a", held, TimeSpan.Zero, Ct);
         var refused = await sut.TryAcquireAsync("core_management", "b", "http://b", lease, TimeSpan.Zero, Ct);
         var holder = await sut.GetHolderAsync("core_management", Ct);
 
