@@ -20,7 +20,7 @@ namespace StateVault.Sqlite;
 /// so two connections, in this process or another, can never allocate the same sequence. A semaphore keeps this
 /// process's writers from spinning on SQLite's busy handler against each other.
 /// </remarks>
-internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithBatchRead, ISnapshotStoreWithChunks
+internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingAppend, ISnapshotStoreWithBatchRead, ISnapshotStoreWithChunks
 {
     /// <summary>The schema version this code writes (<c>PRAGMA user_version</c>).</summary>
     internal const int CurrentSchemaVersion = 2;
@@ -129,6 +129,8 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     private BatchBounds? _batch;
     private volatile bool _schemaReady;
     private long _committedWrites;
+    private long _listingsInAppend;
+    private long _listerListings;
 
     public SqliteSnapshotStore(SqliteSnapshotStoreOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -161,6 +163,12 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     /// <summary>Write transactions this instance committed (each one durable commit): the count a save's cost is checked by.</summary>
     internal long CommittedWrites => Interlocked.Read(ref _committedWrites);
 
+    /// <summary>Listings made inside an append's transaction for its plan (<see cref="AppendPlannedAsync"/>).</summary>
+    internal long ListingsInAppend => Interlocked.Read(ref _listingsInAppend);
+
+    /// <summary>Retention's listings on the lister connection (<see cref="ListAndReadAsync"/>).</summary>
+    internal long ListerListings => Interlocked.Read(ref _listerListings);
+
     public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true) { CompressionPays = false };
 
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
@@ -179,9 +187,53 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
     /// </summary>
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(deleteOlder);
+        return AppendCoreAsync(system, expectedLatestSequence, createEnvelope, (_, _, _, ct) => deleteOlder(ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Appends and deletes what <paramref name="planDeletes"/> returns in one commit. The plan is asked once the new row is
+    /// inserted, on the writer inside the transaction: the listing it gets is exact, and it costs no read on another
+    /// connection.
+    /// </summary>
+    public Task<long> AppendPlannedAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<AppendListing, IReadOnlyCollection<long>?> planDeletes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(planDeletes);
+        return AppendCoreAsync(
+            system,
+            expectedLatestSequence,
+            createEnvelope,
+            async (connection, system, sequence, ct) =>
+            {
+                var listed = new List<StoredSnapshotRef>();
+                using (var list = Command(connection, null, "SELECT sequence, length(envelope) FROM snapshots WHERE system = $system ORDER BY sequence", system))
+                using (var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        listed.Add(new StoredSnapshotRef(reader.GetInt64(0), reader.GetInt64(1)));
+                    }
+                }
+
+                Interlocked.Increment(ref _listingsInAppend);
+                return planDeletes(new AppendListing(sequence, listed, old =>
+                {
+                    using var read = Command(connection, null, "SELECT envelope FROM snapshots WHERE system = $system AND sequence = $sequence", system, old);
+                    return read.ExecuteScalar() is byte[] bytes ? bytes : null;
+                })) ?? [];
+            },
+            cancellationToken);
+    }
+
+    /// <param name="system">The system.</param>
+    /// <param name="expectedLatestSequence">As for <see cref="ISnapshotStore.AppendAsync"/>.</param>
+    /// <param name="createEnvelope">As for <see cref="ISnapshotStore.AppendAsync"/>.</param>
+    /// <param name="deleteOlder">Asked inside the transaction, with the new row inserted (the writer, the system, the new sequence).</param>
+    /// <param name="cancellationToken">Cancellation, before the commit.</param>
+    private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<SqliteConnection, string, long, CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
+    {
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(createEnvelope);
-        ArgumentNullException.ThrowIfNull(deleteOlder);
         if (expectedLatestSequence is < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(expectedLatestSequence), expectedLatestSequence, "The expected latest sequence is 0 (no snapshot yet) or more.");
@@ -219,7 +271,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
                 IReadOnlyCollection<long> olderToDelete;
                 try
                 {
-                    olderToDelete = await deleteOlder(ct).ConfigureAwait(false);
+                    olderToDelete = await deleteOlder(connection, system, sequence, ct).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -377,6 +429,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithPruningApp
             // Retention asks this once per save: it runs on the lister, a connection of its own where the statement is prepared
             // and the function registered once (opening a pooled connection, preparing and registering took more than the query).
             _batch = new BatchBounds(wanted);
+            Interlocked.Increment(ref _listerListings);
             var command = _listAndRead ??= new ReusedCommand
             {
                 Connection = connection,

@@ -446,6 +446,71 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendPlanned_ListsAndReadsInsideTheTransaction_AndDeletesInTheSameCommit()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        for (var i = 1; i <= 3; i++)
+        {
+            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
+
+        var expected2 = await store.ReadAsync("alpha", 2, Ct);
+        var committedBefore = sut.CommittedWrites;
+        long? allocated = null;
+        List<long>? listed = null;
+        byte[]? read2 = null;
+        byte[]? readNew = null;
+        var readGone = new byte[1];
+        long? visibleLatest = null;
+        var sequence = await sut.AppendPlannedAsync(
+            "alpha",
+            3,
+            seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""),
+            listing =>
+            {
+                allocated = listing.Sequence;
+                listed = [.. listing.Snapshots.Select(s => s.Sequence)];
+                read2 = listing.Read(2);
+                readNew = listing.Read(listing.Sequence);
+                readGone = listing.Read(99);
+                // Inside the transaction: the new row is not visible to any other connection yet.
+                using var raw = OpenRaw();
+                visibleLatest = (long)Scalar(raw, "SELECT max(sequence) FROM snapshots WHERE system = 'alpha'")!;
+                return [1L, 4L];
+            },
+            Ct);
+
+        Assert.Equal(4, sequence);
+        Assert.Equal(4, allocated);
+        Assert.Equal([1L, 2L, 3L, 4L], listed);
+        Assert.Equal(expected2, read2);
+        Assert.Equal(await store.ReadAsync("alpha", 4, Ct), readNew);
+        Assert.Null(readGone);
+        Assert.Equal(3, visibleLatest);
+        Assert.Equal(1, sut.CommittedWrites - committedBefore);
+        Assert.Equal([2L, 3L, 4L], await ListAsync(store, "alpha")); // 1 deleted; 4 (the new one) never
+    }
+
+    [Fact]
+    public async Task AppendPlanned_PlanThrows_TheAppendStillCommitsAndNothingIsDeleted()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, """{"v":1}"""), Ct);
+
+        var sequence = await sut.AppendPlannedAsync(
+            "alpha",
+            1,
+            seq => TestEnvelopes.Create("alpha", seq, """{"v":2}"""),
+            _ => throw new InvalidOperationException("planning failed"),
+            Ct);
+
+        Assert.Equal(2, sequence);
+        Assert.Equal([1L, 2L], await ListAsync(store, "alpha"));
+    }
+
+    [Fact]
     public async Task Append_WhatToDeleteFails_TheAppendStillCommitsAndNothingIsDeleted()
     {
         await using var store = CreateStore();
@@ -661,6 +726,80 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         {
             Assert.Equal(5L, Scalar(raw, "SELECT sequence FROM quarantine WHERE system = 'alpha'"));
         }
+    }
+
+    [Fact]
+    public async Task Save_PlansRetentionInsideTheAppend_WithNoListingOfItsOwn_AndADamagedKeptSnapshotStillStopsThePrune()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
+        for (var i = 1; i <= 6; i++)
+        {
+            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}},"pad":"0123456789"}"""), cancellationToken: Ct);
+        }
+
+        // A steady-state save lists inside its own transaction, on the writer: no listing on another connection, one commit.
+        var (lister, inAppend, commits) = (sut.ListerListings, sut.ListingsInAppend, sut.CommittedWrites);
+        await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":7,"pad":"0123456789"}"""), cancellationToken: Ct);
+        Assert.Equal(lister, sut.ListerListings);
+        Assert.Equal(inAppend + 1, sut.ListingsInAppend);
+        Assert.Equal(commits + 1, sut.CommittedWrites);
+        Assert.Equal([3L, 4L, 5L, 6L, 7L], await ListAsync(store, "alpha"));
+
+        // Snapshot 5 rots in the database (same length): the plan inside the append reads it again and must not trust it.
+        var damaged = (await store.ReadAsync("alpha", 5, Ct))!;
+        damaged[^2] ^= 0x01;
+        using (var raw = OpenRaw())
+        using (var update = raw.CreateCommand())
+        {
+            update.CommandText = "UPDATE snapshots SET envelope = $e WHERE system = 'alpha' AND sequence = 5";
+            update.Parameters.AddWithValue("$e", damaged);
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":8,"pad":"0123456789"}"""), cancellationToken: Ct);
+
+        // Five valid snapshots are 3, 4, 6, 7, 8: the good oldest 3 stays, the damaged 5 is quarantined.
+        Assert.Equal([3L, 4L, 6L, 7L, 8L], await ListAsync(store, "alpha"));
+        using (var raw = OpenRaw())
+        {
+            Assert.Equal(5L, Scalar(raw, "SELECT sequence FROM quarantine WHERE system = 'alpha'"));
+        }
+    }
+
+    [Fact]
+    public async Task Save_AfterAnotherWritersSnapshot_DeclinesToPlanInsideTheAppend_ThenThePlanThereResumes()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        var options = new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } };
+        await using var first = new SnapshotVault(store, options);
+        await using var second = new SnapshotVault(store, options);
+        for (var i = 1; i <= 5; i++)
+        {
+            await first.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+        }
+
+        // The second vault verified none of 1-5: its plan inside the append declines, and the ordinary path after the
+        // commit verifies them in full and prunes (a second commit).
+        var commits = sut.CommittedWrites;
+        await second.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":6}"""), cancellationToken: Ct);
+        Assert.Equal(commits + 2, sut.CommittedWrites);
+        Assert.Equal([2L, 3L, 4L, 5L, 6L], await ListAsync(store, "alpha"));
+
+        // The first vault never saw 6 either: the same once.
+        commits = sut.CommittedWrites;
+        await first.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":7}"""), cancellationToken: Ct);
+        Assert.Equal(commits + 2, sut.CommittedWrites);
+        Assert.Equal([3L, 4L, 5L, 6L, 7L], await ListAsync(store, "alpha"));
+
+        // Now it has verified every snapshot listed: the plan runs inside the append again, one commit.
+        commits = sut.CommittedWrites;
+        await first.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":8}"""), cancellationToken: Ct);
+        Assert.Equal(commits + 1, sut.CommittedWrites);
+        Assert.Equal([4L, 5L, 6L, 7L, 8L], await ListAsync(store, "alpha"));
+        Assert.Equal(8, (await second.LoadLatestJsonAsync("alpha", Ct))!.Metadata.Sequence);
     }
 
     /// <summary>The SQLite store with its pruning append and batch reads, counting the reads and listings of each kind.</summary>

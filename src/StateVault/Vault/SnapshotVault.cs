@@ -43,6 +43,10 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     // How many kept snapshots retention reads again at once before it deletes.
     private const int RecheckParallelism = 4;
 
+    // Up to this JSON length (and envelope length) retention is planned inside the append's transaction on a store that
+    // can (ISnapshotStoreWithListingAppend): above it, re-reading the kept envelopes there would hold the write lock long.
+    private const int PlanInAppendMaxBytes = 1024 * 1024;
+
     private static readonly IReadOnlyDictionary<long, byte[]> s_nothingPrefetched = new Dictionary<long, byte[]>();
 
     // Per snapshot this vault verified (or wrote): its stored length and header, and the content fingerprint (XxHash128 of
@@ -165,7 +169,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         SystemName.Validate(system);
         var type = typeof(TState) == typeof(object) && state is not null ? state.GetType() : typeof(TState);
         // Retention's listing and re-check start first: they run while the state is serialized, encoded and appended.
-        var retention = StartRetention(system, options, cancellationToken);
+        var retention = StartRetention(system, options, length: null, cancellationToken);
         // Serialized into a pooled buffer that goes back to the pool once the append is done (see PooledBufferWriter).
         using var json = new PooledBufferWriter(_lastStateLength.TryGetValue(system, out var last) ? SerializeCapacity(last) : PooledBufferWriter.DefaultCapacity);
         try
@@ -518,7 +522,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The state of '{system}' is {json.Length} bytes, more than the maximum state size ({_options.MaxStateBytes} bytes, SnapshotVaultOptions.MaxStateBytes)."), nameof(json));
         }
 
-        retention ??= StartRetention(system, options, cancellationToken);
+        retention ??= StartRetention(system, options, json.Length, cancellationToken);
         var planned = retention.Plan;
         var planAwaited = false;
         IDisposable? chunkLock = null;
@@ -656,6 +660,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             // Whether the save ended by finding its own write after a lost reply: the attempt that stored it may have
             // failed before its deletes (a folder fsync that failed after the rename), so the plan is not known to be done.
             var ownWriteFound = false;
+            // What the plan inside the append's transaction deleted (its last attempt), or null when it declined.
+            IReadOnlyCollection<long>? prunedInAppend = null;
             // When the append fails, nothing was stored: the plan goes unused (its task is observed in the finally below).
             var sequence = await RetryAsync(
                 async ct =>
@@ -674,13 +680,19 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                         unsettled = null;
                     }
 
+                    if (retention.InAppend)
+                    {
+                        prunedInAppend = null;
+                        return await ((ISnapshotStoreWithListingAppend)_store).AppendPlannedAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, listing => prunedInAppend = PlanInAppend(system, listing, created, tags), ct).ConfigureAwait(false);
+                    }
+
                     return planned is not null
                         ? await pruneInAppend!.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, async _ => await planned.ConfigureAwait(false) ?? [], ct).ConfigureAwait(false)
                         : await _store.AppendAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, ct).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
 
-            IReadOnlyCollection<long>? pruned = null;
+            IReadOnlyCollection<long>? pruned = retention.InAppend && !ownWriteFound ? prunedInAppend : null;
             if (planned is not null && !ownWriteFound)
             {
                 try
@@ -768,14 +780,87 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// snapshots kept run on another thread from here on, while the state is serialized, encoded, written and flushed
     /// (the listing leaves out the number the append allocates, should it see the new snapshot already).
     /// </summary>
-    private PlannedRetention StartRetention(string system, SaveOptions? options, CancellationToken cancellationToken)
+    /// <param name="system">The system.</param>
+    /// <param name="options">The save's options.</param>
+    /// <param name="length">The state's JSON length when known (else the system's last).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    private PlannedRetention StartRetention(string system, SaveOptions? options, int? length, CancellationToken cancellationToken)
     {
         var created = options?.CreatedUtc?.ToUniversalTime() ?? _time.GetUtcNow();
         var allocated = new StrongBox<long>(long.MaxValue);
-        var plan = _options.PruneAfterSave && _store is ISnapshotStoreWithPruningAppend
+        // A store that lists inside the append's transaction: retention is planned there, from what this vault verified,
+        // unless the state is large (its envelopes would be re-read under the store's write lock) or chunked (a chunked
+        // snapshot is re-checked against a chunk listing, which the ordinary plan makes).
+        var expectedLength = length ?? (_lastStateLength.TryGetValue(system, out var last) ? last : 0);
+        var inAppend = _options.PruneAfterSave && _store is ISnapshotStoreWithListingAppend
+            && expectedLength <= PlanInAppendMaxBytes && ChunkStoreFor(expectedLength) is null;
+        var plan = _options.PruneAfterSave && !inAppend && _store is ISnapshotStoreWithPruningAppend
             ? Task.Run(() => PlanPruneWithAppendAsync(system, allocated, created, options?.Tags ?? [], cancellationToken), CancellationToken.None)
             : null;
-        return new PlannedRetention(created, allocated, plan);
+        return new PlannedRetention(created, allocated, plan, inAppend);
+    }
+
+    /// <summary>
+    /// Retention planned inside the append's transaction (<see cref="ISnapshotStoreWithListingAppend"/>), from the listing
+    /// there, when every listed snapshot is one this vault verified or wrote (same length) and every one the plan keeps
+    /// still has the bytes it verified (same fingerprint, read in the transaction). Anything else (a snapshot another writer
+    /// stored, one damaged since, a chunked or large one) declines: the append commits without deletes, and the ordinary
+    /// path runs after it and does the full checks.
+    /// </summary>
+    /// <returns>The sequences to delete with the append, or <see langword="null"/> when it declined.</returns>
+    private IReadOnlyCollection<long>? PlanInAppend(string system, AppendListing listing, DateTimeOffset created, IReadOnlyList<string> tags)
+    {
+        var listings = new List<SnapshotListing>(listing.Snapshots.Count);
+        foreach (var item in listing.Snapshots)
+        {
+            if (item.Sequence == listing.Sequence)
+            {
+                continue; // the new one: counted as the pending snapshot below
+            }
+
+            if (item.Sequence > listing.Sequence || !_verified.TryGetValue((system, item.Sequence), out var known) || known.Length != item.Length)
+            {
+                return null;
+            }
+
+            listings.Add(new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(known.Header), null));
+        }
+
+        var pending = new RetentionPlanner.Candidate(listing.Sequence, created, tags, IsValid: true);
+        var plan = Plan(system, listings, _options.RetentionFor(system), pending);
+        var removed = plan.Removed.Select(d => d.Sequence).Where(s => s != listing.Sequence).ToList();
+        if (removed.Count == 0)
+        {
+            return removed;
+        }
+
+        // Before anything older is deleted on their strength, the snapshots the plan keeps are read again (as
+        // PlanRetentionAsync's re-check does): bytes with the fingerprint they were verified or written with are those bytes.
+        foreach (var kept in plan.Kept)
+        {
+            if (kept.Sequence == listing.Sequence)
+            {
+                continue;
+            }
+
+            if (ComparableFingerprint(system, kept.Sequence) is not { } known
+                || !_verified.TryGetValue((system, kept.Sequence), out var cached) || cached.Length > PlanInAppendMaxBytes
+                || listing.Read(kept.Sequence) is not { } bytes || XxHash128.HashToUInt128(bytes) != known.Fingerprint)
+            {
+                return null;
+            }
+        }
+
+        foreach (var sequence in removed)
+        {
+            // Forgotten before the commit deletes them (if it fails, the next re-check verifies them in full once).
+            if (_verified.TryGetValue((system, sequence), out var known))
+            {
+                _verified.TryUpdate((system, sequence), known with { Fingerprint = null }, known);
+            }
+        }
+
+        return removed;
     }
 
     /// <summary>Whether the snapshot stored at <paramref name="sequence"/> is the one the save with token <paramref name="writer"/> wrote.</summary>
@@ -1472,7 +1557,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// <param name="Created">The new snapshot's time.</param>
     /// <param name="Allocated">The lowest sequence the save's append allocated (<see cref="long.MaxValue"/> until it has).</param>
     /// <param name="Plan">The plan, when the store deletes in the append's commit and retention runs after saves.</param>
-    private sealed record PlannedRetention(DateTimeOffset Created, StrongBox<long> Allocated, Task<IReadOnlyCollection<long>?>? Plan)
+    /// <param name="InAppend">Whether retention is planned inside the append's transaction instead (see <see cref="PlanInAppend"/>).</param>
+    private sealed record PlannedRetention(DateTimeOffset Created, StrongBox<long> Allocated, Task<IReadOnlyCollection<long>?>? Plan, bool InAppend)
     {
         /// <summary>The save ends without using the plan: its task is still observed.</summary>
         public void Abandon() =>
