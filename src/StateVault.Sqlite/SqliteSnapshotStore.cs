@@ -101,6 +101,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     // Up to this size an envelope is read as a column value in one statement; larger ones are streamed from their BLOB.
     private const int SmallReadBytes = 1024 * 1024;
 
+    // Up to this size an envelope comes with the listing an append makes for its plan (AppendPlannedAsync).
+    private const int ListedEnvelopeBytes = 16 * 1024;
+
     // Bounds of one ReadManyAsync: parameters in one statement, and bytes held at once.
     private const int MaxBatchSequences = 256;
     private const long MaxBatchBytes = 16L * 1024 * 1024;
@@ -205,19 +208,31 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
             createEnvelope,
             async (connection, system, sequence, ct) =>
             {
+                // Small envelopes come with the listing (the plan re-reads the kept ones): one statement instead of one each.
                 var listed = new List<StoredSnapshotRef>();
-                using (var list = Command(connection, null, "SELECT sequence, length(envelope) FROM snapshots WHERE system = $system ORDER BY sequence", system))
-                using (var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                var small = new Dictionary<long, byte[]>();
+                using (var list = Command(connection, null, "SELECT sequence, length(envelope), CASE WHEN length(envelope) <= $small THEN envelope END FROM snapshots WHERE system = $system ORDER BY sequence", system))
                 {
+                    list.Parameters.AddWithValue("$small", ListedEnvelopeBytes);
+                    using var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     while (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
                         listed.Add(new StoredSnapshotRef(reader.GetInt64(0), reader.GetInt64(1)));
+                        if (!reader.IsDBNull(2))
+                        {
+                            small[reader.GetInt64(0)] = reader.GetFieldValue<byte[]>(2);
+                        }
                     }
                 }
 
                 Interlocked.Increment(ref _listingsInAppend);
                 return planDeletes(new AppendListing(sequence, listed, old =>
                 {
+                    if (small.TryGetValue(old, out var listedBytes))
+                    {
+                        return listedBytes;
+                    }
+
                     using var read = Command(connection, null, "SELECT envelope FROM snapshots WHERE system = $system AND sequence = $sequence", system, old);
                     return read.ExecuteScalar() is byte[] bytes ? bytes : null;
                 })) ?? [];

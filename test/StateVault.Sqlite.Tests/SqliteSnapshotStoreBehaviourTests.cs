@@ -452,10 +452,13 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         var sut = (SqliteSnapshotStore)store;
         for (var i = 1; i <= 3; i++)
         {
-            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+            // 2 is larger than the envelopes that come with the listing: the plan's read of it is a statement of its own.
+            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, seq == 2 ? $$"""{"v":2,"pad":"{{new string('x', 40_000)}}"}""" : $$"""{"v":{{seq}}}"""), Ct);
         }
 
         var expected2 = await store.ReadAsync("alpha", 2, Ct);
+        var expected3 = await store.ReadAsync("alpha", 3, Ct);
+        byte[]? read3 = null;
         var committedBefore = sut.CommittedWrites;
         long? allocated = null;
         List<long>? listed = null;
@@ -472,6 +475,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
                 allocated = listing.Sequence;
                 listed = [.. listing.Snapshots.Select(s => s.Sequence)];
                 read2 = listing.Read(2);
+                read3 = listing.Read(3);
                 readNew = listing.Read(listing.Sequence);
                 readGone = listing.Read(99);
                 // Inside the transaction: the new row is not visible to any other connection yet.
@@ -485,6 +489,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         Assert.Equal(4, allocated);
         Assert.Equal([1L, 2L, 3L, 4L], listed);
         Assert.Equal(expected2, read2);
+        Assert.Equal(expected3, read3);
         Assert.Equal(await store.ReadAsync("alpha", 4, Ct), readNew);
         Assert.Null(readGone);
         Assert.Equal(3, visibleLatest);
