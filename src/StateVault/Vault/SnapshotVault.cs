@@ -818,12 +818,12 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 continue; // the new one: counted as the pending snapshot below
             }
 
-            if (item.Sequence > listing.Sequence || !_verified.TryGetValue((system, item.Sequence), out var known) || known.Length != item.Length)
+            if (item.Sequence > listing.Sequence || item.Length > PlanInAppendMaxBytes || CachedListing(system, item) is not { } cached)
             {
                 return null;
             }
 
-            listings.Add(new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(known.Header), null));
+            listings.Add(cached);
         }
 
         var pending = new RetentionPlanner.Candidate(listing.Sequence, created, tags, IsValid: true);
@@ -844,22 +844,13 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             }
 
             if (ComparableFingerprint(system, kept.Sequence) is not { } known
-                || !_verified.TryGetValue((system, kept.Sequence), out var cached) || cached.Length > PlanInAppendMaxBytes
                 || listing.Read(kept.Sequence) is not { } bytes || XxHash128.HashToUInt128(bytes) != known.Fingerprint)
             {
                 return null;
             }
         }
 
-        foreach (var sequence in removed)
-        {
-            // Forgotten before the commit deletes them (if it fails, the next re-check verifies them in full once).
-            if (_verified.TryGetValue((system, sequence), out var known))
-            {
-                _verified.TryUpdate((system, sequence), known with { Fingerprint = null }, known);
-            }
-        }
-
+        ForgetFingerprints(system, removed);
         return removed;
     }
 
@@ -1081,9 +1072,9 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
     private async Task<SnapshotListing?> DescribeAsync(string system, StoredSnapshotRef item, bool useCache, Func<Task<Dictionary<string, long>>>? listedChunks, CancellationToken cancellationToken)
     {
-        if (useCache && _verified.TryGetValue((system, item.Sequence), out var cached) && cached.Length == item.Length)
+        if (useCache && CachedListing(system, item) is { } cached)
         {
-            return new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(cached.Header), null);
+            return cached;
         }
 
         var opened = await OpenCoreAsync(system, item.Sequence, quarantineIfDamaged: false, listedChunks, cancellationToken).ConfigureAwait(false);
@@ -1097,6 +1088,12 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             ? null
             : new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(opened.Header), null);
     }
+
+    /// <summary>The listing of a snapshot this vault verified or wrote, when the store lists it at the same length.</summary>
+    private SnapshotListing? CachedListing(string system, StoredSnapshotRef item) =>
+        _verified.TryGetValue((system, item.Sequence), out var cached) && cached.Length == item.Length
+            ? new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(cached.Header), null)
+            : null;
 
     /// <summary>Reads and fully verifies one snapshot; decodes its payload. Never throws for damage: reports it.</summary>
     private Task<OpenedSnapshot> OpenAsync(string system, long sequence, bool quarantineIfDamaged, CancellationToken cancellationToken) =>
@@ -1305,15 +1302,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             }
 
             var removed = plan.Removed.Select(d => d.Sequence).Where(s => s != pending.Sequence).ToList();
-            foreach (var sequence in removed)
-            {
-                // Their fingerprints are forgotten before the append deletes them (if it fails, the next re-check verifies them in full once).
-                if (_verified.TryGetValue((system, sequence), out var known))
-                {
-                    _verified.TryUpdate((system, sequence), known with { Fingerprint = null }, known);
-                }
-            }
-
+            ForgetFingerprints(system, removed);
             return removed;
         }
         catch (StateVaultException ex)
@@ -1528,6 +1517,21 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// The fingerprint retention's re-check can compare bytes with, and the header they hold: none for a chunked snapshot
     /// (its bytes are its manifest; the chunks it names are only checked by a full open), or one without a fingerprint.
     /// </summary>
+    /// <summary>
+    /// Forgets the fingerprints of snapshots an append is about to delete: if it fails and they stay, the next re-check
+    /// verifies them in full once.
+    /// </summary>
+    private void ForgetFingerprints(string system, IEnumerable<long> sequences)
+    {
+        foreach (var sequence in sequences)
+        {
+            if (_verified.TryGetValue((system, sequence), out var known))
+            {
+                _verified.TryUpdate((system, sequence), known with { Fingerprint = null }, known);
+            }
+        }
+    }
+
     private (UInt128 Fingerprint, SnapshotHeader Header)? ComparableFingerprint(string system, long sequence) =>
         _verified.TryGetValue((system, sequence), out var known) && known.Fingerprint is { } fingerprint && known.Header.Codec != ChunkManifest.Codec
             ? (fingerprint, known.Header)
