@@ -133,7 +133,13 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     private volatile bool _schemaReady;
     private long _committedWrites;
     private long _listingsInAppend;
+    private long _envelopesReadInAppend;
     private long _listerListings;
+    // The change epoch (AppendListing.ChangeEpoch), under _writeGate: a new one whenever the writer's data_version (which
+    // another connection's commit moves, and its own never does) differs from the last append's, or the writer is new.
+    private long _changeEpoch;
+    private SqliteConnection? _epochWriter;
+    private long _epochDataVersion;
 
     public SqliteSnapshotStore(SqliteSnapshotStoreOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -168,6 +174,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
     /// <summary>Listings made inside an append's transaction for its plan (<see cref="AppendPlannedAsync"/>).</summary>
     internal long ListingsInAppend => Interlocked.Read(ref _listingsInAppend);
+
+    /// <summary>Envelopes a plan inside an append asked for (<see cref="AppendListing.Read"/>), listed with it or read on their own.</summary>
+    internal long EnvelopesReadInAppend => Interlocked.Read(ref _envelopesReadInAppend);
 
     /// <summary>Retention's listings on the lister connection (<see cref="ListAndReadAsync"/>).</summary>
     internal long ListerListings => Interlocked.Read(ref _listerListings);
@@ -228,6 +237,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                 Interlocked.Increment(ref _listingsInAppend);
                 return planDeletes(new AppendListing(sequence, listed, old =>
                 {
+                    Interlocked.Increment(ref _envelopesReadInAppend);
                     if (small.TryGetValue(old, out var listedBytes))
                     {
                         return listedBytes;
@@ -235,7 +245,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
                     using var read = Command(connection, null, "SELECT envelope FROM snapshots WHERE system = $system AND sequence = $sequence", system, old);
                     return read.ExecuteScalar() is byte[] bytes ? bytes : null;
-                })) ?? [];
+                }, _changeEpoch)) ?? [];
             },
             cancellationToken);
     }
@@ -266,7 +276,16 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
             try
             {
-                var (latest, listed) = await LatestSequenceForAppendAsync(connection, system, ct).ConfigureAwait(false);
+                var (latest, listed, dataVersion) = await LatestSequenceForAppendAsync(connection, system, ct).ConfigureAwait(false);
+                if (!ReferenceEquals(connection, _epochWriter) || dataVersion != _epochDataVersion)
+                {
+                    // Another connection committed since this writer's last append (or this writer is new): what an earlier
+                    // epoch's plan read may have changed.
+                    _changeEpoch++;
+                    _epochWriter = connection;
+                    _epochDataVersion = dataVersion;
+                }
+
                 if (expectedLatestSequence is { } expected && expected != latest)
                 {
                     throw new SnapshotConcurrencyException(system, expected, latest);
@@ -853,15 +872,15 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     }
 
     /// <summary>
-    /// <see cref="LatestSequenceAsync"/> for an append, in its transaction, and whether <paramref name="system"/> has its row
-    /// in <c>systems</c> (the listing of systems reads it).
+    /// <see cref="LatestSequenceAsync"/> for an append, in its transaction, whether <paramref name="system"/> has its row in
+    /// <c>systems</c> (the listing of systems reads it), and the connection's <c>data_version</c> (see <see cref="_changeEpoch"/>).
     /// </summary>
-    private async Task<(long Latest, bool Listed)> LatestSequenceForAppendAsync(SqliteConnection connection, string system, CancellationToken cancellationToken)
+    private async Task<(long Latest, bool Listed, long DataVersion)> LatestSequenceForAppendAsync(SqliteConnection connection, string system, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, null, $"SELECT {LatestSequenceExpression}, EXISTS (SELECT 1 FROM systems WHERE system = $system AND high_water > 0)", system);
+        using var command = Command(connection, null, $"SELECT {LatestSequenceExpression}, EXISTS (SELECT 1 FROM systems WHERE system = $system AND high_water > 0), (SELECT data_version FROM pragma_data_version())", system);
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (reader.GetInt64(0), reader.GetInt64(1) != 0);
+        return (reader.GetInt64(0), reader.GetInt64(1) != 0, reader.GetInt64(2));
     }
 
     private async Task RaiseHighWaterAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, long sequence, CancellationToken cancellationToken)
@@ -927,9 +946,21 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     /// </summary>
     private async Task ReclaimFreePagesAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
     {
-        using (var count = Command(connection, transaction, "SELECT f.freelist_count * 4 > p.page_count FROM pragma_freelist_count() AS f, pragma_page_count() AS p"))
+        // Two plain PRAGMAs: a join of their table-valued forms costs several times as much, and this runs in every pruning commit.
+        long free;
+        using (var count = Command(connection, transaction, "PRAGMA freelist_count"))
         {
-            if (Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+            free = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        if (free == 0)
+        {
+            return;
+        }
+
+        using (var pages = Command(connection, transaction, "PRAGMA page_count"))
+        {
+            if (free * 4 <= Convert.ToInt64(await pages.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture))
             {
                 return;
             }

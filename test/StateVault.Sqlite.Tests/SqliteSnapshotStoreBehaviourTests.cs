@@ -726,6 +726,42 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         await DamageSnapshot5ThenSave_TheGoodOldestStaysAsync(store, vault);
     }
 
+    [Fact]
+    public async Task Save_ReadsNoKeptSnapshotAgainWithinOneChangeEpoch_AndAllOfThemAfterAnotherConnectionCommits()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
+        Task SaveAsync(int v) => vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{v}},"pad":"0123456789"}"""), cancellationToken: Ct);
+        for (var i = 1; i <= 7; i++)
+        {
+            await SaveAsync(i);
+        }
+
+        // Every kept snapshot was written by this vault through the store's writer, and nothing else has committed since:
+        // the plan inside the append trusts them without reading them again.
+        var reads = sut.EnvelopesReadInAppend;
+        await SaveAsync(8);
+        Assert.Equal(reads, sut.EnvelopesReadInAppend);
+        Assert.Equal([4L, 5L, 6L, 7L, 8L], await ListAsync(store, "alpha"));
+
+        // Another connection commits (to a table of its own: any commit counts), and the next plan reads all four it keeps.
+        using (var raw = OpenRaw())
+        {
+            Scalar(raw, "CREATE TABLE elsewhere (x INTEGER)");
+            Scalar(raw, "INSERT INTO elsewhere VALUES (1)");
+        }
+
+        await SaveAsync(9);
+        Assert.Equal(reads + 4, sut.EnvelopesReadInAppend);
+        Assert.Equal([5L, 6L, 7L, 8L, 9L], await ListAsync(store, "alpha"));
+
+        // Those reads count for the new epoch: the save after them reads none again.
+        await SaveAsync(10);
+        Assert.Equal(reads + 4, sut.EnvelopesReadInAppend);
+        Assert.Equal([6L, 7L, 8L, 9L, 10L], await ListAsync(store, "alpha"));
+    }
+
     /// <summary>
     /// Snapshots 3-7 of alpha kept: 5 is changed in the database behind the store (same length), and the next save must not
     /// prune on its strength: five valid snapshots are 3, 4, 6, 7, 8, so the good oldest 3 stays and 5 is quarantined.

@@ -33,8 +33,18 @@ public interface ISnapshotStoreWithListingAppend : ISnapshotStoreWithPruningAppe
 /// <param name="sequence">The sequence allocated to the new snapshot.</param>
 /// <param name="snapshots">The system's snapshots in ascending order, the new one included.</param>
 /// <param name="read">Reads one envelope inside the append's transaction; <see langword="null"/> when absent.</param>
-public sealed class AppendListing(long sequence, IReadOnlyList<StoredSnapshotRef> snapshots, Func<long, byte[]?> read)
+/// <param name="changeEpoch">The store's change epoch for this transaction (see <see cref="ChangeEpoch"/>), or
+/// <see langword="null"/> when the store cannot tell.</param>
+public sealed class AppendListing(long sequence, IReadOnlyList<StoredSnapshotRef> snapshots, Func<long, byte[]?> read, long? changeEpoch = null)
 {
+    /// <summary>
+    /// The same number in two appends' transactions of one store instance only when nothing but that instance's own writer
+    /// changed the stored data between them: another connection's or process's commit, or a writer opened again, starts a
+    /// new epoch. A store's writer never rewrites a stored snapshot, so within one epoch a snapshot's bytes are those it had.
+    /// <see langword="null"/> when the store cannot tell (the plan then reads every snapshot it keeps again).
+    /// </summary>
+    public long? ChangeEpoch { get; } = changeEpoch;
+
     /// <summary>The sequence allocated to the new snapshot.</summary>
     public long Sequence { get; } = sequence;
 

@@ -662,6 +662,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             var ownWriteFound = false;
             // What the plan inside the append's transaction deleted (its last attempt), or null when it declined.
             IReadOnlyCollection<long>? prunedInAppend = null;
+            // The store's change epoch the last attempt's transaction ran in, when it planned inside the append.
+            long? writtenInEpoch = null;
             // When the append fails, nothing was stored: the plan goes unused (its task is observed in the finally below).
             var sequence = await RetryAsync(
                 async ct =>
@@ -683,7 +685,17 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                     if (retention.InAppend)
                     {
                         prunedInAppend = null;
-                        return await ((ISnapshotStoreWithListingAppend)_store).AppendPlannedAsync(system, options?.ExpectedLatestSequence, CreateEnvelope, listing => prunedInAppend = PlanInAppend(system, listing, created, tags), ct).ConfigureAwait(false);
+                        writtenInEpoch = null;
+                        return await ((ISnapshotStoreWithListingAppend)_store).AppendPlannedAsync(
+                            system,
+                            options?.ExpectedLatestSequence,
+                            CreateEnvelope,
+                            listing =>
+                            {
+                                writtenInEpoch = listing.ChangeEpoch;
+                                return prunedInAppend = PlanInAppend(system, listing, created, tags);
+                            },
+                            ct).ConfigureAwait(false);
                     }
 
                     return planned is not null
@@ -711,7 +723,8 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             chunkLock?.Dispose();
             chunkLock = null;
             var header = written! with { Sequence = sequence };
-            _verified[(system, sequence)] = new VerifiedSnapshot(envelopeLength, header, fingerprint); // of the bytes handed to the store: a torn or damaged write differs
+            // Of the bytes handed to the store (a torn or damaged write differs), and written in that epoch unless found after a lost reply.
+            _verified[(system, sequence)] = new VerifiedSnapshot(envelopeLength, header, fingerprint, ownWriteFound ? null : writtenInEpoch);
             var metadata = SnapshotMetadata.FromHeader(header);
             var elapsed = _time.GetElapsedTime(started);
             _metrics.RecordSave(system, _store.Kind, "success", elapsed, payload.Length + chunkBytesWritten);
@@ -836,6 +849,9 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
         // Before anything older is deleted on their strength, the snapshots the plan keeps are read again (as
         // PlanRetentionAsync's re-check does): bytes with the fingerprint they were verified or written with are those bytes.
+        // Not those this vault wrote or read again in the store's current change epoch: nothing but the store's own writer
+        // has changed the database since, and that writer never rewrites a stored snapshot, so the read would give the same
+        // bytes (SQLite serves it from the writer's page cache, which only another connection's commit invalidates).
         foreach (var kept in plan.Kept)
         {
             if (kept.Sequence == listing.Sequence)
@@ -843,10 +859,24 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 continue;
             }
 
-            if (ComparableFingerprint(system, kept.Sequence) is not { } known
-                || listing.Read(kept.Sequence) is not { } bytes || XxHash128.HashToUInt128(bytes) != known.Fingerprint)
+            if (!_verified.TryGetValue((system, kept.Sequence), out var known) || known.Fingerprint is not { } fingerprint || known.Header.Codec == ChunkManifest.Codec)
             {
                 return null;
+            }
+
+            if (listing.ChangeEpoch is { } epoch && known.StoreEpoch == epoch)
+            {
+                continue;
+            }
+
+            if (listing.Read(kept.Sequence) is not { } bytes || XxHash128.HashToUInt128(bytes) != fingerprint)
+            {
+                return null;
+            }
+
+            if (listing.ChangeEpoch is { } readIn)
+            {
+                _verified.TryUpdate((system, kept.Sequence), known with { StoreEpoch = readIn }, known);
             }
         }
 
@@ -1514,10 +1544,6 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     }
 
     /// <summary>
-    /// The fingerprint retention's re-check can compare bytes with, and the header they hold: none for a chunked snapshot
-    /// (its bytes are its manifest; the chunks it names are only checked by a full open), or one without a fingerprint.
-    /// </summary>
-    /// <summary>
     /// Forgets the fingerprints of snapshots an append is about to delete: if it fails and they stay, the next re-check
     /// verifies them in full once.
     /// </summary>
@@ -1532,6 +1558,10 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The fingerprint retention's re-check can compare bytes with, and the header they hold: none for a chunked snapshot
+    /// (its bytes are its manifest; the chunks it names are only checked by a full open), or one without a fingerprint.
+    /// </summary>
     private (UInt128 Fingerprint, SnapshotHeader Header)? ComparableFingerprint(string system, long sequence) =>
         _verified.TryGetValue((system, sequence), out var known) && known.Fingerprint is { } fingerprint && known.Header.Codec != ChunkManifest.Codec
             ? (fingerprint, known.Header)
@@ -1555,7 +1585,9 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// <param name="Length">The envelope's length.</param>
     /// <param name="Header">Its header.</param>
     /// <param name="Fingerprint">XXH128 of the whole envelope, when known and trusted: bytes with it hold <paramref name="Header"/>.</param>
-    private readonly record struct VerifiedSnapshot(long Length, SnapshotHeader Header, UInt128? Fingerprint);
+    /// <param name="StoreEpoch">The store's change epoch (<see cref="AppendListing.ChangeEpoch"/>) in which this vault wrote these
+    /// bytes or read them again inside an append, when it was one of those.</param>
+    private readonly record struct VerifiedSnapshot(long Length, SnapshotHeader Header, UInt128? Fingerprint, long? StoreEpoch = null);
 
     /// <summary>Retention started for one save (see <see cref="StartRetention"/>).</summary>
     /// <param name="Created">The new snapshot's time.</param>
