@@ -1,4 +1,7 @@
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using CsCheck;
 using StateVault.Codecs;
 using StateVault.Envelope;
@@ -46,6 +49,67 @@ public sealed class SnapshotEnvelopeTests
         Assert.Equal(built.Header.Sha256, parsed.Sha256);
         Assert.Equal(built.Header.Tags, parsed.Tags);
         Assert.Null(SnapshotEnvelope.TryReadHeader(new EnvelopeBytes(built.Head[1..], built.Payload)));
+    }
+
+    [Fact]
+    public void SerializeHeader_WritesTheBytesTheSerializerWrites_ForAnyHeader()
+    {
+        // The header line is written directly; it must stay the bytes JsonSerializer writes with the header's options.
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = false,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        // Any UTF-16 (lone surrogates included), and the characters an encoder treats specially.
+        var text = Gen.OneOf(
+            Gen.String,
+            Gen.Char.Array[0, 10].Select(c => new string(c)),
+            Gen.String[Gen.Char["<>&'\"+\\/\n\t\0\u2028\u00e9\u007f\ud83d\ude00 a"], 0, 12]);
+        var maybe = Gen.Frequency((1, Gen.Const((string?)null)), (6, text.Select(t => (string?)t)));
+        var gen =
+            from strings in maybe.Array[6]
+            from numbers in Gen.Long.Array[3]
+            from schema in Gen.Int
+            from ticks in Gen.Long[DateTimeOffset.MinValue.UtcTicks + TimeSpan.TicksPerDay, DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerDay]
+            from offset in Gen.Int[-14 * 60, 14 * 60]
+            from tags in Gen.Frequency((1, Gen.Const((string?[]?)null)), (6, maybe.Array[0, 4].Select(t => (string?[]?)t)))
+            from keys in text.Array[0, 4]
+            from values in maybe.Array[4]
+            select new SnapshotHeader
+            {
+                System = strings[0]!,
+                Sequence = numbers[0],
+                CreatedUtc = new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offset)),
+                SchemaVersion = schema,
+                StateType = strings[1]!,
+                Codec = strings[2]!,
+                StoredLength = numbers[1],
+                RawLength = numbers[2],
+                Sha256 = strings[3]!,
+                Producer = strings[4],
+                Writer = strings[5],
+                Tags = tags!,
+                Attributes = keys.Distinct(StringComparer.Ordinal).Select((k, i) => (k, values[i])).ToDictionary(p => p.k, p => p.Item2!, StringComparer.Ordinal),
+            };
+
+        gen.Sample(
+            header =>
+            {
+                byte[] expected;
+                try
+                {
+                    expected = JsonSerializer.SerializeToUtf8Bytes(header, options);
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                {
+                    Assert.Equal(ex.GetType(), Record.Exception(() => SnapshotEnvelope.SerializeHeader(header))?.GetType());
+                    return;
+                }
+
+                Assert.Equal(expected, SnapshotEnvelope.SerializeHeader(header));
+            },
+            iter: 3000);
     }
 
     [Theory]
