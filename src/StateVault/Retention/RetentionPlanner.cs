@@ -5,6 +5,10 @@ namespace StateVault.Retention;
 /// <summary>Computes a <see cref="RetentionPlan"/>: pure, so it is property-tested without a store.</summary>
 public static class RetentionPlanner
 {
+    private const string InvalidReason = "invalid: not counted, quarantined instead of deleted";
+    private const string NoRuleReason = "matched no keep rule";
+    private static readonly string[] s_keepLastReasons = [.. Enumerable.Range(0, 33).Select(n => string.Create(CultureInfo.InvariantCulture, $"keep-last {n}"))];
+
     /// <summary>One snapshot as the planner sees it.</summary>
     /// <param name="Sequence">Sequence number.</param>
     /// <param name="CreatedUtc">Creation time from the verified header.</param>
@@ -18,6 +22,19 @@ public static class RetentionPlanner
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
+        if (policy.KeepLast is { } onlyLast && policy.KeepHourly is null && policy.KeepDaily is null && policy.KeepWeekly is null
+            && policy.KeepMonthly is null && policy.KeepWithin is null && policy.KeepTags.Count == 0
+            && PlanKeepLast(system, candidates, onlyLast) is { } plan)
+        {
+            return plan;
+        }
+
+        return PlanByRules(system, candidates, policy);
+    }
+
+    /// <summary>The plan of any policy, rule by rule (<see cref="Plan"/> after validation).</summary>
+    internal static RetentionPlan PlanByRules(string system, IEnumerable<Candidate> candidates, RetentionPolicy policy)
+    {
         var all = candidates.OrderByDescending(c => c.Sequence).ToList();
         var valid = all.Where(c => c.IsValid).ToList();
         var reasons = all.ToDictionary(c => c.Sequence, _ => new List<string>());
@@ -73,14 +90,42 @@ public static class RetentionPlanner
         {
             if (!c.IsValid)
             {
-                return new RetentionDecision(c.Sequence, null, true, ["invalid: not counted, quarantined instead of deleted"]);
+                return new RetentionDecision(c.Sequence, null, true, [InvalidReason]);
             }
 
             var why = reasons[c.Sequence];
             return why.Count > 0
                 ? new RetentionDecision(c.Sequence, c.CreatedUtc, true, why)
-                : new RetentionDecision(c.Sequence, c.CreatedUtc, false, ["matched no keep rule"]);
+                : new RetentionDecision(c.Sequence, c.CreatedUtc, false, [NoRuleReason]);
         }).ToList();
+        return new RetentionPlan(system, decisions);
+    }
+
+    /// <summary>
+    /// The plan of a keep-last-only policy (the default, planned on every save), the one <see cref="PlanByRules"/> makes
+    /// without its general machinery: the <paramref name="last"/> newest valid are kept, every invalid one is kept (to be
+    /// quarantined), the rest removed. <see langword="null"/> when two candidates share a sequence (the rules' path reports that).
+    /// </summary>
+    private static RetentionPlan? PlanKeepLast(string system, IEnumerable<Candidate> candidates, int last)
+    {
+        var all = candidates.ToArray();
+        Array.Sort(all, static (a, b) => b.Sequence.CompareTo(a.Sequence));
+        var keepReason = new[] { last < s_keepLastReasons.Length ? s_keepLastReasons[last] : $"keep-last {last}" };
+        var decisions = new RetentionDecision[all.Length];
+        var valid = 0;
+        for (var i = 0; i < all.Length; i++)
+        {
+            var c = all[i];
+            if (i > 0 && c.Sequence == all[i - 1].Sequence)
+            {
+                return null;
+            }
+
+            decisions[i] = !c.IsValid ? new RetentionDecision(c.Sequence, null, true, [InvalidReason])
+                : valid++ < last ? new RetentionDecision(c.Sequence, c.CreatedUtc, true, keepReason)
+                : new RetentionDecision(c.Sequence, c.CreatedUtc, false, [NoRuleReason]);
+        }
+
         return new RetentionPlan(system, decisions);
     }
 

@@ -823,7 +823,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// <returns>The sequences to delete with the append, or <see langword="null"/> when it declined.</returns>
     private IReadOnlyCollection<long>? PlanInAppend(string system, AppendListing listing, DateTimeOffset created, IReadOnlyList<string> tags)
     {
-        var listings = new List<SnapshotListing>(listing.Snapshots.Count);
+        var candidates = new List<RetentionPlanner.Candidate>(listing.Snapshots.Count);
         foreach (var item in listing.Snapshots)
         {
             if (item.Sequence == listing.Sequence)
@@ -831,16 +831,16 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 continue; // the new one: counted as the pending snapshot below
             }
 
-            if (item.Sequence > listing.Sequence || item.Length > PlanInAppendMaxBytes || CachedListing(system, item) is not { } cached)
+            if (item.Sequence > listing.Sequence || item.Length > PlanInAppendMaxBytes || !TryGetVerified(system, item, out var cached))
             {
                 return null;
             }
 
-            listings.Add(cached);
+            candidates.Add(new RetentionPlanner.Candidate(item.Sequence, cached.Header.CreatedUtc, cached.Header.Tags, IsValid: true));
         }
 
-        var pending = new RetentionPlanner.Candidate(listing.Sequence, created, tags, IsValid: true);
-        var plan = Plan(system, listings, _options.RetentionFor(system), pending);
+        candidates.Add(new RetentionPlanner.Candidate(listing.Sequence, created, tags, IsValid: true));
+        var plan = RetentionPlanner.Plan(system, candidates, _options.RetentionFor(system));
         var removed = plan.Removed.Select(d => d.Sequence).Where(s => s != listing.Sequence).ToList();
         if (removed.Count == 0)
         {
@@ -1121,9 +1121,13 @@ public sealed partial class SnapshotVault : IAsyncDisposable
 
     /// <summary>The listing of a snapshot this vault verified or wrote, when the store lists it at the same length.</summary>
     private SnapshotListing? CachedListing(string system, StoredSnapshotRef item) =>
-        _verified.TryGetValue((system, item.Sequence), out var cached) && cached.Length == item.Length
+        TryGetVerified(system, item, out var cached)
             ? new SnapshotListing(system, item.Sequence, item.Length, SnapshotMetadata.FromHeader(cached.Header), null)
             : null;
+
+    /// <summary>What this vault knows of a snapshot it verified or wrote, when the store lists it at the same length.</summary>
+    private bool TryGetVerified(string system, StoredSnapshotRef item, out VerifiedSnapshot verified) =>
+        _verified.TryGetValue((system, item.Sequence), out verified) && verified.Length == item.Length;
 
     /// <summary>Reads and fully verifies one snapshot; decodes its payload. Never throws for damage: reports it.</summary>
     private Task<OpenedSnapshot> OpenAsync(string system, long sequence, bool quarantineIfDamaged, CancellationToken cancellationToken) =>

@@ -253,6 +253,24 @@ public sealed class RetentionPlannerTests
     }
 
     [Fact]
+    public void Plan_KeepLastOnly_IsThePlanTheRulesMake_DecisionForDecision()
+    {
+        // A keep-last-only policy (the default) takes a path of its own: it must be the plan the general rules make, in any
+        // order the candidates come in, reasons included.
+        Gen.Select(s_histories, Gen.Int[1, 40], Gen.Int).Sample((history, n, seed) =>
+        {
+            var shuffled = history.ToArray();
+            new Random(seed).Shuffle(shuffled);
+            var policy = new RetentionPolicy { KeepLast = n };
+
+            var sut = RetentionPlanner.Plan("s", shuffled, policy);
+
+            static IEnumerable<string> Described(RetentionPlan plan) => plan.Decisions.Select(d => $"{d.Sequence} {d.CreatedUtc:O} {d.Keep} {string.Join("|", d.Reasons)}");
+            Assert.Equal(Described(RetentionPlanner.PlanByRules("s", shuffled, policy)), Described(sut));
+        }, iter: 500);
+    }
+
+    [Fact]
     public void Plan_DailyBuckets_KeepAtMostNAndEachIsTheNewestOfItsDay()
     {
         Gen.Select(s_histories, Gen.Int[1, 6]).Sample((history, n) =>
