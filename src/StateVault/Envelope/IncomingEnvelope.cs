@@ -208,15 +208,32 @@ public static class IncomingEnvelope
     /// </summary>
     internal static void AddHeaderFindings(string? stateType, string? producer, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string>? attributes, List<SecretFinding> findings)
     {
+        // A finding's path is built only when there is a finding: this runs on every save.
         const string Root = "header";
-        Add(findings, JsonPath.Property(Root, "state_type"), stateType);
-        Add(findings, JsonPath.Property(Root, "producer"), producer);
-        for (var i = 0; i < tags.Count; i++)
+        if (Classify(stateType) is { } stateTypeKind)
         {
-            Add(findings, JsonPath.Index(Root + ".tags", i), tags[i]);
+            findings.Add(new SecretFinding(JsonPath.Property(Root, "state_type"), stateTypeKind));
         }
 
-        foreach (var (name, value) in attributes ?? new Dictionary<string, string>())
+        if (Classify(producer) is { } producerKind)
+        {
+            findings.Add(new SecretFinding(JsonPath.Property(Root, "producer"), producerKind));
+        }
+
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (Classify(tags[i]) is { } tagKind)
+            {
+                findings.Add(new SecretFinding(JsonPath.Index(Root + ".tags", i), tagKind));
+            }
+        }
+
+        if (attributes is null)
+        {
+            return;
+        }
+
+        foreach (var (name, value) in attributes)
         {
             if (SecretScanner.Classify(name) is { } kind)
             {
@@ -224,15 +241,12 @@ public static class IncomingEnvelope
                 continue; // the name is the secret; a path with the name in it would show it
             }
 
-            Add(findings, JsonPath.Property(Root + ".attributes", name), value);
+            if (Classify(value) is { } valueKind)
+            {
+                findings.Add(new SecretFinding(JsonPath.Property(Root + ".attributes", name), valueKind));
+            }
         }
     }
 
-    private static void Add(List<SecretFinding> findings, string path, string? value)
-    {
-        if (value is not null && SecretScanner.Classify(value) is { } kind)
-        {
-            findings.Add(new SecretFinding(path, kind));
-        }
-    }
+    private static string? Classify(string? value) => value is null ? null : SecretScanner.Classify(value);
 }

@@ -59,6 +59,9 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     // The JSON length of each system's last typed save: the next one serializes into a buffer of about that size at once,
     // instead of growing one from 16 KiB by doubling (a 10 MiB state: ten copies, 4 ms of its 65 ms serialization).
     private readonly ConcurrentDictionary<string, int> _lastStateLength = new(StringComparer.Ordinal);
+    // The last state type and producer the header's secret check found clean (see ApplyHeaderSecretPolicy).
+    private string? _cleanStateType;
+    private string? _cleanProducer;
 
     /// <summary>Creates a vault over a store.</summary>
     /// <param name="store">The store.</param>
@@ -936,13 +939,21 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             return;
         }
 
+        // The state type and the producer are the same save after save: each is classified again only when it changed
+        // since the last one found clean.
+        var producer = _options.Producer;
+        var checkStateType = !string.Equals(stateType, Volatile.Read(ref _cleanStateType), StringComparison.Ordinal);
+        var checkProducer = !string.Equals(producer, Volatile.Read(ref _cleanProducer), StringComparison.Ordinal);
         var findings = new List<SecretFinding>();
-        IncomingEnvelope.AddHeaderFindings(stateType, _options.Producer, tags, attributes, findings);
+        IncomingEnvelope.AddHeaderFindings(checkStateType ? stateType : null, checkProducer ? producer : null, tags, attributes, findings);
         if (findings.Count > 0)
         {
             Log.SecretRejected(_logger, system, string.Join(", ", findings.Select(f => $"{f.Path} ({f.Kind})")));
             throw new SecretDetectedException(system, findings);
         }
+
+        Volatile.Write(ref _cleanStateType, stateType);
+        Volatile.Write(ref _cleanProducer, producer);
     }
 
     /// <summary>Whether a save may scan for secrets on another core while this one works on the same bytes (see <see cref="WhileScanningAsync"/>).</summary>

@@ -100,6 +100,35 @@ public sealed class SnapshotVaultMetadataSecretsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SaveJsonAsync_AfterCleanSaves_AChangedStateTypeOrProducerIsCheckedAgain_EveryTime()
+    {
+        // The vault remembers the last clean state type and producer; anything else is classified again, and a secret is
+        // never remembered as clean.
+        SnapshotVaultOptions? options = null;
+        var sut = _h.CreateVault(o => options = o);
+        await sut.SaveJsonAsync(System, s_clean, new SaveOptions { StateType = "Clean" }, Ct);
+        await sut.SaveJsonAsync(System, s_clean, new SaveOptions { StateType = "Clean" }, Ct);
+        var files = _h.Folder.Files().Count;
+
+        for (var i = 0; i < 2; i++)
+        {
+            var ex = await Assert.ThrowsAsync<SecretDetectedException>(
+                () => sut.SaveJsonAsync(System, s_clean, new SaveOptions { StateType = FakeSecrets.Google }, Ct));
+            AssertRejected(ex, "header.state_type", FakeSecrets.Google);
+        }
+
+        options!.Producer = FakeSecrets.StripeLive;
+        for (var i = 0; i < 2; i++)
+        {
+            var ex = await Assert.ThrowsAsync<SecretDetectedException>(
+                () => sut.SaveJsonAsync(System, s_clean, new SaveOptions { StateType = "Clean" }, Ct));
+            AssertRejected(ex, "header.producer", FakeSecrets.StripeLive);
+        }
+
+        Assert.Equal(files, _h.Folder.Files().Count);
+    }
+
+    [Fact]
     public async Task SaveJsonAsync_ChunkedStateWithSecretTag_WritesNoChunk()
     {
         var sut = _h.CreateVault(o =>
