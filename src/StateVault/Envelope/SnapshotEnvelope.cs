@@ -34,19 +34,6 @@ public static class SnapshotEnvelope
     };
 
     private static readonly JsonWriterOptions s_headerWriter = new() { Encoder = s_headerJson.Encoder, Indented = false };
-    private static readonly JsonEncodedText s_system = JsonEncodedText.Encode("system");
-    private static readonly JsonEncodedText s_sequence = JsonEncodedText.Encode("sequence");
-    private static readonly JsonEncodedText s_createdUtc = JsonEncodedText.Encode("created_utc");
-    private static readonly JsonEncodedText s_schemaVersion = JsonEncodedText.Encode("schema_version");
-    private static readonly JsonEncodedText s_stateType = JsonEncodedText.Encode("state_type");
-    private static readonly JsonEncodedText s_codec = JsonEncodedText.Encode("codec");
-    private static readonly JsonEncodedText s_storedLength = JsonEncodedText.Encode("stored_length");
-    private static readonly JsonEncodedText s_rawLength = JsonEncodedText.Encode("raw_length");
-    private static readonly JsonEncodedText s_sha256 = JsonEncodedText.Encode("sha256");
-    private static readonly JsonEncodedText s_producer = JsonEncodedText.Encode("producer");
-    private static readonly JsonEncodedText s_writer = JsonEncodedText.Encode("writer");
-    private static readonly JsonEncodedText s_tags = JsonEncodedText.Encode("tags");
-    private static readonly JsonEncodedText s_attributes = JsonEncodedText.Encode("attributes");
 
     /// <summary>Builds the envelope of a payload under a header (whose length and SHA-256 must describe the payload).</summary>
     public static EnvelopeBytes Create(SnapshotHeader header, ReadOnlyMemory<byte> payload)
@@ -81,20 +68,20 @@ public static class SnapshotEnvelope
         using (var writer = new Utf8JsonWriter(buffer, s_headerWriter))
         {
             writer.WriteStartObject();
-            WriteStringUnlessNull(writer, s_system, header.System);
-            writer.WriteNumber(s_sequence, header.Sequence);
-            writer.WriteString(s_createdUtc, header.CreatedUtc);
-            writer.WriteNumber(s_schemaVersion, header.SchemaVersion);
-            WriteStringUnlessNull(writer, s_stateType, header.StateType);
-            WriteStringUnlessNull(writer, s_codec, header.Codec);
-            writer.WriteNumber(s_storedLength, header.StoredLength);
-            writer.WriteNumber(s_rawLength, header.RawLength);
-            WriteStringUnlessNull(writer, s_sha256, header.Sha256);
-            WriteStringUnlessNull(writer, s_producer, header.Producer);
-            WriteStringUnlessNull(writer, s_writer, header.Writer);
+            WriteStringUnlessNull(writer, "system"u8, header.System);
+            writer.WriteNumber("sequence"u8, header.Sequence);
+            writer.WriteString("created_utc"u8, header.CreatedUtc);
+            writer.WriteNumber("schema_version"u8, header.SchemaVersion);
+            WriteStringUnlessNull(writer, "state_type"u8, header.StateType);
+            WriteStringUnlessNull(writer, "codec"u8, header.Codec);
+            writer.WriteNumber("stored_length"u8, header.StoredLength);
+            writer.WriteNumber("raw_length"u8, header.RawLength);
+            WriteStringUnlessNull(writer, "sha256"u8, header.Sha256);
+            WriteStringUnlessNull(writer, "producer"u8, header.Producer);
+            WriteStringUnlessNull(writer, "writer"u8, header.Writer);
             if (header.Tags is { } tags)
             {
-                writer.WriteStartArray(s_tags);
+                writer.WriteStartArray("tags"u8);
                 foreach (var tag in tags)
                 {
                     writer.WriteStringValue(tag);
@@ -105,7 +92,7 @@ public static class SnapshotEnvelope
 
             if (header.Attributes is { } attributes)
             {
-                writer.WriteStartObject(s_attributes);
+                writer.WriteStartObject("attributes"u8);
                 foreach (var (key, value) in attributes)
                 {
                     writer.WriteString(key, value);
@@ -120,7 +107,7 @@ public static class SnapshotEnvelope
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteStringUnlessNull(Utf8JsonWriter writer, JsonEncodedText name, string? value)
+    private static void WriteStringUnlessNull(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
     {
         if (value is not null)
         {
