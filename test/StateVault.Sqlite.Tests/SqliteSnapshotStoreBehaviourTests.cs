@@ -684,15 +684,12 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         await using var store = CreateStore();
         var sut = new CountingReadsStore((SqliteSnapshotStore)store);
         await using var vault = new SnapshotVault(sut, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
-        for (var i = 1; i <= 6; i++)
-        {
-            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}},"pad":"0123456789"}"""), cancellationToken: Ct);
-        }
+        await SaveAlphaAsync(vault, 1, 6);
 
         // A steady-state save lists and re-reads the kept snapshots it did not just write in one query: nothing one by one,
         // no separate listing or batch read.
         var (singleReads, lists, batches, listsWithBytes) = (sut.SingleReads, sut.Lists, sut.BatchReads, sut.ListsWithBytes);
-        await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":7,"pad":"0123456789"}"""), cancellationToken: Ct);
+        await SaveAlphaAsync(vault, 7, 7);
         Assert.Equal(singleReads, sut.SingleReads);
         Assert.Equal(lists, sut.Lists);
         Assert.Equal(batches, sut.BatchReads);
@@ -709,14 +706,11 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         await using var store = CreateStore();
         var sut = (SqliteSnapshotStore)store;
         await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
-        for (var i = 1; i <= 6; i++)
-        {
-            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}},"pad":"0123456789"}"""), cancellationToken: Ct);
-        }
+        await SaveAlphaAsync(vault, 1, 6);
 
         // A steady-state save lists inside its own transaction, on the writer: no listing on another connection, one commit.
         var (lister, inAppend, commits) = (sut.ListerListings, sut.ListingsInAppend, sut.CommittedWrites);
-        await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":7,"pad":"0123456789"}"""), cancellationToken: Ct);
+        await SaveAlphaAsync(vault, 7, 7);
         Assert.Equal(lister, sut.ListerListings);
         Assert.Equal(inAppend + 1, sut.ListingsInAppend);
         Assert.Equal(commits + 1, sut.CommittedWrites);
@@ -732,16 +726,12 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         await using var store = CreateStore();
         var sut = (SqliteSnapshotStore)store;
         await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 5 } });
-        Task SaveAsync(int v) => vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{v}},"pad":"0123456789"}"""), cancellationToken: Ct);
-        for (var i = 1; i <= 7; i++)
-        {
-            await SaveAsync(i);
-        }
+        await SaveAlphaAsync(vault, 1, 7);
 
         // Every kept snapshot was written by this vault through the store's writer, and nothing else has committed since:
         // the plan inside the append trusts them without reading them again.
         var reads = sut.EnvelopesReadInAppend;
-        await SaveAsync(8);
+        await SaveAlphaAsync(vault, 8, 8);
         Assert.Equal(reads, sut.EnvelopesReadInAppend);
         Assert.Equal([4L, 5L, 6L, 7L, 8L], await ListAsync(store, "alpha"));
 
@@ -752,14 +742,23 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
             Scalar(raw, "INSERT INTO elsewhere VALUES (1)");
         }
 
-        await SaveAsync(9);
+        await SaveAlphaAsync(vault, 9, 9);
         Assert.Equal(reads + 4, sut.EnvelopesReadInAppend);
         Assert.Equal([5L, 6L, 7L, 8L, 9L], await ListAsync(store, "alpha"));
 
         // Those reads count for the new epoch: the save after them reads none again.
-        await SaveAsync(10);
+        await SaveAlphaAsync(vault, 10, 10);
         Assert.Equal(reads + 4, sut.EnvelopesReadInAppend);
         Assert.Equal([6L, 7L, 8L, 9L, 10L], await ListAsync(store, "alpha"));
+    }
+
+    /// <summary>Saves alpha's small states numbered <paramref name="from"/> to <paramref name="to"/>, one after another.</summary>
+    private async Task SaveAlphaAsync(SnapshotVault vault, int from, int to)
+    {
+        for (var v = from; v <= to; v++)
+        {
+            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{v}},"pad":"0123456789"}"""), cancellationToken: Ct);
+        }
     }
 
     /// <summary>
@@ -778,7 +777,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
             Assert.Equal(1, update.ExecuteNonQuery());
         }
 
-        await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes("""{"v":8,"pad":"0123456789"}"""), cancellationToken: Ct);
+        await SaveAlphaAsync(vault, 8, 8);
 
         Assert.Equal([3L, 4L, 6L, 7L, 8L], await ListAsync(store, "alpha"));
         using (var raw = OpenRaw())

@@ -51,7 +51,7 @@ public static class RetentionPlanner
         {
             foreach (var c in valid.Take(last))
             {
-                reasons[c.Sequence].Add($"keep-last {last}");
+                reasons[c.Sequence].Add(KeepLastReason(last));
             }
         }
 
@@ -110,7 +110,7 @@ public static class RetentionPlanner
     {
         var all = candidates.ToArray();
         Array.Sort(all, static (a, b) => b.Sequence.CompareTo(a.Sequence));
-        var keepReason = new[] { last < s_keepLastReasons.Length ? s_keepLastReasons[last] : $"keep-last {last}" };
+        var keepReason = new[] { KeepLastReason(last) };
         var decisions = new RetentionDecision[all.Length];
         var valid = 0;
         for (var i = 0; i < all.Length; i++)
@@ -128,6 +128,9 @@ public static class RetentionPlanner
 
         return new RetentionPlan(system, decisions);
     }
+
+    private static string KeepLastReason(int last) =>
+        last < s_keepLastReasons.Length ? s_keepLastReasons[last] : string.Create(CultureInfo.InvariantCulture, $"keep-last {last}");
 
     private static void KeepBuckets(List<Candidate> valid, int? count, string name, Func<DateTimeOffset, string> bucketOf, Dictionary<long, List<string>> reasons)
     {

@@ -862,7 +862,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 continue;
             }
 
-            if (!_verified.TryGetValue((system, kept.Sequence), out var known) || known.Fingerprint is not { } fingerprint || known.Header.Codec == ChunkManifest.Codec)
+            if (!TryGetComparable(system, kept.Sequence, out var known))
             {
                 return null;
             }
@@ -872,7 +872,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 continue;
             }
 
-            if (listing.Read(kept.Sequence) is not { } bytes || XxHash128.HashToUInt128(bytes) != fingerprint)
+            if (listing.Read(kept.Sequence) is not { } bytes || XxHash128.HashToUInt128(bytes) != known.Fingerprint)
             {
                 return null;
             }
@@ -1578,9 +1578,11 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// (its bytes are its manifest; the chunks it names are only checked by a full open), or one without a fingerprint.
     /// </summary>
     private (UInt128 Fingerprint, SnapshotHeader Header)? ComparableFingerprint(string system, long sequence) =>
-        _verified.TryGetValue((system, sequence), out var known) && known.Fingerprint is { } fingerprint && known.Header.Codec != ChunkManifest.Codec
-            ? (fingerprint, known.Header)
-            : null;
+        TryGetComparable(system, sequence, out var known) ? (known.Fingerprint!.Value, known.Header) : null;
+
+    /// <summary>What <see cref="ComparableFingerprint"/> compares with, the whole entry (its store epoch included).</summary>
+    private bool TryGetComparable(string system, long sequence, out VerifiedSnapshot known) =>
+        _verified.TryGetValue((system, sequence), out known) && known.Fingerprint is not null && known.Header.Codec != ChunkManifest.Codec;
 
     private static UInt128 Fingerprint(EnvelopeBytes envelope)
     {
