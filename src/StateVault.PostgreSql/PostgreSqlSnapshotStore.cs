@@ -25,7 +25,7 @@ namespace StateVault.PostgreSql;
 /// Connection loss, failover, server shutdown and timeouts surface as transient <see cref="SnapshotStoreException"/>s,
 /// so the engine's retry policy applies.
 /// </remarks>
-internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks
+internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks, ISnapshotStoreWithLatestRead
 {
     /// <summary>The schema version this code writes (rows of <c>schema_version</c>).</summary>
     internal const int CurrentSchemaVersion = 2;
@@ -174,6 +174,28 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks
                     await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                     return true;
                 }
+            }
+        }, cancellationToken);
+    }
+
+    public Task<LatestSnapshot?> ReadLatestAsync(string system, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        return RunAsync<LatestSnapshot?>("read", system, async ct =>
+        {
+            // One round trip: the newest row's key from the primary key index, and its envelope.
+            await using var command = _dataSource.CreateCommand($"SELECT sequence, envelope FROM {_s}.snapshots WHERE system = @system ORDER BY sequence DESC LIMIT 1");
+            command.Parameters.Add(new NpgsqlParameter<string>("system", system));
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, ct).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                var sequence = await reader.GetFieldValueAsync<long>(0, ct).ConfigureAwait(false);
+                return new LatestSnapshot(sequence, await reader.GetFieldValueAsync<byte[]>(1, ct).ConfigureAwait(false));
             }
         }, cancellationToken);
     }

@@ -20,7 +20,7 @@ namespace StateVault.Sqlite;
 /// so two connections, in this process or another, can never allocate the same sequence. A semaphore keeps this
 /// process's writers from spinning on SQLite's busy handler against each other.
 /// </remarks>
-internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingAppend, ISnapshotStoreWithBatchRead, ISnapshotStoreWithChunks
+internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingAppend, ISnapshotStoreWithBatchRead, ISnapshotStoreWithChunks, ISnapshotStoreWithLatestRead
 {
     /// <summary>The schema version this code writes (<c>PRAGMA user_version</c>).</summary>
     internal const int CurrentSchemaVersion = 2;
@@ -100,9 +100,6 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
     // Up to this size an envelope is read as a column value in one statement; larger ones are streamed from their BLOB.
     private const int SmallReadBytes = 1024 * 1024;
-
-    // Up to this size an envelope comes with the listing an append makes for its plan (AppendPlannedAsync).
-    private const int ListedEnvelopeBytes = 16 * 1024;
 
     // Bounds of one ReadManyAsync: parameters in one statement, and bytes held at once.
     private const int MaxBatchSequences = 256;
@@ -200,13 +197,14 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deleteOlder);
-        return AppendCoreAsync(system, expectedLatestSequence, createEnvelope, (_, _, _, ct) => deleteOlder(ct), cancellationToken);
+        return AppendCoreAsync(system, expectedLatestSequence, createEnvelope, listForPlan: false, (_, _, _, _, ct) => deleteOlder(ct), cancellationToken);
     }
 
     /// <summary>
-    /// Appends and deletes what <paramref name="planDeletes"/> returns in one commit. The plan is asked once the new row is
-    /// inserted, on the writer inside the transaction: the listing it gets is exact, and it costs no read on another
-    /// connection.
+    /// Appends and deletes what <paramref name="planDeletes"/> returns in one commit. The system is listed in the statement
+    /// that reads the latest sequence, under the write lock (BEGIN IMMEDIATE), so the listing plus the new row is exact; the
+    /// plan is asked once the new row is inserted, on the writer inside the transaction, and costs no read on another
+    /// connection. The plan reads an envelope only when it asks for one (within one change epoch it asks for none).
     /// </summary>
     public Task<long> AppendPlannedAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<AppendListing, IReadOnlyCollection<long>?> planDeletes, CancellationToken cancellationToken)
     {
@@ -215,37 +213,17 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
             system,
             expectedLatestSequence,
             createEnvelope,
-            async (connection, system, sequence, ct) =>
+            listForPlan: true,
+            (connection, system, sequence, listed, ct) =>
             {
-                // Small envelopes come with the listing (the plan re-reads the kept ones): one statement instead of one each.
-                var listed = new List<StoredSnapshotRef>();
-                var small = new Dictionary<long, byte[]>();
-                using (var list = Command(connection, null, "SELECT sequence, length(envelope), CASE WHEN length(envelope) <= $small THEN envelope END FROM snapshots WHERE system = $system ORDER BY sequence", system))
-                {
-                    list.Parameters.AddWithValue("$small", ListedEnvelopeBytes);
-                    using var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        listed.Add(new StoredSnapshotRef(reader.GetInt64(0), reader.GetInt64(1)));
-                        if (!reader.IsDBNull(2))
-                        {
-                            small[reader.GetInt64(0)] = reader.GetFieldValue<byte[]>(2);
-                        }
-                    }
-                }
-
                 Interlocked.Increment(ref _listingsInAppend);
-                return planDeletes(new AppendListing(sequence, listed, old =>
+                IReadOnlyCollection<long> deletes = planDeletes(new AppendListing(sequence, listed!, old =>
                 {
                     Interlocked.Increment(ref _envelopesReadInAppend);
-                    if (small.TryGetValue(old, out var listedBytes))
-                    {
-                        return listedBytes;
-                    }
-
                     using var read = Command(connection, null, "SELECT envelope FROM snapshots WHERE system = $system AND sequence = $sequence", system, old);
                     return read.ExecuteScalar() is byte[] bytes ? bytes : null;
                 }, _changeEpoch)) ?? [];
+                return Task.FromResult(deletes);
             },
             cancellationToken);
     }
@@ -253,9 +231,12 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     /// <param name="system">The system.</param>
     /// <param name="expectedLatestSequence">As for <see cref="ISnapshotStore.AppendAsync"/>.</param>
     /// <param name="createEnvelope">As for <see cref="ISnapshotStore.AppendAsync"/>.</param>
-    /// <param name="deleteOlder">Asked inside the transaction, with the new row inserted (the writer, the system, the new sequence).</param>
+    /// <param name="listForPlan">Whether the system is listed (in the statement that reads the latest sequence) for
+    /// <paramref name="deleteOlder"/>.</param>
+    /// <param name="deleteOlder">Asked inside the transaction, with the new row inserted (the writer, the system, the new
+    /// sequence, and with <paramref name="listForPlan"/> the system's snapshots in ascending order, the new one included).</param>
     /// <param name="cancellationToken">Cancellation, before the commit.</param>
-    private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<SqliteConnection, string, long, CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
+    private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, bool listForPlan, Func<SqliteConnection, string, long, List<StoredSnapshotRef>?, CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(createEnvelope);
@@ -276,7 +257,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
             try
             {
-                var (latest, listed, dataVersion) = await LatestSequenceForAppendAsync(connection, system, ct).ConfigureAwait(false);
+                var (latest, listed, dataVersion, snapshots) = await LatestSequenceForAppendAsync(connection, system, listForPlan, ct).ConfigureAwait(false);
                 if (!ReferenceEquals(connection, _epochWriter) || dataVersion != _epochDataVersion)
                 {
                     // Another connection committed since this writer's last append (or this writer is new): what an earlier
@@ -292,7 +273,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                 }
 
                 var sequence = latest + 1;
-                await InsertAsync(connection, null, "snapshots", system, sequence, createEnvelope(sequence), ct).ConfigureAwait(false);
+                var envelope = createEnvelope(sequence);
+                await InsertAsync(connection, null, "snapshots", system, sequence, envelope, ct).ConfigureAwait(false);
+                snapshots?.Add(new StoredSnapshotRef(sequence, envelope.Length));
                 if (!listed)
                 {
                     // The system's first snapshot: its row in systems lists it. Later appends leave the mark alone (the
@@ -305,7 +288,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                 IReadOnlyCollection<long> olderToDelete;
                 try
                 {
-                    olderToDelete = await deleteOlder(connection, system, sequence, ct).ConfigureAwait(false);
+                    olderToDelete = await deleteOlder(connection, system, sequence, snapshots, ct).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -379,6 +362,29 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
             CommitWrite(transaction);
             return true;
         }, cancellationToken);
+    }
+
+    public async Task<LatestSnapshot?> ReadLatestAsync(string system, CancellationToken cancellationToken)
+    {
+        SystemName.Validate(system);
+        // The newest row and, up to SmallReadBytes, its envelope in one statement (its own consistent read); a larger one is
+        // streamed by ReadAsync, which finds nothing when the row went in between (null: the caller lists).
+        var newest = await RunAsync<(long Sequence, byte[]? Envelope)?>("read", system, write: false, async (connection, ct) =>
+        {
+            using var find = Command(connection, null, "SELECT sequence, CASE WHEN length(envelope) <= $small THEN envelope END FROM snapshots WHERE system = $system ORDER BY sequence DESC LIMIT 1", system);
+            find.Parameters.AddWithValue("$small", SmallReadBytes);
+            using var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return await reader.ReadAsync(ct).ConfigureAwait(false)
+                ? (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1))
+                : null;
+        }, cancellationToken).ConfigureAwait(false);
+        if (newest is not { } found)
+        {
+            return null;
+        }
+
+        var envelope = found.Envelope ?? await ReadAsync(system, found.Sequence, cancellationToken).ConfigureAwait(false);
+        return envelope is null ? null : new LatestSnapshot(found.Sequence, envelope);
     }
 
     public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
@@ -873,14 +879,31 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
     /// <summary>
     /// <see cref="LatestSequenceAsync"/> for an append, in its transaction, whether <paramref name="system"/> has its row in
-    /// <c>systems</c> (the listing of systems reads it), and the connection's <c>data_version</c> (see <see cref="_changeEpoch"/>).
+    /// <c>systems</c> (the listing of systems reads it), the connection's <c>data_version</c> (see <see cref="_changeEpoch"/>),
+    /// and with <paramref name="list"/> the system's snapshots in ascending order: all in one statement.
     /// </summary>
-    private async Task<(long Latest, bool Listed, long DataVersion)> LatestSequenceForAppendAsync(SqliteConnection connection, string system, CancellationToken cancellationToken)
+    private async Task<(long Latest, bool Listed, long DataVersion, List<StoredSnapshotRef>? Snapshots)> LatestSequenceForAppendAsync(SqliteConnection connection, string system, bool list, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, null, $"SELECT {LatestSequenceExpression}, EXISTS (SELECT 1 FROM systems WHERE system = $system AND high_water > 0), (SELECT data_version FROM pragma_data_version())", system);
+        const string Latest = $"SELECT 1, {LatestSequenceExpression}, EXISTS (SELECT 1 FROM systems WHERE system = $system AND high_water > 0), (SELECT data_version FROM pragma_data_version())";
+        using var command = Command(connection, null, list ? $"SELECT 0, sequence, length(envelope), 0 FROM snapshots WHERE system = $system UNION ALL {Latest}" : Latest, system);
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (reader.GetInt64(0), reader.GetInt64(1) != 0, reader.GetInt64(2));
+        var snapshots = list ? new List<StoredSnapshotRef>() : null;
+        (long Latest, bool Listed, long DataVersion)? latest = null;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (reader.GetInt64(0) == 0)
+            {
+                snapshots!.Add(new StoredSnapshotRef(reader.GetInt64(1), reader.GetInt64(2)));
+            }
+            else
+            {
+                latest = (reader.GetInt64(1), reader.GetInt64(2) != 0, reader.GetInt64(3));
+            }
+        }
+
+        snapshots?.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        var (sequence, listed, dataVersion) = latest ?? throw new InvalidOperationException("The latest sequence query returned no row.");
+        return (sequence, listed, dataVersion, snapshots);
     }
 
     private async Task RaiseHighWaterAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, long sequence, CancellationToken cancellationToken)

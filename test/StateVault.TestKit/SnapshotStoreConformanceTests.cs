@@ -126,6 +126,47 @@ public abstract partial class SnapshotStoreConformanceTests : IAsyncLifetime
         Assert.False(await Sut.DeleteAsync(system, 1, Ct));
     }
 
+    /// <summary>
+    /// The newest snapshot (read in one step where the store has a shortcut: <see cref="ISnapshotStoreWithLatestRead"/>) is the
+    /// newest one listed, with the bytes a read gives: none for an unknown system, never another system's, the one before once
+    /// the newest is deleted, and a large envelope (past the size a database store reads in its finding statement) whole.
+    /// </summary>
+    [Fact]
+    public virtual async Task ReadNewest_IsTheNewestListedSnapshot_WithTheBytesAReadGives()
+    {
+        var system = Sys("newest");
+        var other = Sys("newest_other");
+        Assert.Null(await Sut.ReadNewestAsync(system, Ct));
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendAsync(system, $$"""{"i":{{i}}}""");
+        }
+
+        // Another system with more and newer snapshots, whose name begins with this one's.
+        for (var i = 0; i < 5; i++)
+        {
+            await AppendAsync(other, $$"""{"other":{{i}}}""");
+        }
+
+        await AssertNewestAsync(3);
+        Assert.True(await Sut.DeleteAsync(system, 3, Ct));
+        await AssertNewestAsync(2);
+
+        var random = new byte[768 * 1024];
+        new Random(7).NextBytes(random);
+        await AppendAsync(system, "\"" + Convert.ToHexStringLower(random) + "\"");
+        await AssertNewestAsync(4);
+        Assert.Equal(5, (await Sut.ReadNewestAsync(other, Ct))?.Sequence);
+
+        async Task AssertNewestAsync(long expected)
+        {
+            var newest = await Sut.ReadNewestAsync(system, Ct);
+            Assert.Equal(expected, newest?.Sequence);
+            Assert.Equal(expected, (await ListAsync(system)).Max(r => r.Sequence));
+            Assert.Equal(await Sut.ReadAsync(system, expected, Ct), newest!.Value.Envelope);
+        }
+    }
+
     /// <summary>A conditional append on a stale sequence fails with expected and actual, and writes nothing.</summary>
     [Fact]
     public virtual async Task Append_WithStaleExpectedSequence_ThrowsConcurrencyAndWritesNothing()

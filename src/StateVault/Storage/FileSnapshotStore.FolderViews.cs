@@ -93,15 +93,16 @@ internal sealed partial class FileSnapshotStore
         public static FolderViews? Shared => s_shared.Value;
 
         /// <summary>
-        /// What a pass over <paramref name="dir"/> finds now (snapshots with their lengths), from its view; the view is
-        /// built by one pass when there is none.
+        /// What a pass over <paramref name="dir"/> finds now, from its view; the view is built by one pass when there is none.
         /// </summary>
         /// <param name="dir">The system folder.</param>
         /// <param name="system">Its system.</param>
+        /// <param name="snapshotLengths">As for <see cref="ScanFolder"/>: whether the scan lists the snapshots (with
+        /// their lengths), or gives only the newest's sequence.</param>
         /// <param name="scan">What a pass would find now.</param>
         /// <param name="passed">Whether the folder was read to (re)build its view.</param>
         /// <returns>Whether the folder has (or now has) a view; otherwise the caller reads the folder itself.</returns>
-        public bool TryRead(string dir, string system, out FolderScan scan, out bool passed)
+        public bool TryRead(string dir, string system, bool snapshotLengths, out FolderScan scan, out bool passed)
         {
             scan = default;
             passed = false;
@@ -165,7 +166,7 @@ internal sealed partial class FileSnapshotStore
                 }
 
                 view.LastUse = ++_uses;
-                scan = view.ToScan();
+                scan = view.ToScan(snapshotLengths);
                 return true;
             }
         }
@@ -396,13 +397,18 @@ internal sealed partial class FileSnapshotStore
                 }
             }
 
-            public FolderScan ToScan()
+            /// <param name="snapshotLengths">As for <see cref="ScanFolder"/>: whether <see cref="FolderScan.Snapshots"/> is filled.</param>
+            public FolderScan ToScan(bool snapshotLengths)
             {
-                var snapshots = new List<StoredSnapshotRef>(_snapshots.Count);
+                var snapshots = new List<StoredSnapshotRef>(snapshotLengths ? _snapshots.Count : 0);
                 long latest = 0;
                 foreach (var (sequence, length) in _snapshots)
                 {
-                    snapshots.Add(new StoredSnapshotRef(sequence, length));
+                    if (snapshotLengths)
+                    {
+                        snapshots.Add(new StoredSnapshotRef(sequence, length));
+                    }
+
                     latest = Math.Max(latest, sequence);
                 }
 

@@ -17,7 +17,7 @@ namespace StateVault.Storage;
 /// Sequence allocation and the write happen under a per-system lock: a semaphore inside the process and an exclusive
 /// <c>flock</c> on <c>&lt;system&gt;/.lock</c> across processes, so two processes never take the same number.
 /// </remarks>
-internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithChunks, ISnapshotStoreWithRentedRead
+internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithChunks, ISnapshotStoreWithRentedRead, ISnapshotStoreWithLatestRead
 {
     internal const string Extension = ".svsnap";
     private const string LockFileName = ".lock";
@@ -287,10 +287,42 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     public async IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var dir = SystemDirectory(system);
-        // One pass over the folder finds the snapshots and any trash (every load lists: trash another process left
-        // behind, killed between its rename and its unlink, is removed from here too, in the background). Trash this store
-        // renamed and has not unlinked yet is left out: a load just after a save needs no pass over the folder for it.
         var scan = ReadFolder(dir, system, snapshotLengths: true);
+        RemoveForeignTrash(dir, scan);
+        var refs = scan.Snapshots;
+        refs.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        foreach (var item in refs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return item;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public async Task<LatestSnapshot?> ReadLatestAsync(string system, CancellationToken cancellationToken)
+    {
+        var dir = SystemDirectory(system);
+        var scan = ReadFolder(dir, system, snapshotLengths: false);
+        RemoveForeignTrash(dir, scan);
+        if (scan.Latest == 0)
+        {
+            return null;
+        }
+
+        // Deleted since the look-up: null, and the caller lists.
+        return await ReadAsync(system, scan.Latest, cancellationToken).ConfigureAwait(false) is { } envelope
+            ? new LatestSnapshot(scan.Latest, envelope)
+            : null;
+    }
+
+    /// <summary>
+    /// A listing or a load's look-up of the folder also finds trash (every load does one: trash another process left behind,
+    /// killed between its rename and its unlink, is removed from here too, in the background). Trash this store renamed and
+    /// has not unlinked yet is left out: a load just after a save needs no pass over the folder for it.
+    /// </summary>
+    private void RemoveForeignTrash(string dir, FolderScan scan)
+    {
         if (scan.Trash is { } trash)
         {
             lock (_trashGate)
@@ -302,16 +334,6 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
                 }
             }
         }
-
-        var refs = scan.Snapshots;
-        refs.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        foreach (var item in refs)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return item;
-        }
-
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     public Task<long> GetLatestSequenceAsync(string system, CancellationToken cancellationToken)
@@ -775,7 +797,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     /// <summary>What a pass over a system folder finds now: from its view where it has one (see <see cref="FolderViews"/>).</summary>
     private FolderScan ReadFolder(string dir, string system, bool snapshotLengths)
     {
-        if (_views is { } views && views.TryRead(dir, system, out var scan, out var passed))
+        if (_views is { } views && views.TryRead(dir, system, snapshotLengths, out var scan, out var passed))
         {
             if (passed)
             {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
@@ -221,12 +222,21 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     {
         SystemName.Validate(system);
         var started = _time.GetTimestamp();
+        // The newest snapshot, read in one step where the store can: when it opens and deserializes, no listing is needed.
+        // Anything else (damaged, undecodable) is left to the listing below, which reports it without reading it again.
+        var newest = await OpenNewestAsync(system, cancellationToken).ConfigureAwait(false);
+        if (newest is { Opened: { Header: { } newestHeader, Damaged: null } newestOpened }
+            && TryDeserialize<TState>(system, newestHeader, newestOpened.Json, out var newestState, out _))
+        {
+            return Loaded(system, started, newestHeader.Sequence, new LoadResult<TState>(newestState, SnapshotMetadata.FromHeader(newestHeader), []), []);
+        }
+
         var skipped = new List<SkippedSnapshot>();
         var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
         for (var i = refs.Count - 1; i >= 0; i--)
         {
             var sequence = refs[i].Sequence;
-            var opened = await OpenAsync(system, sequence, quarantineIfDamaged: true, cancellationToken).ConfigureAwait(false);
+            var opened = await OpenListedAsync(system, sequence, newest, cancellationToken).ConfigureAwait(false);
             if (opened.Damaged is { } damaged)
             {
                 skipped.Add(damaged);
@@ -238,22 +248,14 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 continue; // deleted meanwhile
             }
 
-            TState? state;
-            try
+            if (!TryDeserialize<TState>(system, opened.Header, opened.Json, out var state, out var problem))
             {
-                var node = Upcast<TState>(system, opened.Header, opened.Json);
-                state = node is null ? JsonSerializer.Deserialize<TState>(opened.Json.Span, _json) : node.Deserialize<TState>(_json);
-            }
-            catch (JsonException ex)
-            {
-                Log.Undeserializable(_logger, system, sequence, typeof(TState).Name, ex);
-                skipped.Add(new SkippedSnapshot(sequence, $"could not be deserialized as {typeof(TState).Name}: {ex.Message}", Quarantined: false));
-                continue;
-            }
+                if (problem is JsonException ex)
+                {
+                    Log.Undeserializable(_logger, system, sequence, typeof(TState).Name, ex);
+                }
 
-            if (state is null)
-            {
-                skipped.Add(new SkippedSnapshot(sequence, "the snapshot holds JSON null", Quarantined: false));
+                skipped.Add(new SkippedSnapshot(sequence, problem is null ? "the snapshot holds JSON null" : $"could not be deserialized as {typeof(TState).Name}: {problem.Message}", Quarantined: false));
                 continue;
             }
 
@@ -270,11 +272,17 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     {
         SystemName.Validate(system);
         var started = _time.GetTimestamp();
+        var newest = await OpenNewestAsync(system, cancellationToken).ConfigureAwait(false);
+        if (newest is { Opened: { Header: { } newestHeader, Damaged: null } newestOpened })
+        {
+            return Loaded(system, started, newestHeader.Sequence, new JsonSnapshot(newestOpened.Json, SnapshotMetadata.FromHeader(newestHeader), []), []);
+        }
+
         var skipped = new List<SkippedSnapshot>();
         var refs = await ListRefsAsync(system, cancellationToken).ConfigureAwait(false);
         for (var i = refs.Count - 1; i >= 0; i--)
         {
-            var opened = await OpenAsync(system, refs[i].Sequence, quarantineIfDamaged: true, cancellationToken).ConfigureAwait(false);
+            var opened = await OpenListedAsync(system, refs[i].Sequence, newest, cancellationToken).ConfigureAwait(false);
             if (opened.Damaged is { } damaged)
             {
                 skipped.Add(damaged);
@@ -1039,6 +1047,30 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         return result;
     }
 
+    /// <summary>The state a verified snapshot holds, upcast to the current schema.</summary>
+    /// <param name="system">The system.</param>
+    /// <param name="header">The snapshot's header.</param>
+    /// <param name="json">Its JSON.</param>
+    /// <param name="state">The state, when this returns <see langword="true"/>.</param>
+    /// <param name="problem">Why it could not be deserialized; <see langword="null"/> with <see langword="false"/> when it holds JSON null.</param>
+    /// <exception cref="SnapshotSchemaException">A schema newer than the code, or a missing upcaster.</exception>
+    private bool TryDeserialize<TState>(string system, SnapshotHeader header, ReadOnlyMemory<byte> json, [NotNullWhen(true)] out TState? state, out JsonException? problem)
+    {
+        problem = null;
+        try
+        {
+            var node = Upcast<TState>(system, header, json);
+            state = node is null ? JsonSerializer.Deserialize<TState>(json.Span, _json) : node.Deserialize<TState>(_json);
+        }
+        catch (JsonException ex)
+        {
+            state = default;
+            problem = ex;
+        }
+
+        return state is not null;
+    }
+
     private JsonNode? Upcast<TState>(string system, SnapshotHeader header, ReadOnlyMemory<byte> json)
     {
         var known = UpcasterRegistry.GetVersion(typeof(TState));
@@ -1152,7 +1184,6 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     /// <param name="cancellationToken">Cancellation.</param>
     private async Task<OpenedSnapshot> OpenCoreAsync(string system, long sequence, bool quarantineIfDamaged, Func<Task<Dictionary<string, long>>>? listedChunks, CancellationToken cancellationToken)
     {
-        string reason;
         byte[]? bytes;
         try
         {
@@ -1164,11 +1195,63 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             return await DamagedAsync(system, sequence, ex.Reason, quarantineIfDamaged, cancellationToken).ConfigureAwait(false);
         }
 
-        if (bytes is null)
+        return bytes is null
+            ? default
+            : await OpenBytesAsync(system, sequence, bytes, quarantineIfDamaged, listedChunks, reportDamage: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads and opens the newest snapshot of <paramref name="system"/> (in one step on a store that can: see
+    /// <see cref="ISnapshotStoreWithLatestRead"/>). Damage is found but not reported: a load that cannot use this snapshot
+    /// lists, and hands it to <see cref="OpenListedAsync"/>, which reports it (and quarantines) without reading it again.
+    /// </summary>
+    /// <returns><see langword="null"/> when the system has no snapshot, or its newest one went before it was read.</returns>
+    private async Task<NewestSnapshot?> OpenNewestAsync(string system, CancellationToken cancellationToken)
+    {
+        LatestSnapshot? newest;
+        try
         {
-            return default;
+            newest = await RetryAsync(ct => new ValueTask<LatestSnapshot?>(_store.ReadNewestAsync(system, ct)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SnapshotCorruptedException ex)
+        {
+            // A store that will not load the bytes (a file far larger than any snapshot, a body failing its checksum on every read).
+            return new NewestSnapshot(ex.Sequence, new OpenedSnapshot(null, default, new SkippedSnapshot(ex.Sequence, ex.Reason, Quarantined: false)));
         }
 
+        return newest is { } found
+            ? new NewestSnapshot(found.Sequence, await OpenBytesAsync(system, found.Sequence, found.Envelope, quarantineIfDamaged: false, listedChunks: null, reportDamage: false, cancellationToken).ConfigureAwait(false))
+            : null;
+    }
+
+    /// <summary>
+    /// A load's open of a listed snapshot: the newest one as <see cref="OpenNewestAsync"/> already read it (its damage now
+    /// reported and quarantined), any other read, verified and, if damaged, quarantined.
+    /// </summary>
+    private async Task<OpenedSnapshot> OpenListedAsync(string system, long sequence, NewestSnapshot? newest, CancellationToken cancellationToken)
+    {
+        if (newest is not { } read || read.Sequence != sequence)
+        {
+            return await OpenAsync(system, sequence, quarantineIfDamaged: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return read.Opened.Damaged is { } damaged
+            ? await DamagedAsync(system, sequence, damaged.Reason, quarantineIfDamaged: true, cancellationToken).ConfigureAwait(false)
+            : read.Opened;
+    }
+
+    /// <summary>Verifies and decodes the bytes read for one snapshot (see <see cref="OpenCoreAsync"/>).</summary>
+    /// <param name="system">The system.</param>
+    /// <param name="sequence">The snapshot.</param>
+    /// <param name="bytes">Its envelope, as read.</param>
+    /// <param name="quarantineIfDamaged">Whether a damaged snapshot is moved to quarantine.</param>
+    /// <param name="listedChunks">As for <see cref="OpenCoreAsync"/>.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <param name="reportDamage">Whether damage is handled here (forgotten, counted, logged, and quarantined with
+    /// <paramref name="quarantineIfDamaged"/>); otherwise it is only returned.</param>
+    private async Task<OpenedSnapshot> OpenBytesAsync(string system, long sequence, byte[] bytes, bool quarantineIfDamaged, Func<Task<Dictionary<string, long>>>? listedChunks, bool reportDamage, CancellationToken cancellationToken)
+    {
+        string reason;
         UInt128? fingerprint = null;
         if (listedChunks is null && _verified.TryGetValue((system, sequence), out var known) && known is { Fingerprint: { } expected } && known.Length == bytes.LongLength)
         {
@@ -1246,7 +1329,9 @@ public sealed partial class SnapshotVault : IAsyncDisposable
             reason = $"payload does not decode ({ex.Message})";
         }
 
-        return await DamagedAsync(system, sequence, reason, quarantineIfDamaged, cancellationToken).ConfigureAwait(false);
+        return reportDamage
+            ? await DamagedAsync(system, sequence, reason, quarantineIfDamaged, cancellationToken).ConfigureAwait(false)
+            : new OpenedSnapshot(null, default, new SkippedSnapshot(sequence, reason, Quarantined: false));
     }
 
     /// <summary>
@@ -1619,4 +1704,7 @@ public sealed partial class SnapshotVault : IAsyncDisposable
     }
 
     private readonly record struct OpenedSnapshot(SnapshotHeader? Header, ReadOnlyMemory<byte> Json, SkippedSnapshot? Damaged);
+
+    /// <summary>The newest snapshot as a load read it first (see <see cref="OpenNewestAsync"/>); its damage not yet reported.</summary>
+    private readonly record struct NewestSnapshot(long Sequence, OpenedSnapshot Opened);
 }

@@ -25,6 +25,57 @@ public sealed class SnapshotVaultTests : IAsyncLifetime
     private static async Task<byte[]> JsonOfAsync(SnapshotVault vault, string system, long sequence) =>
         (await vault.LoadJsonAsync(system, sequence, Ct))!.Json.ToArray();
 
+    /// <summary>Counts the listings a vault asks its store for; reads the newest snapshot in one step, as the file store does.</summary>
+    private sealed class ListingCounter(ISnapshotStoreWithLatestRead inner) : DelegatingSnapshotStore<ISnapshotStoreWithLatestRead>(inner, ownsInner: false), ISnapshotStoreWithLatestRead
+    {
+        private int _listings;
+
+        public int Listings => Volatile.Read(ref _listings);
+
+        public override IAsyncEnumerable<StoredSnapshotRef> ListAsync(string system, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _listings);
+            return base.ListAsync(system, cancellationToken);
+        }
+
+        public Task<LatestSnapshot?> ReadLatestAsync(string system, CancellationToken cancellationToken) => Inner.ReadLatestAsync(system, cancellationToken);
+    }
+
+    /// <summary>
+    /// A load reads the newest snapshot in one step where the store can, and lists only when that one does not open (damaged
+    /// here): it then falls back, quarantines and reports exactly as before.
+    /// </summary>
+    [Fact]
+    public async Task LoadLatest_ListsOnlyWhenTheNewestSnapshotDoesNotOpen()
+    {
+        var store = new ListingCounter((ISnapshotStoreWithLatestRead)_h.Store);
+        var sut = _h.CreateVault(o => o.PruneAfterSave = false, store);
+        for (var i = 1; i <= 3; i++)
+        {
+            await sut.SaveAsync("health_thresholds", Sample(i), cancellationToken: Ct);
+        }
+
+        var listings = store.Listings;
+        var typed = await sut.LoadLatestAsync<Thresholds>("health_thresholds", Ct);
+        var json = await sut.LoadLatestJsonAsync("health_thresholds", Ct);
+
+        Assert.Equal(83, typed!.State.Warning["cpu"]);
+        Assert.Equal((3L, 3L), (typed.Metadata.Sequence, json!.Metadata.Sequence));
+        Assert.Empty(typed.Skipped);
+        Assert.Equal(listings, store.Listings);
+
+        _h.Corrupt("health_thresholds", 3);
+        typed = await sut.LoadLatestAsync<Thresholds>("health_thresholds", Ct);
+
+        Assert.Equal(82, typed!.State.Warning["cpu"]);
+        Assert.Equal(2, typed.Metadata.Sequence);
+        var skipped = Assert.Single(typed.Skipped);
+        Assert.Equal(3, skipped.Sequence);
+        Assert.True(skipped.Quarantined);
+        Assert.Equal(listings + 1, store.Listings);
+        Assert.Equal([1L, 2L], _h.StoredSequences("health_thresholds"));
+    }
+
     [Fact]
     public async Task SaveAsync_TypedState_ReturnsMetadataAndLoadsBackEqual()
     {
