@@ -132,6 +132,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     private long _listingsInAppend;
     private long _envelopesReadInAppend;
     private long _listerListings;
+    private long _pooledReads;
     // The change epoch (AppendListing.ChangeEpoch), under _writeGate: a new one whenever the writer's data_version (which
     // another connection's commit moves, and its own never does) differs from the last append's, or the writer is new.
     private long _changeEpoch;
@@ -174,6 +175,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
     /// <summary>Envelopes a plan inside an append asked for (<see cref="AppendListing.Read"/>), listed with it or read on their own.</summary>
     internal long EnvelopesReadInAppend => Interlocked.Read(ref _envelopesReadInAppend);
+
+    /// <summary>Reads that ran on a pooled connection (not on the writer or the lister).</summary>
+    internal long PooledReads => Interlocked.Read(ref _pooledReads);
 
     /// <summary>Retention's listings on the lister connection (<see cref="ListAndReadAsync"/>).</summary>
     internal long ListerListings => Interlocked.Read(ref _listerListings);
@@ -377,7 +381,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
             return await reader.ReadAsync(ct).ConfigureAwait(false)
                 ? (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1))
                 : null;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, mayUseWriter: true).ConfigureAwait(false);
         if (newest is not { } found)
         {
             return null;
@@ -518,7 +522,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
             }
 
             return list;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, mayUseWriter: true).ConfigureAwait(false);
 
         foreach (var item in refs)
         {
@@ -648,7 +652,10 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     /// <param name="action">The work.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     /// <param name="onLister">A read on the lister (see <see cref="ListAndReadAsync"/>), one at a time.</param>
-    private async Task<T> RunAsync<T>(string operation, string system, bool write, Func<SqliteConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken, bool onLister = false)
+    /// <param name="mayUseWriter">For a short read: it runs on the writer when the writer is open and no write holds it
+    /// (never waiting for one), where its statement is prepared once and the pages this process just wrote are cached;
+    /// otherwise on a pooled connection.</param>
+    private async Task<T> RunAsync<T>(string operation, string system, bool write, Func<SqliteConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken, bool onLister = false, bool mayUseWriter = false)
     {
         var gated = false;
         var listerGated = false;
@@ -693,6 +700,24 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                 }
             }
 
+            if (mayUseWriter && Volatile.Read(ref _writer) is not null && _writeGate.Wait(0))
+            {
+                gated = true;
+                if (_writer is { } idle)
+                {
+                    try
+                    {
+                        return await action(idle, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        DropWriter(); // as after a failed write: the next use opens a fresh one
+                        throw;
+                    }
+                }
+            }
+
+            Interlocked.Increment(ref _pooledReads);
             var connection = await OpenAsync(write: false, cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {

@@ -752,6 +752,44 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         Assert.Equal([6L, 7L, 8L, 9L, 10L], await ListAsync(store, "alpha"));
     }
 
+    /// <summary>
+    /// A load after this store's own saves reads on its writer (the statement prepared once, the pages it wrote cached) and
+    /// opens no pooled connection, and still sees what another instance committed since; a store that never wrote reads on
+    /// pooled connections.
+    /// </summary>
+    [Fact]
+    public async Task LoadLatest_AfterThisStoresSaves_ReadsOnTheWriter_AndSeesAnotherInstancesCommit()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        await using var vault = new SnapshotVault(store);
+        await SaveAlphaAsync(vault, 1, 3);
+
+        var pooled = sut.PooledReads;
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(3, (await vault.LoadLatestJsonAsync("alpha", Ct))!.Metadata.Sequence);
+        }
+
+        Assert.Equal(pooled, sut.PooledReads);
+
+        await using (var other = CreateStore())
+        await using (var otherVault = new SnapshotVault(other))
+        {
+            await SaveAlphaAsync(otherVault, 4, 4);
+        }
+
+        var loaded = await vault.LoadLatestJsonAsync("alpha", Ct);
+        Assert.Equal(4, loaded!.Metadata.Sequence);
+        Assert.Contains("\"v\":4", Encoding.UTF8.GetString(loaded.Json.Span), StringComparison.Ordinal);
+        Assert.Equal(pooled, sut.PooledReads);
+
+        await using var readOnly = CreateStore();
+        await using var readOnlyVault = new SnapshotVault(readOnly);
+        Assert.Equal(4, (await readOnlyVault.LoadLatestJsonAsync("alpha", Ct))!.Metadata.Sequence);
+        Assert.True(((SqliteSnapshotStore)readOnly).PooledReads > 0);
+    }
+
     /// <summary>Saves alpha's small states numbered <paramref name="from"/> to <paramref name="to"/>, one after another.</summary>
     private async Task SaveAlphaAsync(SnapshotVault vault, int from, int to)
     {
