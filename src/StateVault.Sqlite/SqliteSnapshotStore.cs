@@ -715,6 +715,10 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                         throw;
                     }
                 }
+
+                // Dropped by a failed write meanwhile: the read takes a pooled connection and does not hold up the next write.
+                _writeGate.Release();
+                gated = false;
             }
 
             Interlocked.Increment(ref _pooledReads);
