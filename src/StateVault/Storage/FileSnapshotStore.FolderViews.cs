@@ -171,6 +171,26 @@ internal sealed partial class FileSnapshotStore
             }
         }
 
+        /// <summary>
+        /// Applies the notifications queued now (one read of the queue, no wait): called by a store right after its own changes
+        /// to a folder, while what they touched is still in the CPU's caches. The next use (a load, the next save), often
+        /// much later, then finds only what happened since. It would otherwise apply them all itself, on cold caches: a 1 KiB
+        /// load right after a save, caches evicted, took about 10 % longer that way (about 22 µs of 210).
+        /// </summary>
+        public void CatchUp()
+        {
+            lock (_gate)
+            {
+                if (_fd >= 0)
+                {
+                    Drain(once: true);
+                }
+            }
+        }
+
+        /// <summary>Notifications applied so far (for tests).</summary>
+        internal long AppliedNotifications { get; private set; }
+
         /// <summary>Drops every view and the notifications: every use reads its folder from now on.</summary>
         public void Dispose()
         {
@@ -236,8 +256,8 @@ internal sealed partial class FileSnapshotStore
             return !_unavailable;
         }
 
-        /// <summary>Applies every queued notification.</summary>
-        private unsafe void Drain()
+        /// <summary>Applies every queued notification; with <paramref name="once"/>, those one read of the queue gives.</summary>
+        private unsafe void Drain(bool once = false)
         {
             while (true)
             {
@@ -273,7 +293,13 @@ internal sealed partial class FileSnapshotStore
                     var name = events.Slice(EventHeaderBytes, nameBytes);
                     var end = name.IndexOf((byte)0);
                     Apply(watch, mask, end < 0 ? name : name[..end]);
+                    AppliedNotifications++;
                     events = events[(EventHeaderBytes + nameBytes)..];
+                }
+
+                if (once)
+                {
+                    return;
                 }
             }
         }

@@ -171,6 +171,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
                 }
             }
 
+            _views?.CatchUp();
             return sequence;
         }, cancellationToken).ConfigureAwait(false);
     }

@@ -152,6 +152,28 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Append_AppliesTheNotificationsOfItsOwnChangesBeforeItReturns()
+    {
+        SkipUnlessViewsWork();
+        var ct = TestContext.Current.CancellationToken;
+        var sut = Open();
+        await AppendAsync(sut, "n", ct);
+
+        // A plain append: its temp file, write and rename are applied to the view by the append itself.
+        await AppendAsync(sut, "n", ct);
+        var applied = _views.AppliedNotifications;
+        Assert.Equal(2, await sut.GetLatestSequenceAsync("n", ct));
+        Assert.Equal(applied, _views.AppliedNotifications);
+
+        // A pruning one: its rename to trash too; only the unlink of the trash, in the background, may come later.
+        await sut.AppendAsync("n", null, seq => TestEnvelopes.Create("n", seq, "{}"), [1L], ct);
+        applied = _views.AppliedNotifications;
+        Assert.Equal([2L, 3L], await ListAsync(sut, "n", ct));
+        Assert.InRange(_views.AppliedNotifications - applied, 0, 1);
+        Assert.Equal(1, sut.FolderPasses);
+    }
+
+    [Fact]
     public async Task List_NotificationsLostInAnOverflow_ReadsTheFolderAgain()
     {
         SkipUnlessViewsWork();
