@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Sequence {Sequence} of {System} was already taken past the high-water mark; re-reading (attempt {Attempt})")]
     public static partial void SequenceTaken(ILogger logger, string system, long sequence, int attempt);
+
+    [LoggerMessage(EventId = 2204, Level = LogLevel.Warning, Message = "Deleting what retention removes in the append of {System} failed (SQLSTATE {SqlState}); appending again without it")]
+    public static partial void PruneInAppendFailed(ILogger logger, string system, string sqlState);
 }

@@ -25,7 +25,7 @@ namespace StateVault.PostgreSql;
 /// Connection loss, failover, server shutdown and timeouts surface as transient <see cref="SnapshotStoreException"/>s,
 /// so the engine's retry policy applies.
 /// </remarks>
-internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks, ISnapshotStoreWithLatestRead
+internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithPruningAppend, ISnapshotStoreWithChunks, ISnapshotStoreWithLatestRead
 {
     /// <summary>The schema version this code writes (rows of <c>schema_version</c>).</summary>
     internal const int CurrentSchemaVersion = 2;
@@ -76,11 +76,29 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks
     /// </summary>
     internal Action? AfterAppendCommit { get; set; }
 
+    /// <summary>Test seam: runs right before an append's COMMIT, inside its transaction (a fault here rolls it back).</summary>
+    internal Action? BeforeAppendCommit { get; set; }
+
     public string Kind => "postgresql";
 
     public SnapshotStoreCapabilities Capabilities { get; } = new(SupportsMultipleProcesses: true, SupportsQuarantine: true, SupportsLargePayloads: true);
 
-    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken)
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, CancellationToken cancellationToken) =>
+        AppendCoreAsync(system, expectedLatestSequence, createEnvelope, deleteOlder: null, cancellationToken);
+
+    /// <summary>
+    /// Appends and deletes what retention removes in the same transaction: one commit (one WAL flush) per save instead of
+    /// one more per pruned snapshot, and no delete is ever durable without the append. Sequences at or above the new one, or
+    /// already gone, are left alone. Should the delete fail, the append is made again without it: PostgreSQL aborts the
+    /// whole transaction on an error, and a stored snapshot must not fail because a prune did.
+    /// </summary>
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deleteOlder);
+        return AppendCoreAsync(system, expectedLatestSequence, createEnvelope, deleteOlder, cancellationToken);
+    }
+
+    private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long>? deleteOlder, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(createEnvelope);
@@ -131,7 +149,25 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks
                         }
 
                         await SetHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
+                        var older = deleteOlder?.Where(old => old < sequence).Distinct().ToArray();
+                        if (older is { Length: > 0 })
+                        {
+                            try
+                            {
+                                await DeleteInAppendAsync(connection, transaction, system, older, ct).ConfigureAwait(false);
+                            }
+                            catch (PostgresException ex)
+                            {
+                                // The transaction is aborted with it: append again, without the prune (the next save redoes it).
+                                await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+                                Log.PruneInAppendFailed(_logger, system, ex.SqlState);
+                                deleteOlder = null;
+                                continue;
+                            }
+                        }
+
                         ct.ThrowIfCancellationRequested();
+                        BeforeAppendCommit?.Invoke();
                         // Past this point the outcome is the server's: never abandon a commit halfway.
                         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                         AfterAppendCommit?.Invoke();
@@ -250,6 +286,14 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithChunks
     {
         SystemName.Validate(system);
         return RunAsync("latest", system, ct => GetLatestCoreAsync(system, ct), cancellationToken);
+    }
+
+    /// <summary>Deletes snapshots of <paramref name="system"/> inside an append's transaction, which already set the mark above them.</summary>
+    private async Task DeleteInAppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string system, long[] sequences, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, $"DELETE FROM {_s}.snapshots WHERE system = @system AND sequence = ANY(@sequences)", system);
+        command.Parameters.Add(new NpgsqlParameter<long[]>("sequences", sequences));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task<bool> DeleteAsync(string system, long sequence, CancellationToken cancellationToken)

@@ -279,6 +279,80 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// A save with retention is one transaction: what retention removes is deleted inside the append's transaction, invisible
+    /// to other sessions until its commit, and rolled back with it. Never the new snapshot, nothing above it.
+    /// </summary>
+    [Fact]
+    public async Task PruningAppend_DeletesInTheAppendsTransaction_AndRollsBackWithIt()
+    {
+        var sut = (PostgreSqlSnapshotStore)CreateStore();
+        for (var i = 1; i <= 3; i++)
+        {
+            await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
+
+        sut.BeforeAppendCommit = () => throw new InvalidOperationException("fails before the commit");
+        await Assert.ThrowsAnyAsync<Exception>(() => sut.AppendAsync("alpha", 3, seq => TestEnvelopes.Create("alpha", seq, "{}"), [1L, 2L], Ct));
+        Assert.Equal([1L, 2L, 3L], await sut.ListAsync("alpha", Ct).Select(r => r.Sequence).ToListAsync(Ct));
+
+        var seenBeforeCommit = new List<long>();
+        sut.BeforeAppendCommit = () =>
+        {
+            // Another session, inside the append's transaction: the deletes are not visible before the commit.
+            using var other = PostgresBackend.OpenRawAsync().GetAwaiter().GetResult();
+            using var command = new NpgsqlCommand($"SELECT sequence FROM {Table("snapshots")} WHERE system = 'alpha' ORDER BY sequence", other);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                seenBeforeCommit.Add(reader.GetInt64(0));
+            }
+        };
+        var sequence = await sut.AppendAsync("alpha", 3, seq => TestEnvelopes.Create("alpha", seq, """{"v":4}"""), [1L, 2L, 4L, 9L], Ct);
+
+        Assert.Equal(4, sequence);
+        Assert.Equal([1L, 2L, 3L], seenBeforeCommit);
+        Assert.Equal([3L, 4L], await sut.ListAsync("alpha", Ct).Select(r => r.Sequence).ToListAsync(Ct));
+        Assert.Equal(4, await sut.GetLatestSequenceAsync("alpha", Ct));
+    }
+
+    /// <summary>PostgreSQL aborts a transaction on any error: a delete that fails must not cost the append.</summary>
+    [Fact]
+    public async Task PruningAppend_DeleteFails_TheAppendIsStoredWithoutIt()
+    {
+        var sut = (PostgreSqlSnapshotStore)CreateStore();
+        await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, """{"v":1}"""), Ct);
+        await PostgresBackend.ScalarAsync($"""
+            CREATE FUNCTION "{_schema}".refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no deletes here'; END $$;
+            CREATE TRIGGER refuse BEFORE DELETE ON {Table("snapshots")} FOR EACH ROW EXECUTE FUNCTION "{_schema}".refuse();
+            """);
+
+        var sequence = await sut.AppendAsync("alpha", 1, seq => TestEnvelopes.Create("alpha", seq, """{"v":2}"""), [1L], Ct);
+
+        Assert.Equal(2, sequence);
+        Assert.Equal([1L, 2L], await sut.ListAsync("alpha", Ct).Select(r => r.Sequence).ToListAsync(Ct));
+        Assert.Equal(2L, await PostgresBackend.ScalarAsync($"SELECT high_water FROM {Table("systems")} WHERE system = 'alpha'"));
+    }
+
+    /// <summary>A vault on PostgreSQL prunes in each save's own transaction, not in deletes of their own after it.</summary>
+    [Fact]
+    public async Task Vault_KeepLast2_PrunesInTheSavesTransaction()
+    {
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var vault = new SnapshotVault(CreateStore(), new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 2 } }, loggerFactory.CreateLogger<SnapshotVault>());
+
+        for (var i = 1; i <= 5; i++)
+        {
+            await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+        }
+
+        Assert.Equal([4L, 5L], await _stores[^1].ListAsync("alpha", Ct).Select(r => r.Sequence).ToListAsync(Ct));
+        var pruned = logs.Entries.Where(e => e.Contains("Pruned snapshot", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, pruned.Count);
+        Assert.All(pruned, e => Assert.Contains("pruned in the save's commit", e, StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// The COMMIT of an append succeeds but its reply is lost (the connection breaks right after): the vault's retry finds the
     /// committed snapshot by its writer token; exactly one row, acknowledged with its sequence, and no conflict for a CAS save.
     /// </summary>
