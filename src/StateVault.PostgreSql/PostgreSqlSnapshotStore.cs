@@ -95,10 +95,21 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithPrunin
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deleteOlder);
+        return AppendCoreAsync(system, expectedLatestSequence, createEnvelope, _ => Task.FromResult(deleteOlder), cancellationToken);
+    }
+
+    /// <summary>
+    /// As the other pruning append, but asks what to delete only once its row is inserted and the mark set, just before the
+    /// delete: the engine's re-check of the snapshots it keeps (reads on other connections) runs meanwhile. When asking fails,
+    /// the append commits without deletes.
+    /// </summary>
+    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deleteOlder);
         return AppendCoreAsync(system, expectedLatestSequence, createEnvelope, deleteOlder, cancellationToken);
     }
 
-    private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long>? deleteOlder, CancellationToken cancellationToken)
+    private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>>? deleteOlder, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(createEnvelope);
@@ -149,7 +160,19 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithPrunin
                         }
 
                         await SetHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
-                        var older = deleteOlder?.Where(old => old < sequence).Distinct().ToArray();
+                        long[]? older = null;
+                        if (deleteOlder is not null)
+                        {
+                            try
+                            {
+                                older = [.. (await deleteOlder(ct).ConfigureAwait(false)).Where(old => old < sequence).Distinct()];
+                            }
+                            catch (Exception ex) when (ex is not OutOfMemoryException && !ct.IsCancellationRequested)
+                            {
+                                // The plan's failure is the caller's to hear of (it awaits the same task); the append stands.
+                            }
+                        }
+
                         if (older is { Length: > 0 })
                         {
                             try

@@ -315,6 +315,64 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
         Assert.Equal(4, await sut.GetLatestSequenceAsync("alpha", Ct));
     }
 
+    /// <summary>
+    /// The engine's plan is asked for as late as the store allows: with the new row inserted and the system's mark locked by
+    /// the append (so its re-check reads ran meanwhile), before the commit; when it fails, the append commits without deletes.
+    /// </summary>
+    [Fact]
+    public async Task PruningAppend_AsksWhatToDeleteInsideTheTransaction_AndCommitsWithoutDeletesWhenAskingFails()
+    {
+        var sut = (PostgreSqlSnapshotStore)CreateStore();
+        for (var i = 1; i <= 3; i++)
+        {
+            await sut.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
+
+        string? markLock = null;
+        long? visibleLatest = null;
+        var sequence = await ((ISnapshotStoreWithPruningAppend)sut).AppendAsync(
+            "alpha",
+            3,
+            seq => TestEnvelopes.Create("alpha", seq, """{"v":4}"""),
+            async ct =>
+            {
+                await using var other = await PostgresBackend.OpenRawAsync();
+                await using (var latest = new NpgsqlCommand($"SELECT max(sequence) FROM {Table("snapshots")} WHERE system = 'alpha'", other))
+                {
+                    visibleLatest = (long)(await latest.ExecuteScalarAsync(ct))!;
+                }
+
+                try
+                {
+                    await using var take = new NpgsqlCommand($"SELECT high_water FROM {Table("systems")} WHERE system = 'alpha' FOR UPDATE NOWAIT", other);
+                    await take.ExecuteScalarAsync(ct);
+                    markLock = "free";
+                }
+                catch (PostgresException ex)
+                {
+                    markLock = ex.SqlState;
+                }
+
+                return [1L];
+            },
+            Ct);
+
+        Assert.Equal(4, sequence);
+        Assert.Equal(PostgresErrorCodes.LockNotAvailable, markLock);
+        Assert.Equal(3, visibleLatest);
+        Assert.Equal([2L, 3L, 4L], await sut.ListAsync("alpha", Ct).Select(r => r.Sequence).ToListAsync(Ct));
+
+        sequence = await ((ISnapshotStoreWithPruningAppend)sut).AppendAsync(
+            "alpha",
+            4,
+            seq => TestEnvelopes.Create("alpha", seq, """{"v":5}"""),
+            _ => Task.FromException<IReadOnlyCollection<long>>(new InvalidOperationException("planning failed")),
+            Ct);
+
+        Assert.Equal(5, sequence);
+        Assert.Equal([2L, 3L, 4L, 5L], await sut.ListAsync("alpha", Ct).Select(r => r.Sequence).ToListAsync(Ct));
+    }
+
     /// <summary>PostgreSQL aborts a transaction on any error: a delete that fails must not cost the append.</summary>
     [Fact]
     public async Task PruningAppend_DeleteFails_TheAppendIsStoredWithoutIt()
