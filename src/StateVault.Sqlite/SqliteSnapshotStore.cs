@@ -391,30 +391,30 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
         return envelope is null ? null : new LatestSnapshot(found.Sequence, envelope);
     }
 
-    public Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
+    public async Task<byte[]?> ReadAsync(string system, long sequence, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
-        return RunAsync<byte[]?>("read", system, write: false, async (connection, ct) =>
+        // An envelope up to SmallReadBytes comes back in the same statement that finds it (one statement is its own
+        // consistent read): the common case costs one statement, on the writer when it is idle (see RunAsync).
+        var found = await RunAsync<(bool Found, byte[]? Small)>("read", system, write: false, async (connection, ct) =>
         {
-            // An envelope up to SmallReadBytes comes back in the same statement that finds it (one statement is its own
-            // consistent read): the common case costs one round trip.
-            using (var find = Command(connection, null, "SELECT length(envelope), CASE WHEN length(envelope) <= $small THEN envelope END FROM snapshots WHERE system = $system AND sequence = $sequence", system, sequence))
-            {
-                find.Parameters.AddWithValue("$small", SmallReadBytes);
-                using var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    return null;
-                }
+            using var find = Command(connection, null, "SELECT length(envelope), CASE WHEN length(envelope) <= $small THEN envelope END FROM snapshots WHERE system = $system AND sequence = $sequence", system, sequence);
+            find.Parameters.AddWithValue("$small", SmallReadBytes);
+            using var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return !await reader.ReadAsync(ct).ConfigureAwait(false)
+                ? (false, null)
+                : (true, reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1));
+        }, cancellationToken, mayUseWriter: true).ConfigureAwait(false);
+        if (!found.Found || found.Small is not null)
+        {
+            return found.Small;
+        }
 
-                if (!reader.IsDBNull(1))
-                {
-                    return reader.GetFieldValue<byte[]>(1);
-                }
-            }
-
-            // A large one is streamed straight into the result (reading the column as a value would copy it twice), in one
-            // read transaction: the row cannot change between finding it and streaming its BLOB.
+        // A large one is streamed straight into the result (reading the column as a value would copy it twice), in one
+        // read transaction on a pooled connection (never holding up a write for that long): the row cannot change between
+        // finding it and streaming its BLOB, and is gone (null) when it was deleted since the look-up.
+        return await RunAsync<byte[]?>("read", system, write: false, async (connection, ct) =>
+        {
             using var transaction = connection.BeginTransaction(deferred: true);
             long rowId;
             long length;
@@ -438,7 +438,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
             transaction.Commit();
             return bytes;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

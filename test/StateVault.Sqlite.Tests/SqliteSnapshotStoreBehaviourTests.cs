@@ -790,6 +790,29 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         Assert.True(((SqliteSnapshotStore)readOnly).PooledReads > 0);
     }
 
+    [Fact]
+    public async Task Read_AfterThisStoresWrites_SmallOnTheWriter_LargeOnAPooledConnection_BothAsAnotherInstanceReadsThem()
+    {
+        await using var store = CreateStore();
+        var sut = (SqliteSnapshotStore)store;
+        await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, """{"v":1}"""), Ct);
+        var large = "{\"pad\":\"" + new string('x', 1536 * 1024) + "\"}";
+        await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, large), Ct);
+        await using var other = CreateStore();
+
+        var pooled = sut.PooledReads;
+        var small = await store.ReadAsync("alpha", 1, Ct);
+        Assert.Null(await store.ReadAsync("alpha", 9, Ct));
+        Assert.Equal(pooled, sut.PooledReads);
+        Assert.Equal(await other.ReadAsync("alpha", 1, Ct), small);
+
+        // Streamed on a pooled connection: the writer is not held for as long as a large read takes.
+        var read = await store.ReadAsync("alpha", 2, Ct);
+        Assert.Equal(pooled + 1, sut.PooledReads);
+        Assert.Equal(await other.ReadAsync("alpha", 2, Ct), read);
+        Assert.True(read!.Length > 1536 * 1024);
+    }
+
     /// <summary>Saves alpha's small states numbered <paramref name="from"/> to <paramref name="to"/>, one after another.</summary>
     private async Task SaveAlphaAsync(SnapshotVault vault, int from, int to)
     {
