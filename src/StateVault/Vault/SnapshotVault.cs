@@ -225,10 +225,16 @@ public sealed partial class SnapshotVault : IAsyncDisposable
         // The newest snapshot, read in one step where the store can: when it opens and deserializes, no listing is needed.
         // Anything else (damaged, undecodable) is left to the listing below, which reports it without reading it again.
         var newest = await OpenNewestAsync(system, cancellationToken).ConfigureAwait(false);
-        if (newest is { Opened: { Header: { } newestHeader, Damaged: null } newestOpened }
-            && TryDeserialize<TState>(system, newestHeader, newestOpened.Json, out var newestState, out _))
+        // The newest opened but did not deserialize: the listing below reports it with this verdict, not a second attempt.
+        (long Sequence, JsonException? Problem)? undeserializable = null;
+        if (newest is { Opened: { Header: { } newestHeader, Damaged: null } newestOpened })
         {
-            return Loaded(system, started, newestHeader.Sequence, new LoadResult<TState>(newestState, SnapshotMetadata.FromHeader(newestHeader), []), []);
+            if (TryDeserialize<TState>(system, newestHeader, newestOpened.Json, out var newestState, out var newestProblem))
+            {
+                return Loaded(system, started, newestHeader.Sequence, new LoadResult<TState>(newestState, SnapshotMetadata.FromHeader(newestHeader), []), []);
+            }
+
+            undeserializable = (newestHeader.Sequence, newestProblem);
         }
 
         var skipped = new List<SkippedSnapshot>();
@@ -248,18 +254,22 @@ public sealed partial class SnapshotVault : IAsyncDisposable
                 continue; // deleted meanwhile
             }
 
-            if (!TryDeserialize<TState>(system, opened.Header, opened.Json, out var state, out var problem))
+            JsonException? problem;
+            if (undeserializable is { } known && known.Sequence == sequence)
             {
-                if (problem is JsonException ex)
-                {
-                    Log.Undeserializable(_logger, system, sequence, typeof(TState).Name, ex);
-                }
-
-                skipped.Add(new SkippedSnapshot(sequence, problem is null ? "the snapshot holds JSON null" : $"could not be deserialized as {typeof(TState).Name}: {problem.Message}", Quarantined: false));
-                continue;
+                problem = known.Problem;
+            }
+            else if (TryDeserialize<TState>(system, opened.Header, opened.Json, out var state, out problem))
+            {
+                return Loaded(system, started, sequence, new LoadResult<TState>(state, SnapshotMetadata.FromHeader(opened.Header), skipped), skipped);
             }
 
-            return Loaded(system, started, sequence, new LoadResult<TState>(state, SnapshotMetadata.FromHeader(opened.Header), skipped), skipped);
+            if (problem is JsonException ex)
+            {
+                Log.Undeserializable(_logger, system, sequence, typeof(TState).Name, ex);
+            }
+
+            skipped.Add(new SkippedSnapshot(sequence, problem is null ? "the snapshot holds JSON null" : $"could not be deserialized as {typeof(TState).Name}: {problem.Message}", Quarantined: false));
         }
 
         _metrics.RecordLoad(system, _store.Kind, _time.GetElapsedTime(started), fellBack: skipped.Count > 0);

@@ -76,6 +76,53 @@ public sealed class SnapshotVaultTests : IAsyncLifetime
         Assert.Equal([1L, 2L], _h.StoredSequences("health_thresholds"));
     }
 
+    /// <summary>
+    /// The newest snapshot opens but does not deserialize as the type asked for: the load falls back to the previous one and
+    /// reports the newest as skipped, having deserialized it once, not once in the one-step read and again in the fallback.
+    /// </summary>
+    [Fact]
+    public async Task LoadLatest_NewestDoesNotDeserialize_FallsBackHavingTriedItOnce()
+    {
+        var sut = _h.CreateVault(o => o.PruneAfterSave = false);
+        await sut.SaveJsonAsync("counted", """{"n":1}"""u8.ToArray(), cancellationToken: Ct);
+        await sut.SaveJsonAsync("counted", """{"n":"two"}"""u8.ToArray(), cancellationToken: Ct);
+        var reads = Volatile.Read(ref CountingConverter.Reads);
+
+        var loaded = await sut.LoadLatestAsync<Counted>("counted", Ct);
+
+        Assert.Equal(1, loaded!.State.N);
+        Assert.Equal(1, loaded.Metadata.Sequence);
+        var skipped = Assert.Single(loaded.Skipped);
+        Assert.Equal(2, skipped.Sequence);
+        Assert.Contains("could not be deserialized as Counted: n is not a number", skipped.Reason, StringComparison.Ordinal);
+        Assert.False(skipped.Quarantined);
+        Assert.Equal(reads + 2, Volatile.Read(ref CountingConverter.Reads));
+    }
+
+    /// <summary>A state read by <see cref="CountingConverter"/>, which counts its reads (used by one test only).</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(CountingConverter))]
+    public sealed record Counted(int N);
+
+    private sealed class CountingConverter : System.Text.Json.Serialization.JsonConverter<Counted>
+    {
+        public static int Reads;
+
+        public override Counted Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+        {
+            Interlocked.Increment(ref Reads);
+            using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+            var n = document.RootElement.GetProperty("n");
+            return n.ValueKind == System.Text.Json.JsonValueKind.Number ? new Counted(n.GetInt32()) : throw new System.Text.Json.JsonException("n is not a number");
+        }
+
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, Counted value, System.Text.Json.JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("n", value.N);
+            writer.WriteEndObject();
+        }
+    }
+
     [Fact]
     public async Task SaveAsync_TypedState_ReturnsMetadataAndLoadsBackEqual()
     {
