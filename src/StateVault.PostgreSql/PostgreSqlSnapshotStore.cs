@@ -95,21 +95,32 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithPrunin
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long> deleteOlder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deleteOlder);
-        return AppendCoreAsync(system, expectedLatestSequence, createEnvelope, _ => Task.FromResult(deleteOlder), cancellationToken);
-    }
-
-    /// <summary>
-    /// As the other pruning append, but asks what to delete only once its row is inserted and the mark set, just before the
-    /// delete: the engine's re-check of the snapshots it keeps (reads on other connections) runs meanwhile. When asking fails,
-    /// the append commits without deletes.
-    /// </summary>
-    public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(deleteOlder);
         return AppendCoreAsync(system, expectedLatestSequence, createEnvelope, deleteOlder, cancellationToken);
     }
 
-    private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>>? deleteOlder, CancellationToken cancellationToken)
+    /// <summary>
+    /// As the other pruning append, asking what to delete first, before the append takes a connection and the system's
+    /// lock. Not inside the transaction: the engine's plan reads on other pooled connections, and an append holding its
+    /// connection while waiting for them could exhaust the pool with enough saves at once (each waiting for connections
+    /// the others hold). When asking fails, the append is made without deletes.
+    /// </summary>
+    public async Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deleteOlder);
+        IReadOnlyCollection<long> older;
+        try
+        {
+            older = await deleteOlder(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+        {
+            older = []; // the plan's failure is the caller's to hear of (it awaits the same task); the append stands
+        }
+
+        return await AppendCoreAsync(system, expectedLatestSequence, createEnvelope, older, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, IReadOnlyCollection<long>? deleteOlder, CancellationToken cancellationToken)
     {
         SystemName.Validate(system);
         ArgumentNullException.ThrowIfNull(createEnvelope);
@@ -160,19 +171,7 @@ internal sealed partial class PostgreSqlSnapshotStore : ISnapshotStoreWithPrunin
                         }
 
                         await SetHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
-                        long[]? older = null;
-                        if (deleteOlder is not null)
-                        {
-                            try
-                            {
-                                older = [.. (await deleteOlder(ct).ConfigureAwait(false)).Where(old => old < sequence).Distinct()];
-                            }
-                            catch (Exception ex) when (ex is not OutOfMemoryException && !ct.IsCancellationRequested)
-                            {
-                                // The plan's failure is the caller's to hear of (it awaits the same task); the append stands.
-                            }
-                        }
-
+                        var older = deleteOlder?.Where(old => old < sequence).Distinct().ToArray();
                         if (older is { Length: > 0 })
                         {
                             try

@@ -316,11 +316,12 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// The engine's plan is asked for as late as the store allows: with the new row inserted and the system's mark locked by
-    /// the append (so its re-check reads ran meanwhile), before the commit; when it fails, the append commits without deletes.
+    /// The engine's plan is asked for before the append holds anything (no connection, no lock on the system's mark): the
+    /// plan reads on pooled connections, and appends waiting for plans while holding connections could starve the pool.
+    /// When asking fails, the append is still made, without deletes.
     /// </summary>
     [Fact]
-    public async Task PruningAppend_AsksWhatToDeleteInsideTheTransaction_AndCommitsWithoutDeletesWhenAskingFails()
+    public async Task PruningAppend_AsksWhatToDeleteBeforeTakingTheLock_AndAppendsWithoutDeletesWhenAskingFails()
     {
         var sut = (PostgreSqlSnapshotStore)CreateStore();
         for (var i = 1; i <= 3; i++)
@@ -358,7 +359,7 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
             Ct);
 
         Assert.Equal(4, sequence);
-        Assert.Equal(PostgresErrorCodes.LockNotAvailable, markLock);
+        Assert.Equal("free", markLock);
         Assert.Equal(3, visibleLatest);
         Assert.Equal([2L, 3L, 4L], await sut.ListAsync("alpha", Ct).Select(r => r.Sequence).ToListAsync(Ct));
 
@@ -407,6 +408,43 @@ public sealed class PostgreSqlSnapshotStoreBehaviourTests : IAsyncLifetime
         Assert.Equal([4L, 5L], await _stores[^1].ListAsync("alpha", Ct).Select(r => r.Sequence).ToListAsync(Ct));
         var pruned = logs.Entries.Where(e => e.Contains("Pruned snapshot", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, pruned.Count);
+        Assert.All(pruned, e => Assert.Contains("pruned in the save's commit", e, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// More saves at once than the pool has connections: each plans retention (reads on pooled connections) before its
+    /// append takes one, so no append holds a connection while waiting for a plan that waits for a connection. Every save
+    /// completes and prunes in its own commit.
+    /// </summary>
+    [Fact]
+    public async Task Vault_MoreSavesAtOnceThanPooledConnections_EachPrunesInItsCommit()
+    {
+        var options = PostgreSqlSnapshotStoreProvider.ParseUri(PostgresBackend.UriFor(_schema));
+        // Two connections, and a wait for one that fails after two seconds instead of fifteen.
+        options.ConnectionString += ";Maximum Pool Size=2;Timeout=2";
+        var store = PostgreSqlSnapshotStoreProvider.Create(options);
+        _stores.Add(store);
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 2 } }, loggerFactory.CreateLogger<SnapshotVault>());
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(s => Task.Run(
+            async () =>
+            {
+                for (var i = 1; i <= 4; i++)
+                {
+                    await vault.SaveJsonAsync($"s{s}", Encoding.UTF8.GetBytes($$"""{"v":{{i}}}"""), cancellationToken: Ct);
+                }
+            },
+            Ct)));
+
+        for (var s = 0; s < 6; s++)
+        {
+            Assert.Equal([3L, 4L], await store.ListAsync($"s{s}", Ct).Select(r => r.Sequence).ToListAsync(Ct));
+        }
+
+        var pruned = logs.Entries.Where(e => e.Contains("Pruned snapshot", StringComparison.Ordinal)).ToList();
+        Assert.Equal(12, pruned.Count);
         Assert.All(pruned, e => Assert.Contains("pruned in the save's commit", e, StringComparison.Ordinal));
     }
 
