@@ -171,7 +171,13 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
                 }
             }
 
-            _views?.CatchUp();
+            if (!unlinkInPlace)
+            {
+                // Alone: this append's own notifications are applied now, while what they touched is cached. With other
+                // appends under way, the next of them applies them soon anyway, and the views' one lock is left to them.
+                _views?.CatchUp();
+            }
+
             return sequence;
         }, cancellationToken).ConfigureAwait(false);
     }
