@@ -387,7 +387,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
             return null;
         }
 
-        var envelope = found.Envelope ?? await ReadAsync(system, found.Sequence, cancellationToken).ConfigureAwait(false);
+        var envelope = found.Envelope ?? await ReadLargeAsync(system, found.Sequence, cancellationToken).ConfigureAwait(false);
         return envelope is null ? null : new LatestSnapshot(found.Sequence, envelope);
     }
 
@@ -405,15 +405,18 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                 ? (false, null)
                 : (true, reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1));
         }, cancellationToken, mayUseWriter: true).ConfigureAwait(false);
-        if (!found.Found || found.Small is not null)
-        {
-            return found.Small;
-        }
+        return !found.Found || found.Small is not null
+            ? found.Small
+            : await ReadLargeAsync(system, sequence, cancellationToken).ConfigureAwait(false);
+    }
 
-        // A large one is streamed straight into the result (reading the column as a value would copy it twice), in one
-        // read transaction on a pooled connection (never holding up a write for that long): the row cannot change between
-        // finding it and streaming its BLOB, and is gone (null) when it was deleted since the look-up.
-        return await RunAsync<byte[]?>("read", system, write: false, async (connection, ct) =>
+    /// <summary>
+    /// An envelope found larger than <see cref="SmallReadBytes"/>, streamed straight into the result (reading the column as a
+    /// value would copy it twice), in one read transaction on a pooled connection (never holding up a write for that long):
+    /// the row cannot change between finding it and streaming its BLOB, and is gone (null) when it was deleted since.
+    /// </summary>
+    private Task<byte[]?> ReadLargeAsync(string system, long sequence, CancellationToken cancellationToken) =>
+        RunAsync<byte[]?>("read", system, write: false, async (connection, ct) =>
         {
             using var transaction = connection.BeginTransaction(deferred: true);
             long rowId;
@@ -438,8 +441,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
             transaction.Commit();
             return bytes;
-        }, cancellationToken).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// The small envelopes among <paramref name="sequences"/>, up to <see cref="MaxBatchSequences"/> of them and
