@@ -391,7 +391,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task Append_AsksWhatToDeleteWithTheNewRowInsertedButNotYetCommitted_ThenDeletesInTheSameCommit()
+    public async Task Append_AsksWhatToDeleteUnderTheWriteLockBeforeTheNewSnapshotIsVisible_ThenDeletesInTheSameCommit()
     {
         await using var store = CreateStore();
         var sut = (ISnapshotStoreWithPruningAppend)store;
@@ -495,6 +495,91 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         Assert.Equal(3, visibleLatest);
         Assert.Equal(1, sut.CommittedWrites - committedBefore);
         Assert.Equal([2L, 3L, 4L], await ListAsync(store, "alpha")); // 1 deleted; 4 (the new one) never
+    }
+
+    [Fact]
+    public async Task Save_WithKeepLast_TheLeavingSnapshotsRowBecomesTheNewOne_NoPageIsFreedOrAllocated()
+    {
+        await using var store = CreateStore();
+        await using var vault = new SnapshotVault(store, new SnapshotVaultOptions { Retention = new RetentionPolicy { KeepLast = 3 } });
+        var pad = new string('x', 1_000); // about the size of the benchmarks' 1 KiB state: a few rows per page
+        async Task SaveAsync(int from, int to)
+        {
+            for (var v = from; v <= to; v++)
+            {
+                await vault.SaveJsonAsync("alpha", Encoding.UTF8.GetBytes($$"""{"v":{{v}},"pad":"{{pad}}"}"""), cancellationToken: Ct);
+            }
+        }
+
+        await SaveAsync(10, 19);
+        using var raw = OpenRaw();
+        var pages = (long)Scalar(raw, "PRAGMA page_count")!;
+        await SaveAsync(20, 59);
+
+        // Each save's prune gave the oldest row to the new snapshot: the three rows are the first three ever inserted, and the
+        // file neither freed nor allocated a page in forty saves.
+        Assert.Equal(3L, (long)Scalar(raw, "SELECT count(*) FROM snapshots WHERE system = 'alpha' AND rowid <= 3")!);
+        Assert.Equal(0L, (long)Scalar(raw, "PRAGMA freelist_count")!);
+        Assert.Equal(pages, (long)Scalar(raw, "PRAGMA page_count")!);
+
+        // And they are exactly the snapshots an insert plus a delete would have left: the newest three, their listing columns
+        // those of their own envelopes, readable by this store, another instance and the vault.
+        Assert.Equal([48L, 49L, 50L], await ListAsync(store, "alpha"));
+        Assert.Equal(50, await store.GetLatestSequenceAsync("alpha", Ct));
+        await using var other = CreateStore();
+        foreach (var sequence in new long[] { 48, 49, 50 })
+        {
+            var bytes = await store.ReadAsync("alpha", sequence, Ct);
+            Assert.NotNull(bytes);
+            Assert.Equal(bytes, await other.ReadAsync("alpha", sequence, Ct));
+            var header = SnapshotEnvelope.ReadHeader(bytes);
+            Assert.Equal(sequence, header.Sequence);
+            using var columns = raw.CreateCommand();
+            columns.CommandText = "SELECT sha256, stored_length, raw_length FROM snapshots WHERE system = 'alpha' AND sequence = $sequence";
+            columns.Parameters.AddWithValue("$sequence", sequence);
+            using var reader = columns.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal(header.Sha256, reader.GetString(0));
+            Assert.Equal(header.StoredLength, reader.GetInt64(1));
+            Assert.Equal(header.RawLength, reader.GetInt64(2));
+        }
+
+        Assert.Null(await store.ReadAsync("alpha", 47, Ct));
+        var loaded = await vault.LoadLatestJsonAsync("alpha", Ct);
+        Assert.Equal(50, loaded!.Metadata.Sequence);
+        Assert.Contains("\"v\":59", Encoding.UTF8.GetString(loaded.Json.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Append_PruningALargeSnapshotsRowOrOneAlreadyGone_StoresTheNewOneWholeAndDeletesTheRest()
+    {
+        await using var store = CreateStore();
+        var sut = (ISnapshotStoreWithPruningAppend)store;
+        for (var i = 1; i <= 4; i++)
+        {
+            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
+
+        // A 1.5 MiB envelope (streamed into its row) takes the row of 1.
+        var large = $$"""{"v":5,"pad":"{{new string('y', 1_536 * 1024)}}"}""";
+        Assert.Equal(5, await sut.AppendAsync("alpha", 4, seq => TestEnvelopes.Create("alpha", seq, large), [1L], Ct));
+        Assert.Equal(TestEnvelopes.Create("alpha", 5, large).ToArray(), await store.ReadAsync("alpha", 5, Ct));
+        using (var raw = OpenRaw())
+        {
+            Assert.Equal(5L, (long)Scalar(raw, "SELECT sequence FROM snapshots WHERE rowid = 1")!);
+        }
+
+        // The row asked for first is gone already (another prune took it): the new one is inserted, the others still deleted.
+        Assert.True(await store.DeleteAsync("alpha", 2, Ct));
+        Assert.Equal(6, await sut.AppendAsync("alpha", 5, seq => TestEnvelopes.Create("alpha", seq, """{"v":6}"""), [2L, 3L, 6L, 7L], Ct));
+        Assert.Equal([4L, 5L, 6L], await ListAsync(store, "alpha")); // never the new one, nor a number above it
+        Assert.Equal(TestEnvelopes.Create("alpha", 6, """{"v":6}""").ToArray(), await store.ReadAsync("alpha", 6, Ct));
+
+        // Small again, into the large one's row.
+        Assert.Equal(7, await sut.AppendAsync("alpha", 6, seq => TestEnvelopes.Create("alpha", seq, """{"v":7}"""), [5L], Ct));
+        Assert.Equal([4L, 6L, 7L], await ListAsync(store, "alpha"));
+        Assert.Equal(TestEnvelopes.Create("alpha", 7, """{"v":7}""").ToArray(), await store.ReadAsync("alpha", 7, Ct));
+        Assert.Equal(7, await store.GetLatestSequenceAsync("alpha", Ct));
     }
 
     [Fact]
