@@ -195,8 +195,9 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
     /// <summary>
     /// Appends and deletes what retention removes in one commit. The sequences to delete are asked for under the write lock,
-    /// once the new sequence is allocated and before the new row is written (see <see cref="AppendCoreAsync"/>): the engine's
-    /// re-check of the snapshots it keeps, started before the save serialized its state, has usually finished by then.
+    /// once the new sequence is allocated (see <see cref="AppendCoreAsync"/>): an answer already there (the engine's re-check
+    /// of the snapshots it keeps started before the save serialized its state) lets the new snapshot take a leaving one's row;
+    /// otherwise the new row is inserted while the engine's re-check still reads on other connections.
     /// </summary>
     public Task<long> AppendAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, Func<CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
     {
@@ -245,7 +246,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     /// <paramref name="deleteOlder"/>.</param>
     /// <param name="deleteOlder">Asked inside the transaction, before the new row is written (the writer, the system, the new
     /// sequence and its envelope, and with <paramref name="listForPlan"/> the system's snapshots in ascending order, the new
-    /// one included).</param>
+    /// one included); awaited after the row is written when its task has not completed by then.</param>
     /// <param name="cancellationToken">Cancellation, before the commit.</param>
     private Task<long> AppendCoreAsync(string system, long? expectedLatestSequence, Func<long, EnvelopeBytes> createEnvelope, bool listForPlan, Func<SqliteConnection, string, long, EnvelopeBytes, List<StoredSnapshotRef>?, CancellationToken, Task<IReadOnlyCollection<long>>> deleteOlder, CancellationToken cancellationToken)
     {
@@ -289,20 +290,23 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
                 // Retention is best effort: when it fails, the snapshot is still committed, and the next prune redoes what
                 // this one left. Cancellation is checked before the commit below.
-                IReadOnlyCollection<long> olderToDelete;
+                Task<IReadOnlyCollection<long>> planning;
                 try
                 {
-                    olderToDelete = await deleteOlder(connection, system, sequence, envelope, snapshots, ct).ConfigureAwait(false);
+                    planning = deleteOlder(connection, system, sequence, envelope, snapshots, ct);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
-                    olderToDelete = [];
+                    planning = Task.FromResult<IReadOnlyCollection<long>>([]);
                 }
 
-                // The oldest snapshot leaving gives its row to the new one (see WriteRowAsync): the row keeps its rowid and its
-                // page, so a save with retention frees and allocates no page. Inserted when nothing leaves, or that row is gone.
+                // A plan already made (always, inside the append; usually, for the engine's, started before the state was
+                // serialized) is known before the row is written: the oldest snapshot leaving gives its row to the new one
+                // (see WriteRowAsync), so a save with retention frees and allocates no page. A plan still running is awaited
+                // after the row is inserted, as the write and the plan's reads then overlap.
+                var olderToDelete = planning.IsCompleted ? await PlannedDeletesAsync(planning).ConfigureAwait(false) : null;
                 long? replaced = null;
-                foreach (var old in olderToDelete)
+                foreach (var old in olderToDelete ?? [])
                 {
                     if (old < sequence && (replaced is null || old < replaced))
                     {
@@ -312,7 +316,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
 
                 if (replaced is { } reuse && !await WriteRowAsync(connection, null, "snapshots", system, sequence, envelope, reuse, ct).ConfigureAwait(false))
                 {
-                    replaced = null;
+                    replaced = null; // gone already: inserted below
                 }
 
                 if (replaced is null)
@@ -320,6 +324,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                     await WriteRowAsync(connection, null, "snapshots", system, sequence, envelope, replacing: null, ct).ConfigureAwait(false);
                 }
 
+                olderToDelete ??= await PlannedDeletesAsync(planning).ConfigureAwait(false);
                 if (!listed)
                 {
                     // The system's first snapshot: its row in systems lists it. Later appends leave the mark alone (the
@@ -367,6 +372,19 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                 throw;
             }
         }, cancellationToken);
+    }
+
+    /// <summary>What a retention plan says to delete; nothing when it failed (the append still commits).</summary>
+    private static async Task<IReadOnlyCollection<long>> PlannedDeletesAsync(Task<IReadOnlyCollection<long>> planning)
+    {
+        try
+        {
+            return await planning.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return [];
+        }
     }
 
     public Task<bool> ImportAsync(string system, long sequence, EnvelopeBytes envelope, CancellationToken cancellationToken)
@@ -979,7 +997,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     /// snapshot of the system, rewritten in place as the new one (an UPDATE of every column, its key included). Both leave
     /// the same rows behind as an insert plus a delete of <paramref name="replacing"/>, in the caller's transaction; the
     /// rewrite keeps the row's rowid and page, so no page is freed and none allocated (an insert at the end of the table and a
-    /// delete at its start wrote five to six pages per commit at 1 KiB, the rewrite two to three).
+    /// delete at its start wrote five to six pages per commit at 1 KiB, the rewrite two).
     /// </summary>
     /// <returns>Whether the row was written: <see langword="false"/> only when <paramref name="replacing"/> has no row.</returns>
     private async Task<bool> WriteRowAsync(SqliteConnection connection, SqliteTransaction? transaction, string table, string system, long sequence, EnvelopeBytes envelope, long? replacing, CancellationToken cancellationToken)

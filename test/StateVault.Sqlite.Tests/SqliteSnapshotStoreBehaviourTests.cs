@@ -583,6 +583,55 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_WhatToDeleteNotKnownYetWhenTheRowIsWritten_InsertsIt_ThenDeletesInTheSameCommit()
+    {
+        var time = new SignallingTime();
+        await using var store = CreateStore(time: time);
+        var sut = (ISnapshotStoreWithPruningAppend)store;
+        for (var i = 1; i <= 3; i++)
+        {
+            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
+
+        // The engine's re-check is still reading when the append writes its row: the row is inserted (the write is not held
+        // up for the plan), and the plan, answered once the row is being written, is applied in the same commit.
+        var plan = new TaskCompletionSource<IReadOnlyCollection<long>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        time.OnNow = () => plan.TrySetResult([1L]);
+        var committedBefore = ((SqliteSnapshotStore)store).CommittedWrites;
+        var append = sut.AppendAsync("alpha", 3, seq => TestEnvelopes.Create("alpha", seq, """{"v":4}"""), _ => plan.Task, Ct);
+        long sequence;
+        try
+        {
+            sequence = await append.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+        catch (TimeoutException)
+        {
+            plan.TrySetResult([]); // let it finish (the store is disposed below), then fail
+            await append;
+            throw new Xunit.Sdk.XunitException("The append waited for the plan before it wrote its row.");
+        }
+
+        Assert.Equal(4, sequence);
+        Assert.Equal(1, ((SqliteSnapshotStore)store).CommittedWrites - committedBefore);
+        Assert.Equal([2L, 3L, 4L], await ListAsync(store, "alpha"));
+        using var raw = OpenRaw();
+        Assert.Equal(4L, (long)Scalar(raw, "SELECT rowid FROM snapshots WHERE system = 'alpha' AND sequence = 4")!);
+        Assert.Equal(TestEnvelopes.Create("alpha", 4, """{"v":4}""").ToArray(), await store.ReadAsync("alpha", 4, Ct));
+    }
+
+    /// <summary>The system clock, calling <see cref="OnNow"/> whenever the store asks it for the time.</summary>
+    private sealed class SignallingTime : TimeProvider
+    {
+        public Action? OnNow { get; set; }
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            OnNow?.Invoke();
+            return System.GetUtcNow();
+        }
+    }
+
+    [Fact]
     public async Task Append_WhatToDeleteFailsOrThePlanThrows_TheAppendStillCommitsAndNothingIsDeleted()
     {
         await using var store = CreateStore();
