@@ -395,10 +395,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     {
         await using var store = CreateStore();
         var sut = (ISnapshotStoreWithPruningAppend)store;
-        for (var i = 1; i <= 3; i++)
-        {
-            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
-        }
+        await AppendSmallAsync(store, "alpha", 3);
 
         var committedBefore = ((SqliteSnapshotStore)store).CommittedWrites;
         bool? writeLockHeld = null;
@@ -555,10 +552,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     {
         await using var store = CreateStore();
         var sut = (ISnapshotStoreWithPruningAppend)store;
-        for (var i = 1; i <= 4; i++)
-        {
-            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
-        }
+        await AppendSmallAsync(store, "alpha", 4);
 
         // A 1.5 MiB envelope (streamed into its row) takes the row of 1.
         var large = $$"""{"v":5,"pad":"{{new string('y', 1_536 * 1024)}}"}""";
@@ -588,10 +582,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
         var time = new SignallingTime();
         await using var store = CreateStore(time: time);
         var sut = (ISnapshotStoreWithPruningAppend)store;
-        for (var i = 1; i <= 3; i++)
-        {
-            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
-        }
+        await AppendSmallAsync(store, "alpha", 3);
 
         // The engine's re-check is still reading when the append writes its row: the row is inserted (the write is not held
         // up for the plan), and the plan, answered once the row is being written, is applied in the same commit.
@@ -686,10 +677,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     public async Task ListAndRead_ListsLikeListAndReadsExactlyTheWantedLikeRead_InTheStoreAndInTheDefault(bool sqliteOwn)
     {
         await using var store = CreateStore();
-        for (var i = 1; i <= 5; i++)
-        {
-            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
-        }
+        await AppendSmallAsync(store, "alpha", 5);
 
         await store.AppendAsync("beta", null, seq => TestEnvelopes.Create("beta", seq, """{"other":true}"""), Ct);
         await ((ISnapshotStoreWithPruningAppend)store).AppendAsync("alpha", 5, seq => TestEnvelopes.Create("alpha", seq, """{"v":6}"""), [1L], Ct);
@@ -721,10 +709,7 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     {
         // The calls share one connection and one registered function: each must see only its own wishes and bounds.
         await using var store = CreateStore();
-        for (var i = 1; i <= 6; i++)
-        {
-            await store.AppendAsync("alpha", null, seq => TestEnvelopes.Create("alpha", seq, $$"""{"v":{{seq}}}"""), Ct);
-        }
+        await AppendSmallAsync(store, "alpha", 6);
 
         var batch = (ISnapshotStoreWithBatchRead)store;
         // The first call stays inside its wish until every other call has been made: they overlap it if the store lets them.
@@ -1073,6 +1058,15 @@ public sealed class SqliteSnapshotStoreBehaviourTests : IDisposable
     {
         public Task<IReadOnlyDictionary<long, byte[]>> ReadManyAsync(string system, IReadOnlyCollection<long> sequences, CancellationToken cancellationToken) =>
             Inner.ReadManyAsync(system, sequences, cancellationToken);
+    }
+
+    /// <summary>Appends <paramref name="count"/> small snapshots, <c>{"v":sequence}</c>, to <paramref name="system"/>.</summary>
+    private static async Task AppendSmallAsync(ISnapshotStore store, string system, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await store.AppendAsync(system, null, seq => TestEnvelopes.Create(system, seq, $$"""{"v":{{seq}}}"""), Ct);
+        }
     }
 
     private static async Task<List<long>> ListAsync(ISnapshotStore store, string system)
