@@ -314,14 +314,14 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                     }
                 }
 
-                if (replaced is { } reuse && !await WriteRowAsync(connection, null, "snapshots", system, sequence, envelope, reuse, ct).ConfigureAwait(false))
+                if (replaced is { } reuse && !await WriteRowAsync(connection, null, system, sequence, envelope, reuse, ct).ConfigureAwait(false))
                 {
                     replaced = null; // gone already: inserted below
                 }
 
                 if (replaced is null)
                 {
-                    await WriteRowAsync(connection, null, "snapshots", system, sequence, envelope, replacing: null, ct).ConfigureAwait(false);
+                    await WriteRowAsync(connection, null, system, sequence, envelope, replacing: null, ct).ConfigureAwait(false);
                 }
 
                 olderToDelete ??= await PlannedDeletesAsync(planning).ConfigureAwait(false);
@@ -406,7 +406,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
                 }
             }
 
-            await WriteRowAsync(connection, transaction, "snapshots", system, sequence, envelope, replacing: null, ct).ConfigureAwait(false);
+            await WriteRowAsync(connection, transaction, system, sequence, envelope, replacing: null, ct).ConfigureAwait(false);
             await RaiseHighWaterAsync(connection, transaction, system, sequence, ct).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
             CommitWrite(transaction);
@@ -1000,7 +1000,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
     /// delete at its start wrote five to six pages per commit at 1 KiB, the rewrite two).
     /// </summary>
     /// <returns>Whether the row was written: <see langword="false"/> only when <paramref name="replacing"/> has no row.</returns>
-    private async Task<bool> WriteRowAsync(SqliteConnection connection, SqliteTransaction? transaction, string table, string system, long sequence, EnvelopeBytes envelope, long? replacing, CancellationToken cancellationToken)
+    private async Task<bool> WriteRowAsync(SqliteConnection connection, SqliteTransaction? transaction, string system, long sequence, EnvelopeBytes envelope, long? replacing, CancellationToken cancellationToken)
     {
         // Stored unchanged even when the head does not parse: integrity is the engine's verdict, the columns only help listing.
         var header = SnapshotEnvelope.TryReadHeader(envelope);
@@ -1012,11 +1012,11 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
         long rowId;
         using (var write = Command(connection, transaction, replacing is null
             ? $"""
-              INSERT INTO {table} (system, sequence, {HeaderColumns}, stored_utc, envelope)
+              INSERT INTO snapshots (system, sequence, {HeaderColumns}, stored_utc, envelope)
               VALUES ($system, $sequence, $created, $schema, $type, $codec, $stored, $raw, $sha, $producer, $tags, $now, {value}){returning}
               """
             : $"""
-              UPDATE {table} SET sequence = $sequence, created_utc = $created, schema_version = $schema, state_type = $type, codec = $codec,
+              UPDATE snapshots SET sequence = $sequence, created_utc = $created, schema_version = $schema, state_type = $type, codec = $codec,
                   stored_length = $stored, raw_length = $raw, sha256 = $sha, producer = $producer, tags = $tags, stored_utc = $now, envelope = {value}
               WHERE system = $system AND sequence = $replacing{returning}
               """, system, sequence))
@@ -1051,7 +1051,7 @@ internal sealed partial class SqliteSnapshotStore : ISnapshotStoreWithListingApp
             rowId = Convert.ToInt64(id, CultureInfo.InvariantCulture);
         }
 
-        using var blob = new SqliteBlob(connection, table, "envelope", rowId);
+        using var blob = new SqliteBlob(connection, "snapshots", "envelope", rowId);
         await blob.WriteAsync(envelope.Head, cancellationToken).ConfigureAwait(false);
         await blob.WriteAsync(envelope.Payload, cancellationToken).ConfigureAwait(false);
         return true;
