@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using StateVault.Envelope;
 using StateVault.Storage;
+using StateVault.TestKit;
 using StateVault.Tests.Support;
 
 namespace StateVault.Tests.Crash;
@@ -21,9 +22,9 @@ public sealed class ChunkedCrashTests(ITestOutputHelper output)
     public async Task ChunkedSaveLoop_KilledAtRandomMoments_KeepsEveryChunkOfEveryListedSnapshot()
     {
         Assert.True(File.Exists(ChildProcess.ChildDll), $"{ChildProcess.ChildDll} is built next to the tests");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(3));
-        var ct = timeout.Token;
+        // A guard against a hang, not a timing assertion: the test fails only when a round makes no progress for 2 minutes.
+        using var guard = new HangGuard(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+        var ct = guard.Token;
         var seed = Environment.TickCount;
         var random = new Random(seed);
         using var folder = new TempFolder("sv-chunkcrash");
@@ -31,49 +32,57 @@ public sealed class ChunkedCrashTests(ITestOutputHelper output)
         var failures = new List<string>();
         var killed = 0;
         var chunkedSeen = 0;
-        for (var round = 0; round < Kills; round++)
+        try
         {
-            using var child = ChildProcess.Start("chunked", "--root", folder.Path, "--system", System, "--seed", random.Next().ToString(CultureInfo.InvariantCulture));
-            var wanted = random.Next(1, 6);
-            var ready = false;
-            var acked = 0;
-            while (!ready || acked < wanted)
+            for (var round = 0; round < Kills; round++)
             {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                deadline.CancelAfter(TimeSpan.FromSeconds(60));
-                var line = await child.ReadLineAsync(deadline.Token);
-                if (line is null)
+                using var child = ChildProcess.Start("chunked", "--root", folder.Path, "--system", System, "--seed", random.Next().ToString(CultureInfo.InvariantCulture));
+                var wanted = random.Next(1, 6);
+                var ready = false;
+                var acked = 0;
+                while (!ready || acked < wanted)
                 {
-                    break;
+                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    deadline.CancelAfter(TimeSpan.FromSeconds(60));
+                    var line = await child.ReadLineAsync(deadline.Token);
+                    if (line is null)
+                    {
+                        break;
+                    }
+
+                    ready |= line == "READY";
+                    acked += Record(line, acknowledged) ? 1 : 0;
                 }
 
-                ready |= line == "READY";
-                acked += Record(line, acknowledged) ? 1 : 0;
-            }
+                var extra = random.Next(-5, 40);
+                if (extra > 0)
+                {
+                    // Not a wait for a condition: it places the kill at a random point of the child's save loop.
+                    await Task.Delay(extra, ct);
+                }
 
-            var extra = random.Next(-5, 40);
-            if (extra > 0)
-            {
-                // Not a wait for a condition: it places the kill at a random point of the child's save loop.
-                await Task.Delay(extra, ct);
-            }
+                if (child.KillHard())
+                {
+                    killed++;
+                }
+                else
+                {
+                    failures.Add($"round {round}: the child exited by itself (exit {child.ExitCode}): {child.StandardError}");
+                }
 
-            if (child.KillHard())
-            {
-                killed++;
-            }
-            else
-            {
-                failures.Add($"round {round}: the child exited by itself (exit {child.ExitCode}): {child.StandardError}");
-            }
+                await child.WaitForExitAsync(ct);
+                foreach (var line in await child.ReadRemainingLinesAsync(ct))
+                {
+                    Record(line, acknowledged);
+                }
 
-            await child.WaitForExitAsync(ct);
-            foreach (var line in await child.ReadRemainingLinesAsync(ct))
-            {
-                Record(line, acknowledged);
+                chunkedSeen += await VerifyAsync(folder.Path, acknowledged, failures, $"round {round}", ct);
+                guard.Progress($"round {round}");
             }
-
-            chunkedSeen += await VerifyAsync(folder.Path, acknowledged, failures, $"round {round}", ct);
+        }
+        catch (OperationCanceledException) when (guard.Fired)
+        {
+            Assert.Fail(guard.Describe());
         }
 
         output.WriteLine($"chunked crash test: {killed} SIGKILLs, {acknowledged.Count} acknowledged saves, {chunkedSeen} chunked snapshots checked, {failures.Count} failures (seed {seed})");
