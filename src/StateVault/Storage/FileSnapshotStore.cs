@@ -49,6 +49,7 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     private readonly TimeProvider _time;
     private readonly FolderViews? _views;
     private long _folderPasses;
+    private long _keptReads;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _knownLatest = new(StringComparer.Ordinal);
     private int _appendsInFlight;
@@ -173,9 +174,10 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
 
             if (!unlinkInPlace)
             {
-                // Alone: this append's own notifications are applied now, while what they touched is cached. With other
-                // appends under way, the next of them applies them soon anyway, and the views' one lock is left to them.
-                _views?.CatchUp();
+                // Alone: this append's own notifications are applied now, while what they touched is cached, and the new file
+                // is kept open for the next load of the newest. With other appends under way, the next of them applies them
+                // soon anyway, and the views' one lock is left to them.
+                _views?.KeepNewest(dir, sequence);
             }
 
             return sequence;
@@ -310,8 +312,22 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     public async Task<LatestSnapshot?> ReadLatestAsync(string system, CancellationToken cancellationToken)
     {
         var dir = SystemDirectory(system);
-        var scan = ReadFolder(dir, system, snapshotLengths: false);
-        RemoveForeignTrash(dir, scan);
+        FolderScan scan;
+        if (_views is { } views && views.TryReadLatest(dir, system, out scan, out var passed, out var kept))
+        {
+            CountPass(passed);
+            RemoveForeignTrash(dir, scan);
+            if (kept is not null && ReadKept(kept) is { } bytes)
+            {
+                return new LatestSnapshot(scan.Latest, bytes);
+            }
+        }
+        else
+        {
+            scan = ReadFolder(dir, system, snapshotLengths: false);
+            RemoveForeignTrash(dir, scan);
+        }
+
         if (scan.Latest == 0)
         {
             return null;
@@ -801,21 +817,57 @@ internal sealed partial class FileSnapshotStore : ISnapshotStoreWithPruningAppen
     /// <summary>Full passes over a system folder so far: reads of the folder its view (when it has one) did not spare.</summary>
     internal long FolderPasses => Interlocked.Read(ref _folderPasses);
 
+    /// <summary>Loads of the newest snapshot that read the file its folder's view keeps open (for tests).</summary>
+    internal long KeptReads => Interlocked.Read(ref _keptReads);
+
     /// <summary>What a pass over a system folder finds now: from its view where it has one (see <see cref="FolderViews"/>).</summary>
     private FolderScan ReadFolder(string dir, string system, bool snapshotLengths)
     {
         if (_views is { } views && views.TryRead(dir, system, snapshotLengths, out var scan, out var passed))
         {
-            if (passed)
-            {
-                Interlocked.Increment(ref _folderPasses);
-            }
-
+            CountPass(passed);
             return scan;
         }
 
-        Interlocked.Increment(ref _folderPasses);
+        CountPass(true);
         return ScanFolder(dir, system, snapshotLengths);
+    }
+
+    private void CountPass(bool passed)
+    {
+        if (passed)
+        {
+            Interlocked.Increment(ref _folderPasses);
+        }
+    }
+
+    /// <summary>
+    /// The newest snapshot's bytes from the file its view keeps open (see <see cref="KeptFile"/>), which the caller held and
+    /// this releases; <see langword="null"/> when the file is too large for a read on the caller's thread, or the read failed:
+    /// the caller then reads it by its path, which reports what is wrong.
+    /// </summary>
+    private byte[]? ReadKept(KeptFile kept)
+    {
+        try
+        {
+            if (kept.Length > Math.Min(_maxSnapshotBytes, SyncReadMaxBytes))
+            {
+                return null;
+            }
+
+            var bytes = new byte[kept.Length];
+            var read = kept.Read(bytes);
+            Interlocked.Increment(ref _keptReads);
+            return read == bytes.Length ? bytes : bytes.AsSpan(0, read).ToArray();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        finally
+        {
+            kept.DangerousRelease();
+        }
     }
 
     /// <summary>

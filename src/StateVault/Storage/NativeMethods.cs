@@ -14,6 +14,7 @@ internal static partial class NativeMethods
     private const int OCreatMac = 0x200;
     private const int OCloexecLinux = 0x80000;
     private const int OCloexecMac = 0x1000000;
+    private const int ONonBlockLinux = 0x800;
     private const int LockEx = 2;
     private const int LockUn = 8;
     private const int LockNb = 4;
@@ -259,39 +260,86 @@ internal static partial class NativeMethods
             }
 
             var buffer = allocate((int)length);
-            var total = 0;
-            fixed (byte* start = buffer)
-            {
-                while (total < length)
-                {
-                    var n = PRead(fd, start + total, (nint)(length - total), total);
-                    if (n < 0)
-                    {
-                        var errno = Marshal.GetLastPInvokeError();
-                        if (errno == EIntr)
-                        {
-                            continue;
-                        }
-
-                        throw FileError(errno, path);
-                    }
-
-                    if (n == 0)
-                    {
-                        break; // shrank while being read
-                    }
-
-                    total += (int)n;
-                }
-            }
-
-            read = new DirectRead(Found: true, buffer, total, length, lastWrite);
+            read = new DirectRead(Found: true, buffer, ReadFrom(fd, buffer, (int)length, path), length, lastWrite);
             return true;
         }
         finally
         {
             _ = Close(fd);
         }
+    }
+
+    /// <summary>
+    /// Reads the first <paramref name="length"/> bytes of the open file <paramref name="fd"/> into <paramref name="buffer"/>
+    /// (positioned reads: the descriptor's offset is neither used nor moved, so several threads may read one descriptor).
+    /// </summary>
+    /// <returns>The bytes read: fewer than <paramref name="length"/> if the file is shorter now.</returns>
+    /// <exception cref="IOException">The read failed (<paramref name="path"/> names the file in the message).</exception>
+    internal static unsafe int ReadFrom(int fd, byte[] buffer, int length, string path)
+    {
+        var total = 0;
+        fixed (byte* start = buffer)
+        {
+            while (total < length)
+            {
+                var n = PRead(fd, start + total, length - total, total);
+                if (n < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == EIntr)
+                    {
+                        continue;
+                    }
+
+                    throw FileError(errno, path);
+                }
+
+                if (n == 0)
+                {
+                    break; // shrank while being read
+                }
+
+                total += (int)n;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Linux: opens <paramref name="path"/> for reading if it is a regular file, without ever waiting (a FIFO at the path is
+    /// opened non-blocking, then refused as not a regular file): the descriptor and the file's length. Any failure is only
+    /// a <see langword="false"/>; the caller then reads the file the ordinary way, which reports it.
+    /// </summary>
+    internal static unsafe bool TryOpenRegularFile(string path, out int fd, out long length)
+    {
+        length = 0;
+        fd = -1;
+        if (!s_directRead)
+        {
+            return false;
+        }
+
+        while ((fd = Open(path, ORdOnly | OCloexecLinux | ONonBlockLinux, 0)) < 0)
+        {
+            if (Marshal.GetLastPInvokeError() != EIntr)
+            {
+                return false;
+            }
+        }
+
+        var stat = stackalloc byte[256];
+        var fields = new ReadOnlySpan<byte>(stat, 256);
+        if (Statx(fd, string.Empty, AtEmptyPath, StatxType | StatxSize, stat) != 0
+            || (System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(fields[28..]) & SIfMt) != SIfReg)
+        {
+            _ = Close(fd);
+            fd = -1;
+            return false;
+        }
+
+        length = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(fields[40..]);
+        return true;
     }
 
     private static Exception FileError(int errno, string path) => errno is EAccess or EPerm

@@ -207,6 +207,165 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
         Assert.Equal(2, writer.FolderPasses + reader.FolderPasses);
     }
 
+    [Fact]
+    public async Task Use_QueuedNotificationsThatFitOneRead_AreAppliedWithOneRead_MoreThanFitWithAsManyAsNeeded()
+    {
+        SkipUnlessViewsWork();
+        var ct = TestContext.Current.CancellationToken;
+        var writer = Open();
+        var reader = Open();
+        var dir = Path.Combine(_root, "q");
+        await AppendAsync(writer, "q", ct);
+        Assert.Equal([1L], await ListAsync(reader, "q", ct));
+
+        // A few changes by hand: one read applies them all (a second would only have found the queue empty).
+        await File.WriteAllBytesAsync(Path.Combine(dir, "tmp"), TestEnvelopes.Create("q", 2, "{}").ToArray(), ct);
+        File.Move(Path.Combine(dir, "tmp"), SnapshotPath(dir, "q", 2));
+        var reads = _views.QueueReads;
+        Assert.Equal([1L, 2L], await ListAsync(reader, "q", ct));
+        Assert.Equal(reads + 1, _views.QueueReads);
+
+        // Nothing queued: one read, which finds nothing.
+        Assert.Equal([1L, 2L], await ListAsync(reader, "q", ct));
+        Assert.Equal(reads + 2, _views.QueueReads);
+
+        // Far more than one read holds (the buffer is 16 KiB): read until the queue is empty, every one applied.
+        for (var i = 3; i < 400; i++)
+        {
+            File.Copy(SnapshotPath(dir, "q", 1), SnapshotPath(dir, "q", i));
+        }
+
+        reads = _views.QueueReads;
+        Assert.Equal(Enumerable.Range(1, 399).Select(i => (long)i), await ListAsync(reader, "q", ct));
+        Assert.InRange(_views.QueueReads - reads, 3, 1000);
+        Assert.Equal(1, writer.FolderPasses + reader.FolderPasses);
+    }
+
+    [Fact]
+    public async Task LoadLatest_AfterASave_ReadsTheFileTheSaveKeptOpen_InEveryInstanceThatSharesTheViews()
+    {
+        SkipUnlessViewsWork();
+        var ct = TestContext.Current.CancellationToken;
+        var writer = Open();
+        var reader = Open();
+        var dir = Path.Combine(_root, "k");
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendAsync(writer, "k", ct);
+        }
+
+        var opened = _views.OpenedFiles;
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "k", 3)), await LatestAsync(writer, "k", 3, ct));
+            Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "k", 3)), await LatestAsync(reader, "k", 3, ct));
+        }
+
+        Assert.Equal(opened, _views.OpenedFiles);
+        Assert.Equal(3, writer.KeptReads);
+        Assert.Equal(3, reader.KeptReads);
+
+        // Written by hand, as another process would: opened once by the first load, then kept.
+        await File.WriteAllBytesAsync(Path.Combine(dir, "tmp"), TestEnvelopes.Create("k", 4, "{\"by\":\"hand\"}").ToArray(), ct);
+        File.Move(Path.Combine(dir, "tmp"), SnapshotPath(dir, "k", 4));
+        Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "k", 4)), await LatestAsync(reader, "k", 4, ct));
+        Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "k", 4)), await LatestAsync(writer, "k", 4, ct));
+        Assert.Equal(opened + 1, _views.OpenedFiles);
+        Assert.Equal(1, writer.FolderPasses + reader.FolderPasses);
+    }
+
+    [Fact]
+    public async Task LoadLatest_NewestWrittenInPlaceReplacedOrDeleted_ReadsWhatItsNameHoldsNow()
+    {
+        SkipUnlessViewsWork();
+        var ct = TestContext.Current.CancellationToken;
+        var writer = Open();
+        var reader = Open();
+        var dir = Path.Combine(_root, "w");
+        await AppendAsync(writer, "w", ct);
+        await AppendAsync(writer, "w", ct);
+        var path = SnapshotPath(dir, "w", 2);
+        var original = File.ReadAllBytes(path);
+        Assert.Equal(original, await LatestAsync(reader, "w", 2, ct));
+
+        // One byte written in place (a flipped bit, as a torture run makes it): the load reads it, and the vault would see
+        // the damage.
+        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.Position = original.Length - 2;
+            stream.WriteByte((byte)(original[^2] ^ 0x04));
+        }
+
+        var flipped = File.ReadAllBytes(path);
+        Assert.NotEqual(original, flipped);
+        Assert.Equal(flipped, await LatestAsync(reader, "w", 2, ct));
+
+        // Rewritten longer, then replaced by a rename over it.
+        var longer = TestEnvelopes.Create("w", 2, "{\"longer\":\"" + new string('x', 500) + "\"}").ToArray();
+        await File.WriteAllBytesAsync(path, longer, ct);
+        Assert.Equal(longer, await LatestAsync(reader, "w", 2, ct));
+        var renamed = TestEnvelopes.Create("w", 2, "{\"renamed\":true}").ToArray();
+        await File.WriteAllBytesAsync(Path.Combine(dir, "other"), renamed, ct);
+        File.Move(Path.Combine(dir, "other"), path, overwrite: true);
+        Assert.Equal(renamed, await LatestAsync(reader, "w", 2, ct));
+
+        // Deleted: the one before it.
+        File.Delete(path);
+        Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "w", 1)), await LatestAsync(reader, "w", 1, ct));
+
+        // The folder moved away and another put at its path, then a folder above it: what the path holds now.
+        Assert.Equal(2, await AppendAsync(writer, "w", ct));
+        Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "w", 2)), await LatestAsync(reader, "w", 2, ct));
+        Directory.Move(dir, dir + "-old");
+        Directory.CreateDirectory(dir);
+        File.Copy(SnapshotPath(dir + "-old", "w", 1), SnapshotPath(dir, "w", 7));
+        Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "w", 7)), await LatestAsync(reader, "w", 7, ct));
+        var root2 = _root + "-moved";
+        Directory.Move(_root, root2);
+        try
+        {
+            Directory.CreateDirectory(dir);
+            Assert.Null(await reader.ReadLatestAsync("w", ct));
+        }
+        finally
+        {
+            Directory.Delete(root2, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task KeptFiles_ManySystems_AtMostSixtyFourStayOpen_AndNoneOnceTheirFoldersAreGone()
+    {
+        SkipUnlessViewsWork();
+        var ct = TestContext.Current.CancellationToken;
+        var sut = Open();
+        for (var i = 0; i < 70; i++)
+        {
+            await AppendAsync(sut, "m" + i, ct);
+            Assert.NotNull(await sut.ReadLatestAsync("m" + i, ct));
+        }
+
+        Assert.Equal(64, _views.KeptFiles);
+        Assert.Equal(64, OpenDescriptorsUnder(_root));
+
+        // Deleted with their folders: the next use of the views applies that and closes them.
+        Directory.Delete(_root, recursive: true);
+        Assert.Null(await sut.ReadLatestAsync("m0", ct));
+        Assert.Equal(0, _views.KeptFiles);
+        Assert.Equal(0, OpenDescriptorsUnder(_root));
+    }
+
+    private static async Task<byte[]?> LatestAsync(FileSnapshotStore store, string system, long expectedSequence, CancellationToken ct)
+    {
+        var latest = await store.ReadLatestAsync(system, ct);
+        Assert.Equal(expectedSequence, latest?.Sequence);
+        return latest?.Envelope;
+    }
+
+    /// <summary>This process's open descriptors of files under <paramref name="root"/> (deleted ones too).</summary>
+    private static int OpenDescriptorsUnder(string root) =>
+        new DirectoryInfo("/proc/self/fd").GetFileSystemInfos().Count(fd => fd.LinkTarget is { } target && target.StartsWith(root + "/", StringComparison.Ordinal));
+
     private static string SnapshotPath(string dir, string system, long sequence) =>
         Path.Combine(dir, $"{system}-{sequence.ToString("D19", CultureInfo.InvariantCulture)}.svsnap");
 
