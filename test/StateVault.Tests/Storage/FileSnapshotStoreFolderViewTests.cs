@@ -138,17 +138,7 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
         Assert.Equal([9L], await ListAsync(reader, "r", ct));
 
         // A folder above the system folder replaced: the same.
-        var root2 = _root + "-moved";
-        Directory.Move(_root, root2);
-        try
-        {
-            Directory.CreateDirectory(dir);
-            Assert.Empty(await ListAsync(reader, "r", ct));
-        }
-        finally
-        {
-            Directory.Delete(root2, recursive: true);
-        }
+        await WithRootReplacedAsync(dir, async () => Assert.Empty(await ListAsync(reader, "r", ct)));
     }
 
     [Fact]
@@ -320,17 +310,7 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
         Directory.CreateDirectory(dir);
         File.Copy(SnapshotPath(dir + "-old", "w", 1), SnapshotPath(dir, "w", 7));
         Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "w", 7)), await LatestAsync(reader, "w", 7, ct));
-        var root2 = _root + "-moved";
-        Directory.Move(_root, root2);
-        try
-        {
-            Directory.CreateDirectory(dir);
-            Assert.Null(await reader.ReadLatestAsync("w", ct));
-        }
-        finally
-        {
-            Directory.Delete(root2, recursive: true);
-        }
+        await WithRootReplacedAsync(dir, async () => Assert.Null(await reader.ReadLatestAsync("w", ct)));
     }
 
     [Fact]
@@ -365,6 +345,25 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
     /// <summary>This process's open descriptors of files under <paramref name="root"/> (deleted ones too).</summary>
     private static int OpenDescriptorsUnder(string root) =>
         new DirectoryInfo("/proc/self/fd").GetFileSystemInfos().Count(fd => fd.LinkTarget is { } target && target.StartsWith(root + "/", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Moves the store's root away (a folder above the system folder <paramref name="dir"/> replaced), makes an empty
+    /// <paramref name="dir"/> at the old path, and runs <paramref name="check"/>; the moved root is deleted after.
+    /// </summary>
+    private async Task WithRootReplacedAsync(string dir, Func<Task> check)
+    {
+        var moved = _root + "-moved";
+        Directory.Move(_root, moved);
+        try
+        {
+            Directory.CreateDirectory(dir);
+            await check();
+        }
+        finally
+        {
+            Directory.Delete(moved, recursive: true);
+        }
+    }
 
     private static string SnapshotPath(string dir, string system, long sequence) =>
         Path.Combine(dir, $"{system}-{sequence.ToString("D19", CultureInfo.InvariantCulture)}.svsnap");
