@@ -209,15 +209,10 @@ internal static partial class NativeMethods
             return false;
         }
 
-        int fd;
-        while ((fd = Open(path, ORdOnly | Cloexec, 0)) < 0)
+        var fd = OpenRetrying(path, ORdOnly | Cloexec);
+        if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == EIntr)
-            {
-                continue;
-            }
-
             if (errno is ENoEnt or ENotDir)
             {
                 read = new DirectRead(Found: false, null, 0, 0, default);
@@ -245,12 +240,12 @@ internal static partial class NativeMethods
             }
 
             var fields = new ReadOnlySpan<byte>(stat, 256);
-            if ((System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(fields[28..]) & SIfMt) != SIfReg)
+            if (!IsRegularFile(fields))
             {
                 throw new UnauthorizedAccessException($"Access to the path '{path}' is denied: it is not a regular file.");
             }
 
-            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(fields[40..]);
+            var length = FileLength(fields);
             var lastWrite = DateTimeOffset.FromUnixTimeSeconds(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(fields[112..]))
                 .AddTicks(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(fields[120..]) / 100);
             if (length > maxBytes)
@@ -320,27 +315,41 @@ internal static partial class NativeMethods
             return false;
         }
 
-        while ((fd = Open(path, ORdOnly | OCloexecLinux | ONonBlockLinux, 0)) < 0)
+        fd = OpenRetrying(path, ORdOnly | OCloexecLinux | ONonBlockLinux);
+        if (fd < 0)
         {
-            if (Marshal.GetLastPInvokeError() != EIntr)
-            {
-                return false;
-            }
+            return false;
         }
 
         var stat = stackalloc byte[256];
         var fields = new ReadOnlySpan<byte>(stat, 256);
-        if (Statx(fd, string.Empty, AtEmptyPath, StatxType | StatxSize, stat) != 0
-            || (System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(fields[28..]) & SIfMt) != SIfReg)
+        if (Statx(fd, string.Empty, AtEmptyPath, StatxType | StatxSize, stat) != 0 || !IsRegularFile(fields))
         {
             _ = Close(fd);
             fd = -1;
             return false;
         }
 
-        length = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(fields[40..]);
+        length = FileLength(fields);
         return true;
     }
+
+    /// <summary><c>open</c>, again while interrupted by a signal: the descriptor, or -1 with the error left for the caller.</summary>
+    private static int OpenRetrying(string path, int flags)
+    {
+        int fd;
+        while ((fd = Open(path, flags, 0)) < 0 && Marshal.GetLastPInvokeError() == EIntr)
+        {
+        }
+
+        return fd;
+    }
+
+    // struct statx has the same layout on every architecture: stx_mode at 28, stx_size at 40.
+    private static bool IsRegularFile(ReadOnlySpan<byte> statx) =>
+        (System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(statx[28..]) & SIfMt) == SIfReg;
+
+    private static long FileLength(ReadOnlySpan<byte> statx) => System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(statx[40..]);
 
     private static Exception FileError(int errno, string path) => errno is EAccess or EPerm
         ? new UnauthorizedAccessException($"Access to the path '{path}' is denied (errno {errno}).")

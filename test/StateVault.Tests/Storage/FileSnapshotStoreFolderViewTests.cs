@@ -209,8 +209,7 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
         Assert.Equal([1L], await ListAsync(reader, "q", ct));
 
         // A few changes by hand: one read applies them all (a second would only have found the queue empty).
-        await File.WriteAllBytesAsync(Path.Combine(dir, "tmp"), TestEnvelopes.Create("q", 2, "{}").ToArray(), ct);
-        File.Move(Path.Combine(dir, "tmp"), SnapshotPath(dir, "q", 2));
+        await WriteByHandAsync(dir, "q", 2, "{}", ct);
         var reads = _views.QueueReads;
         Assert.Equal([1L, 2L], await ListAsync(reader, "q", ct));
         Assert.Equal(reads + 1, _views.QueueReads);
@@ -256,8 +255,7 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
         Assert.Equal(3, reader.KeptReads);
 
         // Written by hand, as another process would: opened once by the first load, then kept.
-        await File.WriteAllBytesAsync(Path.Combine(dir, "tmp"), TestEnvelopes.Create("k", 4, "{\"by\":\"hand\"}").ToArray(), ct);
-        File.Move(Path.Combine(dir, "tmp"), SnapshotPath(dir, "k", 4));
+        await WriteByHandAsync(dir, "k", 4, "{\"by\":\"hand\"}", ct);
         Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "k", 4)), await LatestAsync(reader, "k", 4, ct));
         Assert.Equal(File.ReadAllBytes(SnapshotPath(dir, "k", 4)), await LatestAsync(writer, "k", 4, ct));
         Assert.Equal(opened + 1, _views.OpenedFiles);
@@ -363,6 +361,13 @@ public sealed class FileSnapshotStoreFolderViewTests : IAsyncDisposable
         {
             Directory.Delete(moved, recursive: true);
         }
+    }
+
+    /// <summary>A snapshot put in the folder as another program would: a temp file, then a rename to its name.</summary>
+    private static async Task WriteByHandAsync(string dir, string system, long sequence, string json, CancellationToken ct)
+    {
+        await File.WriteAllBytesAsync(Path.Combine(dir, "tmp"), TestEnvelopes.Create(system, sequence, json).ToArray(), ct);
+        File.Move(Path.Combine(dir, "tmp"), SnapshotPath(dir, system, sequence));
     }
 
     private static string SnapshotPath(string dir, string system, long sequence) =>
