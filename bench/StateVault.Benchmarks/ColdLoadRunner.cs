@@ -83,7 +83,7 @@ internal static class ColdLoadRunner
     }
 
     /// <summary>Writes one byte per cache line of a buffer larger than the caches: what was cached before is gone.</summary>
-    private static void Evict()
+    internal static void Evict()
     {
         for (var i = 0; i < s_evict.Length; i += 64)
         {

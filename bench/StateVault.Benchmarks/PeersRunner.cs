@@ -205,7 +205,7 @@ internal static class PeersRunner
     private static string Cell(double median, double baseline) =>
         string.Create(CultureInfo.InvariantCulture, $"{median:0.00} ({median / baseline:0.00}×)");
 
-    private static async Task<List<Peer>> CreatePeersAsync(string root, int bytes)
+    internal static async Task<List<Peer>> CreatePeersAsync(string root, int bytes)
     {
         Directory.CreateDirectory(root);
         var peers = new List<Peer>();
@@ -246,7 +246,7 @@ internal static class PeersRunner
     /// growing phase: the StateVault store, at 2 pages per commit at 1 KiB, was measured growing against raw SQLite (3.5 pages
     /// per commit) already past it. The same for both SQLite peers; the others have no such phase.
     /// </summary>
-    private static async Task SqliteSteadyStateAsync(Peer peer, BenchState state)
+    internal static async Task SqliteSteadyStateAsync(Peer peer, BenchState state)
     {
         const long SteadyWalBytes = 32 + (1000L * (24 + 4096));
         if (peer.SqliteDatabase is not { } database)
@@ -462,7 +462,7 @@ internal static class PeersRunner
     }
 
 
-    private sealed class Peer(string name, bool fsyncs, Func<BenchState, Task> save, Func<Task<bool>> load, Func<ValueTask> dispose) : IAsyncDisposable
+    internal sealed class Peer(string name, bool fsyncs, Func<BenchState, Task> save, Func<Task<bool>> load, Func<ValueTask> dispose) : IAsyncDisposable
     {
         public string Name { get; } = name;
 

@@ -32,6 +32,11 @@ if (args.Length > 0 && args[0] == "coldload")
     return await ColdLoadRunner.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "coldsave")
+{
+    return await ColdSaveRunner.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "churn")
 {
     return await ChurnRunner.RunAsync(args[1..]);
