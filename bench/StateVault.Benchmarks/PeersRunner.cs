@@ -207,35 +207,44 @@ internal static class PeersRunner
 
     internal static async Task<List<Peer>> CreatePeersAsync(string root, int bytes)
     {
-        Directory.CreateDirectory(root);
-        var peers = new List<Peer>();
+        var peers = CreateStorePeers(root);
 
-        var fileStore = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = Path.Combine(root, "vault-file"), Durable = true });
-        var fileVault = new SnapshotVault(fileStore, ownsStore: true);
-        peers.Add(new Peer("StateVault file", true, s => fileVault.SaveAsync("bench", s), async () => await fileVault.LoadLatestAsync<BenchState>("bench") is not null, () => fileVault.DisposeAsync()));
-
-        // Each round saves the same state: from the chunking threshold up, the vault above writes only a manifest (nothing
+        // Each round saves the same state: from the chunking threshold up, the first vault writes only a manifest (nothing
         // changed). This one never chunks, so its 1 and 16 MiB rows are whole writes like the hand-rolled one's.
         var wholeStore = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = Path.Combine(root, "vault-file-whole"), Durable = true });
         var wholeOptions = new SnapshotVaultOptions();
         wholeOptions.Chunking.Enabled = false;
         var wholeVault = new SnapshotVault(wholeStore, wholeOptions, ownsStore: true);
-        peers.Add(new Peer("StateVault file, no chunking", true, s => wholeVault.SaveAsync("bench", s), async () => await wholeVault.LoadLatestAsync<BenchState>("bench") is not null, () => wholeVault.DisposeAsync()));
+        peers.Insert(1, new Peer("StateVault file, no chunking", true, s => wholeVault.SaveAsync("bench", s), async () => await wholeVault.LoadLatestAsync<BenchState>("bench") is not null, () => wholeVault.DisposeAsync()));
 
-        var sqlitePath = Path.Combine(root, "vault-sqlite", "statevault.db");
-        var sqliteStore = SqliteSnapshotStoreProvider.Create(new SqliteSnapshotStoreOptions { DatabasePath = sqlitePath });
-        var sqliteVault = new SnapshotVault(sqliteStore, ownsStore: true);
-        peers.Add(new Peer("StateVault sqlite", true, s => sqliteVault.SaveAsync("bench", s), async () => await sqliteVault.LoadLatestAsync<BenchState>("bench") is not null, () => sqliteVault.DisposeAsync())
-        {
-            SqliteDatabase = sqlitePath,
-        });
-
-        peers.Add(HandRolled(Path.Combine(root, "hand-rolled")));
-        peers.Add(RawSqlite(Path.Combine(root, "raw-sqlite.db")));
         peers.Add(Lite(Path.Combine(root, "lite.db"), bytes));
         peers.Add(await AkkaLocalAsync(Path.Combine(root, "akka")));
         peers.Add(Original(Path.Combine(root, "original")));
         return peers;
+    }
+
+    /// <summary>
+    /// StateVault's file and SQLite stores with default options and their baselines, the hand-rolled writer and raw SQLite:
+    /// the peers the save targets compare, and nothing else (no actor system or other library running beside them).
+    /// </summary>
+    internal static List<Peer> CreateStorePeers(string root)
+    {
+        Directory.CreateDirectory(root);
+        var fileStore = FileSnapshotStoreProvider.Create(new FileSnapshotStoreOptions { RootPath = Path.Combine(root, "vault-file"), Durable = true });
+        var fileVault = new SnapshotVault(fileStore, ownsStore: true);
+        var sqlitePath = Path.Combine(root, "vault-sqlite", "statevault.db");
+        var sqliteStore = SqliteSnapshotStoreProvider.Create(new SqliteSnapshotStoreOptions { DatabasePath = sqlitePath });
+        var sqliteVault = new SnapshotVault(sqliteStore, ownsStore: true);
+        return
+        [
+            new Peer("StateVault file", true, s => fileVault.SaveAsync("bench", s), async () => await fileVault.LoadLatestAsync<BenchState>("bench") is not null, () => fileVault.DisposeAsync()),
+            new Peer("StateVault sqlite", true, s => sqliteVault.SaveAsync("bench", s), async () => await sqliteVault.LoadLatestAsync<BenchState>("bench") is not null, () => sqliteVault.DisposeAsync())
+            {
+                SqliteDatabase = sqlitePath,
+            },
+            HandRolled(Path.Combine(root, "hand-rolled")),
+            RawSqlite(Path.Combine(root, "raw-sqlite.db")),
+        ];
     }
 
     /// <summary>
